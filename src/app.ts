@@ -1,0 +1,40 @@
+import { openapi } from '@elysiajs/openapi'
+import { toJsonSchema } from '@valibot/to-json-schema'
+import { Elysia } from 'elysia'
+import type { Config } from './config'
+import type { Db } from './db'
+import { healthRoutes } from './health/routes'
+import { apiGuard } from './http/api-guard'
+import { errorHandler } from './http/error-handler'
+import { SlidingWindowLimiter } from './http/rate-limit'
+import { createAuthenticator } from './keys/service'
+
+export type AppContext = { db: Db; config: Config; baseUrl: string }
+
+/** The whole HTTP surface: global plugins first, then one `.use()` per feature. */
+export function createApp(ctx: AppContext) {
+  return new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes + 1024 * 1024 } })
+    .use(errorHandler)
+    .use(
+      openapi({
+        path: '/docs',
+        specPath: '/openapi.json',
+        documentation: {
+          info: { title: 'Hoko API', version: '0.1.0', description: 'Self-hosted link attribution.' },
+          components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+          security: [{ apiKey: [] }],
+        },
+        mapJsonSchema: { valibot: (s: any) => toJsonSchema(s, { errorMode: 'ignore', typeMode: 'input' }) },
+      }),
+    )
+    .use(
+      apiGuard({
+        authenticate: createAuthenticator(ctx.db, ctx.config.rateLimit),
+        limiter: new SlidingWindowLimiter(),
+        maxBodyBytes: ctx.config.maxBodyBytes,
+      }),
+    )
+    .use(healthRoutes(ctx.db))
+}
+
+export type App = ReturnType<typeof createApp>

@@ -1,0 +1,76 @@
+import * as v from 'valibot'
+
+const intFromEnv = (name: string, fallback: number, min: number, max: number) =>
+  v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.transform((s) => (s.trim() === '' ? String(fallback) : s.trim())),
+    v.regex(/^\d+$/, `${name} must be a whole number`),
+    v.transform(Number),
+    v.minValue(min, `${name} must be at least ${min}`),
+    v.maxValue(max, `${name} must be at most ${max}`),
+  )
+
+const optionalString = v.pipe(
+  v.optional(v.string()),
+  v.transform((s) => (s === undefined || s.trim() === '' ? undefined : s.trim())),
+)
+
+// The one place that reads the environment; everything else receives a Config.
+const EnvSchema = v.object({
+  PORT: intFromEnv('PORT', 3000, 0, 65535),
+  HOST: v.optional(v.pipe(v.string(), v.nonEmpty('HOST must not be empty')), '0.0.0.0'),
+  HOKO_DB: v.optional(v.pipe(v.string(), v.nonEmpty('HOKO_DB must not be empty')), './data/hoko.db'),
+  HOKO_BASE_URL: v.pipe(
+    optionalString,
+    v.check(
+      (s) => s === undefined || /^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(s),
+      'HOKO_BASE_URL must be an http or https URL without query or fragment',
+    ),
+    v.transform((s) => s?.replace(/\/+$/, '')),
+  ),
+  HOKO_SECRET: v.pipe(
+    optionalString,
+    v.check((s) => s === undefined || s.length >= 16, 'HOKO_SECRET must be at least 16 characters'),
+  ),
+  HOKO_TRUST_PROXY: v.pipe(
+    v.optional(v.picklist(['', '0', '1', 'true', 'false']), ''),
+    v.transform((s) => s === '1' || s === 'true'),
+  ),
+  HOKO_RATE_LIMIT: intFromEnv('HOKO_RATE_LIMIT', 1000, 1, 100_000_000),
+  HOKO_MAX_BODY_BYTES: intFromEnv('HOKO_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+})
+
+export type Config = {
+  port: number
+  host: string
+  dbPath: string
+  /** null until the server knows its port (PORT=0 picks a free one). */
+  baseUrl: string | null
+  secret: string | undefined
+  trustProxy: boolean
+  rateLimit: number
+  maxBodyBytes: number
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = Bun.env): Config {
+  const parsed = v.safeParse(EnvSchema, env)
+  if (!parsed.success) {
+    const issue = parsed.issues[0]
+    const key = issue.path?.[0]?.key
+    const detail = issue.message.includes(String(key)) ? issue.message : `${String(key)}: ${issue.message}`
+    throw new ConfigError(`invalid configuration: ${detail}`)
+  }
+  const e = parsed.output
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dbPath: e.HOKO_DB,
+    baseUrl: e.HOKO_BASE_URL ?? null,
+    secret: e.HOKO_SECRET,
+    trustProxy: e.HOKO_TRUST_PROXY,
+    rateLimit: e.HOKO_RATE_LIMIT,
+    maxBodyBytes: e.HOKO_MAX_BODY_BYTES,
+  }
+}

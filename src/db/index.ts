@@ -1,0 +1,40 @@
+import { Database } from 'bun:sqlite'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { createHash } from 'node:crypto'
+import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
+import { migrations } from '../../drizzle/migrations'
+import * as schema from './schema'
+
+export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database }
+/** A database or a transaction: what services that only query take. */
+export type Queryable = BaseSQLiteDatabase<'sync', unknown, typeof schema>
+
+export function openDatabase(path: string): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const sqlite = new Database(path, { create: true, strict: true })
+  sqlite.exec('PRAGMA journal_mode = WAL')
+  sqlite.exec('PRAGMA synchronous = NORMAL')
+  sqlite.exec('PRAGMA foreign_keys = ON')
+  sqlite.exec('PRAGMA busy_timeout = 5000')
+  return drizzle({ client: sqlite, schema }) as Db
+}
+
+/**
+ * Applies the migrations embedded at build time (drizzle/migrations.ts), in the format
+ * drizzle's own migrator reads from disk, so the compiled binary needs no drizzle/ folder.
+ * Idempotent: drizzle records applied migrations in __drizzle_migrations.
+ */
+export function runMigrations(db: Db): void {
+  const metas = migrations.map((m) => ({
+    sql: m.sql.split('--> statement-breakpoint'),
+    bps: m.breakpoints,
+    folderMillis: m.when,
+    hash: createHash('sha256').update(m.sql).digest('hex'),
+  }))
+  // Same call as drizzle-orm/bun-sqlite/migrator, minus the file reading.
+  ;(db as any).dialect.migrate(metas, (db as any).session, {})
+}
+
+export { schema }

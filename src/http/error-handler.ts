@@ -1,0 +1,30 @@
+import { Elysia, status, ValidationError } from 'elysia'
+import { errorBody, HokoError } from './errors'
+import { validationError } from './validation'
+import { isApiPath } from './api-guard'
+
+/** `/api/links` → `links`: the name an array body's items are reported under. */
+const resourceOf = (path: string) => path.replace(/\/+$/, '').split('/').pop() || undefined
+
+export function toHokoError(code: string | number, error: unknown, request: Request, path: string): HokoError {
+  if (error instanceof HokoError) return error
+  if (code === 'VALIDATION' && error instanceof ValidationError) {
+    if (error.type === 'body' && error.value === undefined) return new HokoError('body_required')
+    const issue = error.valueError as Parameters<typeof validationError>[0] | undefined
+    if (issue) return validationError(issue, error.type === 'body' ? resourceOf(path) : undefined)
+    return new HokoError('invalid_request')
+  }
+  if (code === 'NOT_FOUND') return new HokoError('not_found', { method: request.method, path })
+  if (code === 'PARSE') return new HokoError('malformed_json')
+  if (code === 'INVALID_COOKIE_SIGNATURE' || code === 'INVALID_FILE_TYPE') return new HokoError('invalid_request')
+  console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', path, error: String((error as Error)?.stack ?? error) }))
+  return new HokoError('internal')
+}
+
+/** The one place where errors become responses: `{"error":{"en","ar"}}` plus the spec's extras. */
+export const errorHandler = new Elysia({ name: 'hoko-errors' }).onError({ as: 'global' }, ({ code, error, request, path, set }) => {
+  const e = toHokoError(code, error, request, path)
+  set.headers['x-hoko-error'] = e.code
+  if (e.status >= 500 && !isApiPath(request.url)) set.headers['cache-control'] = 'no-store'
+  return status(e.status, errorBody(e))
+})

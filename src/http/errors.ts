@@ -1,0 +1,117 @@
+/**
+ * Every error Hoko answers with: one closed table of code → HTTP status and its English and Arabic
+ * message. Domain code throws `new HokoError(code, params)`; only `errorBody` turns it into JSON.
+ */
+
+type Messages<P> = { status: number; en: (p: P) => string; ar: (p: P) => string }
+const def = <P = void>(m: Messages<P>) => m
+
+const ERRORS = {
+  invalid_request: def({
+    status: 400,
+    en: () => 'Invalid request format',
+    ar: () => 'تنسيق طلب غير صالح',
+  }),
+  validation: def<{ en: string; ar: string }>({ status: 400, en: (p) => p.en, ar: (p) => p.ar }),
+  malformed_json: def({
+    status: 400,
+    en: () => 'Request body is not valid JSON',
+    ar: () => 'جسم الطلب ليس JSON صالحًا',
+  }),
+  invalid_utf8: def({
+    status: 400,
+    en: () => 'Request body is not valid UTF-8',
+    ar: () => 'جسم الطلب ليس نصًا صالحًا بترميز UTF-8',
+  }),
+  unsupported_content_type: def({
+    status: 400,
+    en: () => 'Content-Type must be application/json',
+    ar: () => 'يجب أن يكون نوع المحتوى (Content-Type) هو application/json',
+  }),
+  body_required: def({
+    status: 400,
+    en: () => 'Request body is required',
+    ar: () => 'جسم الطلب مطلوب',
+  }),
+  missing_authorization: def({
+    status: 401,
+    en: () => 'Missing Authorization header',
+    ar: () => 'ترويسة التفويض (Authorization) مفقودة',
+  }),
+  invalid_api_key_format: def({
+    status: 401,
+    en: () => 'Invalid API key format',
+    ar: () => 'تنسيق مفتاح API غير صحيح',
+  }),
+  invalid_api_key: def({
+    status: 401,
+    en: () => 'Invalid API key',
+    ar: () => 'مفتاح API غير صالح',
+  }),
+  expired_api_key: def({
+    status: 401,
+    en: () => 'API key has expired',
+    ar: () => 'انتهت صلاحية مفتاح API',
+  }),
+  missing_scopes: def({
+    status: 403,
+    en: () => 'Missing required scopes',
+    ar: () => 'الصلاحيات المطلوبة مفقودة',
+  }),
+  not_found: def<{ method: string; path: string }>({
+    status: 404,
+    en: (p) => `Endpoint not found: ${p.method} ${p.path}`,
+    ar: (p) => `نقطة النهاية غير موجودة: ${p.method} ${p.path}`,
+  }),
+  payload_too_large: def<{ limit: number }>({
+    status: 413,
+    en: (p) => `Request body is larger than the limit of ${p.limit} bytes`,
+    ar: (p) => `حجم جسم الطلب أكبر من الحد المسموح به وهو ${p.limit} بايت`,
+  }),
+  rate_limited: def({
+    status: 429,
+    en: () => 'Rate limit exceeded',
+    ar: () => 'تم تجاوز حد المعدل',
+  }),
+  unavailable: def({
+    status: 503,
+    en: () => 'Service unavailable: the database is not answering',
+    ar: () => 'الخدمة غير متاحة: قاعدة البيانات لا تستجيب',
+  }),
+  internal: def({
+    status: 500,
+    en: () => 'Internal server error',
+    ar: () => 'حدث خطأ داخلي في الخادم',
+  }),
+} as const
+
+export type ErrorCode = keyof typeof ERRORS
+/** Extra top-level fields the spec defines for some errors. */
+export type ErrorExtra = { missingScopes?: string[]; retryAfter?: number; missingFeatures?: string[] }
+
+export class HokoError extends Error {
+  readonly status: number
+  readonly en: string
+  readonly ar: string
+
+  constructor(
+    readonly code: ErrorCode,
+    params?: unknown,
+    readonly extra?: ErrorExtra,
+  ) {
+    const m = ERRORS[code] as Messages<any>
+    const en = m.en(params)
+    super(en)
+    this.status = m.status
+    this.en = en
+    this.ar = m.ar(params)
+  }
+
+  static validation(en: string, ar: string): HokoError {
+    return new HokoError('validation', { en, ar })
+  }
+}
+
+export function errorBody(e: HokoError) {
+  return { error: { en: e.en, ar: e.ar }, ...e.extra }
+}

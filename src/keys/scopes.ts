@@ -1,0 +1,20 @@
+import * as v from 'valibot'
+
+/** The 11 permission scopes of the spec's API Keys page, in its order. */
+export const SCOPES = [
+  'linksRead',
+  'linksWrite',
+  'collectionsRead',
+  'collectionsWrite',
+  'tagsRead',
+  'tagsWrite',
+  'analyticsRead',
+  'conversionsWrite',
+  'customersRead',
+  'partnersRead',
+  'partnersWrite',
+] as const
+
+export type Scope = (typeof SCOPES)[number]
+export const ScopeSchema = v.picklist(SCOPES)
+export const isScope = (s: string): s is Scope => (SCOPES as readonly string[]).includes(s)

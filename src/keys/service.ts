@@ -1,0 +1,153 @@
+import { and, asc, eq, isNull } from 'drizzle-orm'
+import { nanoid } from 'nanoid'
+import type { Db, Queryable } from '../db'
+import { apiKeys } from '../db/schema'
+import { HokoError } from '../http/errors'
+import { effectiveRateLimit, PLANS, type Plan } from '../workspaces/plans'
+import { isScope, SCOPES, type Scope } from './scopes'
+
+export class KeyError extends Error {}
+
+const KEY_PREFIX = 'hk_'
+/** `hk_` and 40 characters of nanoid's URL-safe alphabet: 240 random bits. */
+const KEY_SHAPE = /^hk_[A-Za-z0-9_-]{32,128}$/
+const DISPLAY_LENGTH = KEY_PREFIX.length + 8
+
+export const hashKey = (key: string): string => new Bun.CryptoHasher('sha256').update(key).digest('hex')
+
+export function parseScopes(list: string): Scope[] {
+  if (list.trim() === 'all') return [...SCOPES]
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean)
+  if (names.length === 0) throw new KeyError(`--scopes needs at least one of: all, ${SCOPES.join(', ')}`)
+  for (const n of names) if (!isScope(n)) throw new KeyError(`unknown scope "${n}"; known scopes: all, ${SCOPES.join(', ')}`)
+  return SCOPES.filter((s) => names.includes(s))
+}
+
+export type CreatedKey = { id: string; key: string; name: string; scopes: Scope[]; expiresAt: string | null }
+
+export function createKey(
+  db: Queryable,
+  input: { workspaceId: string; name: string; scopes: Scope[]; expiresAt?: Date | null },
+  now = new Date(),
+): CreatedKey {
+  const name = input.name.trim()
+  if (!name || name.length > 255) throw new KeyError('--name must be 1 to 255 characters')
+  if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) throw new KeyError('--expires must be in the future')
+  const key = KEY_PREFIX + nanoid(40)
+  const id = Bun.randomUUIDv7()
+  db.insert(apiKeys)
+    .values({
+      id,
+      workspaceId: input.workspaceId,
+      name,
+      hash: hashKey(key),
+      prefix: key.slice(0, DISPLAY_LENGTH),
+      scopes: input.scopes.join(','),
+      createdAt: now,
+      expiresAt: input.expiresAt ?? null,
+    })
+    .run()
+  return { id, key, name, scopes: input.scopes, expiresAt: input.expiresAt?.toISOString() ?? null }
+}
+
+export type KeyView = {
+  id: string
+  name: string
+  prefix: string
+  scopes: string[]
+  createdAt: string
+  lastUsedAt: string | null
+  expiresAt: string | null
+  revoked: boolean
+  revokedAt: string | null
+}
+
+export function listKeys(db: Queryable, workspaceId: string): KeyView[] {
+  return db
+    .select()
+    .from(apiKeys)
+    .where(eq(apiKeys.workspaceId, workspaceId))
+    .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id))
+    .all()
+    .map((k) => ({
+      id: k.id,
+      name: k.name,
+      prefix: k.prefix,
+      scopes: k.scopes.split(','),
+      createdAt: k.createdAt.toISOString(),
+      lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+      expiresAt: k.expiresAt?.toISOString() ?? null,
+      revoked: k.revokedAt !== null,
+      revokedAt: k.revokedAt?.toISOString() ?? null,
+    }))
+}
+
+export function revokeKey(db: Queryable, id: string, now = new Date()): { id: string; revokedAt: string } {
+  const row = db.select({ revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.id, id)).get()
+  if (!row) throw new KeyError(`no API key with id "${id}"`)
+  if (row.revokedAt) throw new KeyError(`API key "${id}" was already revoked at ${row.revokedAt.toISOString()}`)
+  db.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).run()
+  return { id, revokedAt: now.toISOString() }
+}
+
+export type AuthContext = {
+  keyId: string
+  workspaceId: string
+  scopes: ReadonlySet<Scope>
+  plan: Plan
+  rateLimit: number
+}
+
+type KeyRow = {
+  id: string
+  workspace_id: string
+  scopes: string
+  expires_at: number | null
+  revoked_at: number | null
+  plan: string
+  rate_limit: number | null
+}
+
+/**
+ * Resolves an Authorization header to its key and workspace, on every API request: one prepared
+ * statement by hash and no cache, so that a revocation made by the CLI (another process) holds at
+ * once.
+ */
+export function createAuthenticator(db: Db, defaultRateLimit: number) {
+  const byHash = db.$client.prepare<KeyRow, [string]>(
+    `SELECT k.id, k.workspace_id, k.scopes, k.expires_at, k.revoked_at, w.plan, w.rate_limit
+       FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE k.hash = ?`,
+  )
+  const touch = db.$client.prepare<never, [number, string]>('UPDATE api_keys SET last_used_at = ? WHERE id = ?')
+  // last_used_at is written at most once a minute per key, not on every request.
+  const lastTouched = new Map<string, number>()
+  const scopeSets = new Map<string, ReadonlySet<Scope>>()
+
+  return function authenticate(header: string | null, now = Date.now()): AuthContext {
+    const value = header?.trim()
+    if (!value) throw new HokoError('missing_authorization')
+    const token = /^bearer(\s|$)/i.test(value) ? value.slice(6).trim() : value
+    if (!KEY_SHAPE.test(token)) throw new HokoError('invalid_api_key_format')
+    const row = byHash.get(hashKey(token))
+    if (!row || row.revoked_at !== null) throw new HokoError('invalid_api_key')
+    if (row.expires_at !== null && row.expires_at <= now) throw new HokoError('expired_api_key')
+
+    if (now - (lastTouched.get(row.id) ?? 0) >= 60_000) {
+      lastTouched.set(row.id, now)
+      touch.run(now, row.id)
+    }
+    let scopes = scopeSets.get(row.scopes)
+    if (!scopes) {
+      scopes = new Set(row.scopes.split(',') as Scope[])
+      scopeSets.set(row.scopes, scopes)
+    }
+    return {
+      keyId: row.id,
+      workspaceId: row.workspace_id,
+      scopes,
+      plan: PLANS[row.plan as keyof typeof PLANS] ?? PLANS.free,
+      rateLimit: effectiveRateLimit(row.plan, row.rate_limit, defaultRateLimit),
+    }
+  }
+}
+export type Authenticate = ReturnType<typeof createAuthenticator>

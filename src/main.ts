@@ -1,0 +1,166 @@
+#!/usr/bin/env bun
+import { parseArgs } from 'node:util'
+import { ConfigError, loadConfig } from './config'
+import { openDatabase, runMigrations, type Db } from './db'
+import { createKey, KeyError, listKeys, parseScopes, revokeKey } from './keys/service'
+import { serve } from './server'
+import { createWorkspace, findWorkspace, listWorkspaces, toView, WorkspaceError } from './workspaces/service'
+
+const USAGE = `Usage: hoko <command> [options]
+
+Commands:
+  serve                                   run the HTTP server (the default)
+  migrate                                 apply database migrations and exit
+  workspace create --name NAME [--slug SLUG] [--rate-limit N] [--plan PLAN] [--json]
+  workspace list [--json]
+  key create --workspace SLUG|ID --name NAME --scopes a,b,c|all [--expires ISO-8601] [--json]
+  key list --workspace SLUG|ID [--json]
+  key revoke ID [--json]
+
+Configuration comes from the environment: PORT, HOST, HOKO_DB, HOKO_BASE_URL, HOKO_SECRET,
+HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES (see README.md).`
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  name: { type: 'string' },
+  slug: { type: 'string' },
+  'rate-limit': { type: 'string' },
+  plan: { type: 'string' },
+  workspace: { type: 'string' },
+  scopes: { type: 'string' },
+  expires: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+type Flags = ReturnType<typeof parse>['values']
+const parse = (args: string[]) => parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
+
+function required(flags: Flags, name: 'name' | 'workspace' | 'scopes'): string {
+  const value = flags[name]
+  if (value === undefined || value.trim() === '') throw new UsageError(`--${name} is required`)
+  return value
+}
+
+function print(flags: Flags, json: unknown, text: string) {
+  console.log(flags.json ? JSON.stringify(json, null, 2) : text)
+}
+
+function withDb<T>(fn: (db: Db) => T): T {
+  const db = openDatabase(loadConfig().dbPath)
+  try {
+    runMigrations(db)
+    return fn(db)
+  } finally {
+    db.$client.close()
+  }
+}
+
+function workspaceOrFail(db: Db, ref: string) {
+  const ws = findWorkspace(db, ref)
+  if (!ws) throw new UsageError(`unknown workspace "${ref}"`)
+  return ws
+}
+
+function parseDate(value: string): Date {
+  // ISO 8601 with a time zone, or a plain date (midnight UTC).
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(value))
+    throw new UsageError(`--expires must be an ISO 8601 date or date-time with a time zone, got "${value}"`)
+  const d = new Date(value)
+  if (Number.isNaN(d.getTime())) throw new UsageError(`--expires is not a real date: "${value}"`)
+  return d
+}
+
+function run(argv: string[]): void {
+  const { values: flags, positionals } = parse(argv)
+  const [command = 'serve', sub, ...rest] = positionals
+  if (flags.help) return console.log(USAGE)
+  const defaultRate = () => loadConfig().rateLimit
+
+  switch (`${command} ${command === 'serve' || command === 'migrate' ? '' : (sub ?? '')}`.trim()) {
+    case 'serve':
+      if (sub) throw new UsageError(`serve takes no arguments, got "${sub}"`)
+      serve(loadConfig())
+      return
+    case 'migrate':
+      withDb(() => undefined)
+      return console.log('migrations applied')
+    case 'workspace create': {
+      const rateLimit = flags['rate-limit']
+      if (rateLimit !== undefined && !/^\d+$/.test(rateLimit)) throw new UsageError('--rate-limit must be a whole number')
+      const ws = withDb((db) =>
+        toView(
+          createWorkspace(db, {
+            name: required(flags, 'name'),
+            slug: flags.slug,
+            plan: flags.plan as never,
+            rateLimit: rateLimit === undefined ? undefined : Number(rateLimit),
+          }),
+          defaultRate(),
+        ),
+      )
+      const { createdAt: _, ...json } = ws
+      return print(flags, json, `created workspace ${ws.slug} (${ws.id}), plan ${ws.plan}, ${ws.rateLimit} requests/minute`)
+    }
+    case 'workspace list': {
+      const list = withDb((db) => listWorkspaces(db).map((w) => toView(w, defaultRate())))
+      return print(
+        flags,
+        list,
+        list.map((w) => `${w.slug}\t${w.id}\t${w.plan}\t${w.rateLimit}/min\t${w.name}`).join('\n') || 'no workspaces',
+      )
+    }
+    case 'key create': {
+      const scopes = parseScopes(required(flags, 'scopes'))
+      const expiresAt = flags.expires === undefined ? null : parseDate(flags.expires)
+      const key = withDb((db) => {
+        const ws = workspaceOrFail(db, required(flags, 'workspace'))
+        return createKey(db, { workspaceId: ws.id, name: required(flags, 'name'), scopes, expiresAt })
+      })
+      return print(
+        flags,
+        key,
+        `created key ${key.id} (${key.scopes.join(',')}${key.expiresAt ? `, expires ${key.expiresAt}` : ''})\n` +
+          `${key.key}\nThis is the only time the key is shown: store it now.`,
+      )
+    }
+    case 'key list': {
+      const keys = withDb((db) => listKeys(db, workspaceOrFail(db, required(flags, 'workspace')).id))
+      return print(
+        flags,
+        keys,
+        keys
+          .map(
+            (k) =>
+              `${k.id}\t${k.prefix}…\t${k.name}\t${k.scopes.join(',')}\tcreated ${k.createdAt}` +
+              `\tlast used ${k.lastUsedAt ?? 'never'}\texpires ${k.expiresAt ?? 'never'}${k.revoked ? `\trevoked ${k.revokedAt}` : ''}`,
+          )
+          .join('\n') || 'no keys',
+      )
+    }
+    case 'key revoke': {
+      const [id, extra] = rest
+      if (!id || extra !== undefined) throw new UsageError('usage: hoko key revoke ID')
+      const result = withDb((db) => revokeKey(db, id))
+      return print(flags, result, `revoked key ${result.id}`)
+    }
+    default:
+      throw new UsageError(`unknown command "${positionals.join(' ') || command}"; run hoko --help`)
+  }
+}
+
+try {
+  run(Bun.argv.slice(2))
+} catch (e) {
+  const known =
+    e instanceof UsageError ||
+    e instanceof KeyError ||
+    e instanceof WorkspaceError ||
+    e instanceof ConfigError ||
+    String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')
+  if (!known) console.error(e)
+  // One line on stderr; a usage mistake exits 2, anything unexpected 1.
+  console.error(`hoko: ${(e as Error).message.split('\n')[0]}`)
+  process.exit(known ? 2 : 1)
+}

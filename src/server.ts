@@ -1,0 +1,54 @@
+import { createApp } from './app'
+import type { Config } from './config'
+import { openDatabase, runMigrations } from './db'
+import { resolveSecret } from './db/settings'
+import { createKey } from './keys/service'
+import { SCOPES } from './keys/scopes'
+import { countWorkspaces, createWorkspace } from './workspaces/service'
+
+/**
+ * On an empty database: workspace `default` and an all-scopes key, printed once so that a new user
+ * can call the API straight away. One transaction, so two servers starting at once cannot both do it.
+ */
+function bootstrap(db: ReturnType<typeof openDatabase>): string | null {
+  return db.transaction(
+    (tx) => {
+      if (countWorkspaces(tx) > 0) return null
+      const ws = createWorkspace(tx, { name: 'Default', slug: 'default' })
+      return createKey(tx, { workspaceId: ws.id, name: 'First key', scopes: [...SCOPES] }).key
+    },
+    { behavior: 'immediate' },
+  )
+}
+
+export function serve(config: Config) {
+  const db = openDatabase(config.dbPath)
+  runMigrations(db)
+  resolveSecret(db, config.secret)
+  const firstKey = bootstrap(db)
+
+  // The port is known only after listening (PORT=0 picks a free one), and baseUrl depends on it.
+  const ctx = { db, config, baseUrl: config.baseUrl ?? '' }
+  const app = createApp(ctx).listen({ port: config.port, hostname: config.host })
+  const port = app.server!.port
+  ctx.baseUrl = config.baseUrl ?? `http://localhost:${port}`
+
+  console.log(`Hoko listening on http://${config.host}:${port} (database ${config.dbPath}, base URL ${ctx.baseUrl})`)
+  if (firstKey) {
+    console.log(`Created workspace "default". Its API key, with all scopes, is shown only this once:`)
+    console.log(`HOKO_API_KEY=${firstKey}`)
+  }
+
+  let stopping = false
+  const shutdown = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    console.log(`${signal}: finishing in-flight requests, then closing the database`)
+    await app.stop()
+    db.$client.close()
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  return { app, db, port }
+}

@@ -1,0 +1,17 @@
+import * as v from 'valibot'
+import { PLAN_NAMES } from './plans'
+
+export const SlugSchema = v.pipe(
+  v.string(),
+  v.regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'slug must be 1-64 lower-case letters, digits or hyphens, not starting or ending with a hyphen'),
+)
+
+export const NewWorkspaceSchema = v.object({
+  name: v.pipe(v.string(), v.trim(), v.minLength(1, 'name must not be empty'), v.maxLength(255, 'name must be at most 255 characters')),
+  slug: v.optional(SlugSchema),
+  plan: v.optional(v.picklist(PLAN_NAMES, `plan must be one of: ${PLAN_NAMES.join(', ')}`), 'unlimited'),
+  rateLimit: v.optional(
+    v.pipe(v.number(), v.integer('rate limit must be a whole number'), v.minValue(1, 'rate limit must be at least 1')),
+  ),
+})
+export type NewWorkspace = v.InferInput<typeof NewWorkspaceSchema>

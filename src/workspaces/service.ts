@@ -1,0 +1,60 @@
+import { asc, count, eq, or } from 'drizzle-orm'
+import * as v from 'valibot'
+import type { Queryable } from '../db'
+import { workspaces } from '../db/schema'
+import { NewWorkspaceSchema, type NewWorkspace } from './model'
+import { effectiveRateLimit } from './plans'
+
+export class WorkspaceError extends Error {}
+
+export type WorkspaceView = { id: string; slug: string; name: string; rateLimit: number; plan: string; createdAt: string }
+
+type Row = typeof workspaces.$inferSelect
+
+export const toView = (w: Row, defaultRateLimit: number): WorkspaceView => ({
+  id: w.id,
+  slug: w.slug,
+  name: w.name,
+  rateLimit: effectiveRateLimit(w.plan, w.rateLimit, defaultRateLimit),
+  plan: w.plan,
+  createdAt: w.createdAt.toISOString(),
+})
+
+export function slugify(name: string): string {
+  const s = name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64)
+    .replace(/-+$/, '')
+  return s || 'workspace'
+}
+
+export function createWorkspace(db: Queryable, input: NewWorkspace): Row {
+  const parsed = v.safeParse(NewWorkspaceSchema, input)
+  if (!parsed.success) throw new WorkspaceError(parsed.issues[0].message)
+  const { name, plan, rateLimit } = parsed.output
+  const slug = parsed.output.slug ?? slugify(name)
+  if (findWorkspace(db, slug)) throw new WorkspaceError(`a workspace with slug "${slug}" already exists`)
+  const row: Row = { id: Bun.randomUUIDv7(), slug, name, plan, rateLimit: rateLimit ?? null, createdAt: new Date() }
+  db.insert(workspaces).values(row).run()
+  return row
+}
+
+/** By slug or id. */
+export function findWorkspace(db: Queryable, slugOrId: string): Row | undefined {
+  return db
+    .select()
+    .from(workspaces)
+    .where(or(eq(workspaces.slug, slugOrId), eq(workspaces.id, slugOrId)))
+    .get()
+}
+
+export function listWorkspaces(db: Queryable): Row[] {
+  return db.select().from(workspaces).orderBy(asc(workspaces.createdAt), asc(workspaces.id)).all()
+}
+
+export function countWorkspaces(db: Queryable): number {
+  return db.select({ n: count() }).from(workspaces).get()?.n ?? 0
+}
