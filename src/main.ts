@@ -67,8 +67,11 @@ function parseDate(value: string): Date {
   // ISO 8601 with a time zone, or a plain date (midnight UTC).
   if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(value))
     throw new UsageError(`--expires must be an ISO 8601 date or date-time with a time zone, got "${value}"`)
+  const [y, m, day] = value.slice(0, 10).split('-').map(Number)
+  const calendar = new Date(Date.UTC(y, m - 1, day))
   const d = new Date(value)
-  if (Number.isNaN(d.getTime())) throw new UsageError(`--expires is not a real date: "${value}"`)
+  if (Number.isNaN(d.getTime()) || calendar.getUTCMonth() !== m - 1 || calendar.getUTCDate() !== day)
+    throw new UsageError(`--expires is not a real date: "${value}"`)
   return d
 }
 

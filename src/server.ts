@@ -33,11 +33,11 @@ export function serve(config: Config) {
   const port = app.server!.port
   ctx.baseUrl = config.baseUrl ?? `http://localhost:${port}`
 
-  console.log(`Hoko listening on http://${config.host}:${port} (database ${config.dbPath}, base URL ${ctx.baseUrl})`)
   if (firstKey) {
     console.log(`Created workspace "default". Its API key, with all scopes, is shown only this once:`)
     console.log(`HOKO_API_KEY=${firstKey}`)
   }
+  console.log(`Hoko listening on http://${config.host}:${port} (database ${config.dbPath}, base URL ${ctx.baseUrl})`)
 
   let stopping = false
   const shutdown = async (signal: string) => {

@@ -1,0 +1,121 @@
+import { Database } from 'bun:sqlite'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export const ROOT = join(import.meta.dir, '..')
+const BUN = process.execPath
+
+export type CliResult = { code: number; stdout: string; stderr: string }
+
+/** Runs `bun src/main.ts …` against a database file, as a user would. */
+export function cli(dbPath: string, args: string[], env: Record<string, string> = {}): CliResult {
+  const r = Bun.spawnSync([BUN, 'src/main.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, HOKO_DB: dbPath, ...env },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() }
+}
+
+export function cliJson<T = any>(dbPath: string, args: string[]): T {
+  const r = cli(dbPath, [...args, '--json'])
+  if (r.code !== 0) throw new Error(`hoko ${args.join(' ')} failed (${r.code}): ${r.stderr}`)
+  return JSON.parse(r.stdout) as T
+}
+
+export type TestServer = {
+  url: string
+  /** The all-scopes key printed on first start. */
+  key: string
+  dir: string
+  dbPath: string
+  stdout: string
+  proc: ReturnType<typeof Bun.spawn>
+  /** fetch against the server with the first key unless headers say otherwise. */
+  api(path: string, init?: RequestInit & { json?: unknown; key?: string | null }): Promise<Response>
+  cli(args: string[]): CliResult
+  cliJson<T = any>(args: string[]): T
+  /** A key with exactly these scopes in workspace `workspace` (default: "default"). */
+  newKey(scopes: string, workspace?: string): string
+  /** Read-only handle on the server's SQLite file, for asserting stored effects. */
+  sql(): Database
+  stop(): Promise<void>
+}
+
+async function readUntil(stream: ReadableStream<Uint8Array>, marker: RegExp, ms: number): Promise<string> {
+  const reader = stream.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  const deadline = Date.now() + ms
+  while (!marker.test(text)) {
+    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(1, deadline - Date.now())))
+    const next = await Promise.race([reader.read(), timer])
+    if (next === 'timeout') throw new Error(`server did not print ${marker} within ${ms} ms; got:\n${text}`)
+    if (next.done) throw new Error(`server exited before printing ${marker}; got:\n${text}`)
+    text += decoder.decode(next.value)
+  }
+  reader.releaseLock()
+  return text
+}
+
+export async function startServer(
+  opts: { env?: Record<string, string>; dir?: string; command?: string[] } = {},
+): Promise<TestServer> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'hoko-test-'))
+  const dbPath = join(dir, 'hoko.db')
+  const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', HOKO_DB: dbPath, ...opts.env }
+  const proc = Bun.spawn(opts.command ?? [BUN, 'src/main.ts', 'serve'], {
+    cwd: ROOT,
+    env,
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
+  const stdout = await readUntil(proc.stdout as ReadableStream<Uint8Array>, /Hoko listening on http:\/\/[^:]+:(\d+)/, 20_000)
+  const port = /Hoko listening on http:\/\/[^:]+:(\d+)/.exec(stdout)![1]
+  const key = /HOKO_API_KEY=(hk_\S+)/.exec(stdout)?.[1] ?? ''
+  const url = `http://127.0.0.1:${port}`
+  const server: TestServer = {
+    url,
+    key,
+    dir,
+    dbPath,
+    stdout,
+    proc,
+    api(path, init = {}) {
+      const headers = new Headers(init.headers)
+      const k = init.key === undefined ? key : init.key
+      if (k !== null && !headers.has('authorization')) headers.set('authorization', `Bearer ${k}`)
+      let body = init.body
+      if (init.json !== undefined) {
+        body = JSON.stringify(init.json)
+        if (!headers.has('content-type')) headers.set('content-type', 'application/json')
+      }
+      return fetch(url + path, { ...init, headers, body })
+    },
+    cli: (args) => cli(dbPath, args, opts.env),
+    cliJson: (args) => cliJson(dbPath, args),
+    newKey(scopes, workspace = 'default') {
+      return cliJson(dbPath, ['key', 'create', '--workspace', workspace, '--name', `test ${scopes}`, '--scopes', scopes]).key
+    },
+    sql: () => new Database(dbPath, { readonly: true }),
+    async stop() {
+      proc.kill('SIGTERM')
+      await proc.exited
+    },
+  }
+  return server
+}
+
+export function removeDir(dir: string) {
+  rmSync(dir, { recursive: true, force: true })
+}
+
+/** Both languages present, Arabic really Arabic. */
+export function expectBilingual(body: any): { en: string; ar: string } {
+  if (typeof body?.error?.en !== 'string' || typeof body?.error?.ar !== 'string')
+    throw new Error(`not a bilingual error body: ${JSON.stringify(body)}`)
+  if (!/[\u0600-\u06FF]/.test(body.error.ar)) throw new Error(`Arabic message has no Arabic: ${body.error.ar}`)
+  return body.error
+}

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expectBilingual, removeDir, ROOT, startServer, type TestServer } from './harness'
+
+describe('the server', () => {
+  let s: TestServer
+  beforeAll(async () => {
+    s = await startServer({ env: { HOKO_MAX_BODY_BYTES: '2048' } })
+  })
+  afterAll(async () => {
+    await s.stop()
+    removeDir(s.dir)
+  })
+
+  test('GET /healthz answers without a key', async () => {
+    const res = await fetch(`${s.url}/healthz`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ status: 'ok' })
+  })
+
+  test('an unknown /api endpoint is a bilingual 404 naming it', async () => {
+    const res = await s.api('/api/linkz?take=5')
+    expect(res.status).toBe(404)
+    const e = expectBilingual(await res.json())
+    expect(e.en).toBe('Endpoint not found: GET /api/linkz')
+    for (const path of ['/api', '/api/']) expect((await s.api(path)).status).toBe(404)
+  })
+
+  test('a body over HOKO_MAX_BODY_BYTES is a bilingual 413', async () => {
+    const res = await s.api('/api/links', { method: 'POST', json: [{ url: 'https://example.com/' + 'a'.repeat(4000) }] })
+    expect(res.status).toBe(413)
+    const e = expectBilingual(await res.json())
+    expect(e.en).toBe('Request body is larger than the limit of 2048 bytes')
+  })
+
+  test('the OpenAPI document and the docs page are served', async () => {
+    const spec = await (await fetch(`${s.url}/openapi.json`)).json()
+    expect(spec.openapi).toMatch(/^3\./)
+    expect(spec.paths['/healthz']).toBeDefined()
+    const docs = await fetch(`${s.url}/docs`)
+    expect(docs.status).toBe(200)
+    expect(docs.headers.get('content-type')).toContain('text/html')
+  })
+
+  test('a second start on the same database prints no new key', async () => {
+    await s.stop()
+    const again = await startServer({ dir: s.dir, env: { HOKO_MAX_BODY_BYTES: '2048' } })
+    try {
+      expect(again.key).toBe('')
+      expect(again.stdout).not.toContain('HOKO_API_KEY')
+      // the first key still works
+      const res = await fetch(`${again.url}/api/nothing`, { headers: { authorization: `Bearer ${s.key}` } })
+      expect(res.status).toBe(404)
+      const secret = again.sql().query("SELECT value FROM settings WHERE key = 'secret'").get() as { value: string }
+      expect(secret.value.length).toBeGreaterThanOrEqual(32)
+    } finally {
+      s = again
+    }
+  })
+
+  test('SIGTERM closes the database cleanly and exits 0', async () => {
+    expect((await fetch(`${s.url}/healthz`)).status).toBe(200)
+    s.proc.kill('SIGTERM')
+    expect(await s.proc.exited).toBe(0)
+    // Closing the last connection checkpoints the WAL into the database file and removes it.
+    expect(existsSync(join(s.dir, 'hoko.db-wal'))).toBe(false)
+  })
+})
+
+describe('configuration', () => {
+  test('HOKO_SECRET, when set, is used instead of storing a generated one', async () => {
+    const s = await startServer({ env: { HOKO_SECRET: 'a-secret-from-the-environment' } })
+    try {
+      expect(s.sql().query("SELECT count(*) AS n FROM settings WHERE key = 'secret'").get()).toEqual({ n: 0 })
+    } finally {
+      await s.stop()
+      removeDir(s.dir)
+    }
+  })
+
+  test('a bad variable stops the server with one line', () => {
+    const r = Bun.spawnSync([process.execPath, 'src/main.ts', 'serve'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: 'eighty', HOKO_DB: join(tmpdir(), 'never.db') },
+      stderr: 'pipe',
+    })
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr.toString().trim()).toBe('hoko: invalid configuration: PORT must be a whole number')
+  })
+})
+
+describe('the compiled binary', () => {
+  const out = mkdtempSync(join(tmpdir(), 'hoko-bin-'))
+  afterAll(() => removeDir(out))
+
+  test('npm run build makes dist/hoko, which serves /healthz from any directory', async () => {
+    const build = Bun.spawnSync(['npm', 'run', 'build'], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' })
+    expect(build.exitCode).toBe(0)
+    const bin = join(ROOT, 'dist', 'hoko')
+    expect(existsSync(bin)).toBe(true)
+    // Run it from an empty folder: migrations must be embedded, not read from ./drizzle.
+    const s = await startServer({ dir: out, command: [bin, 'serve'] })
+    try {
+      expect(s.key).toMatch(/^hk_/)
+      expect((await fetch(`${s.url}/healthz`)).status).toBe(200)
+      expect((await s.api('/api/nothing')).status).toBe(404)
+    } finally {
+      await s.stop()
+    }
+  }, 120_000)
+})
