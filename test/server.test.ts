@@ -53,7 +53,9 @@ describe('the server', () => {
       // the first key still works
       const res = await fetch(`${again.url}/api/nothing`, { headers: { authorization: `Bearer ${s.key}` } })
       expect(res.status).toBe(404)
-      const secret = again.sql().query("SELECT value FROM settings WHERE key = 'secret'").get() as { value: string }
+      const sql = again.sql()
+      const secret = sql.query("SELECT value FROM settings WHERE key = 'secret'").get() as { value: string }
+      sql.close()
       expect(secret.value.length).toBeGreaterThanOrEqual(32)
     } finally {
       s = again
