@@ -2,5 +2,5 @@
 import m0 from './0000_init.sql' with { type: 'text' }
 
 export const migrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
-  { tag: "0000_init", when: 1795624333588, breakpoints: true, sql: m0 },
+  { tag: "0000_init", when: 1795624717912, breakpoints: true, sql: m0 },
 ]

@@ -3,6 +3,7 @@ import { toJsonSchema } from '@valibot/to-json-schema'
 import { Elysia } from 'elysia'
 import type { Config } from './config'
 import type { Db } from './db'
+import { collectionRoutes } from './collections/routes'
 import { healthRoutes } from './health/routes'
 import { apiGuard } from './http/api-guard'
 import { errorHandler } from './http/error-handler'
@@ -35,6 +36,7 @@ export function createApp(ctx: AppContext) {
       }),
     )
     .use(healthRoutes(ctx.db))
+    .use(collectionRoutes(ctx))
 }
 
 export type App = ReturnType<typeof createApp>

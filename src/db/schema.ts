@@ -1,8 +1,15 @@
 import { sql } from 'drizzle-orm'
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 // Timestamps are Unix milliseconds: compact, index-friendly and exact to the millisecond.
 const createdAt = () => integer('created_at', { mode: 'timestamp_ms' }).notNull()
+const updatedAt = () => integer('updated_at', { mode: 'timestamp_ms' }).notNull()
+/** Soft delete: the row stays for history (clicks, conversions) but leaves every API answer. */
+const deletedAt = () => integer('deleted_at', { mode: 'timestamp_ms' })
+const workspaceId = () =>
+  text('workspace_id')
+    .notNull()
+    .references(() => workspaces.id)
 
 export const workspaces = sqliteTable('workspaces', {
   id: text('id').primaryKey(),
@@ -43,3 +50,120 @@ export const settings = sqliteTable('settings', {
     .notNull()
     .default(sql`(unixepoch() * 1000)`),
 })
+
+export const collections = sqliteTable(
+  'collections',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: workspaceId(),
+    name: text('name').notNull(),
+    description: text('description'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: deletedAt(),
+  },
+  (t) => [index('collections_workspace_created_idx').on(t.workspaceId, t.createdAt)],
+)
+
+export const tags = sqliteTable(
+  'tags',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: workspaceId(),
+    name: text('name').notNull(),
+    color: text('color').notNull().default('slate'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('tags_workspace_idx').on(t.workspaceId, t.id)],
+)
+
+export const partners = sqliteTable(
+  'partners',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: workspaceId(),
+    name: text('name').notNull(),
+    email: text('email'),
+    phone: text('phone'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: deletedAt(),
+  },
+  (t) => [index('partners_workspace_created_idx').on(t.workspaceId, t.createdAt)],
+)
+
+export const customers = sqliteTable(
+  'customers',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: workspaceId(),
+    externalId: text('external_id').notNull(),
+    name: text('name'),
+    email: text('email'),
+    phone: text('phone'),
+    avatar: text('avatar'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('customers_workspace_external_idx').on(t.workspaceId, t.externalId),
+    index('customers_workspace_created_idx').on(t.workspaceId, t.createdAt),
+  ],
+)
+
+export const links = sqliteTable(
+  'links',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: workspaceId(),
+    // Unique across the instance and never reused, deleted links included: a printed QR code must
+    // not start pointing somewhere else.
+    shortId: text('short_id').notNull().unique(),
+    url: text('url').notNull(),
+    title: text('title'),
+    description: text('description'),
+    image: text('image'),
+    /** JSON object of the set utm keys, or null. */
+    utm: text('utm', { mode: 'json' }).$type<Record<string, string>>(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
+    expiredUrl: text('expired_url'),
+    password: text('password'),
+    cloaked: integer('cloaked', { mode: 'boolean' }).notNull().default(false),
+    ios: text('ios'),
+    android: text('android'),
+    /** JSON object country code → URL, or null. */
+    geo: text('geo', { mode: 'json' }).$type<Record<string, string>>(),
+    collectionId: text('collection_id')
+      .notNull()
+      .references(() => collections.id),
+    externalId: text('external_id'),
+    tenantId: text('tenant_id'),
+    partnerId: text('partner_id').references(() => partners.id),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: deletedAt(),
+  },
+  (t) => [
+    index('links_workspace_created_idx').on(t.workspaceId, t.createdAt),
+    // externalId is unique among a workspace's live links only: a deleted link frees its externalId.
+    uniqueIndex('links_workspace_external_idx')
+      .on(t.workspaceId, t.externalId)
+      .where(sql`external_id IS NOT NULL AND deleted_at IS NULL`),
+    index('links_workspace_tenant_idx').on(t.workspaceId, t.tenantId),
+    index('links_workspace_partner_idx').on(t.workspaceId, t.partnerId),
+  ],
+)
+
+export const linkTags = sqliteTable(
+  'link_tags',
+  {
+    linkId: text('link_id')
+      .notNull()
+      .references(() => links.id),
+    tagId: text('tag_id')
+      .notNull()
+      .references(() => tags.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.linkId, t.tagId] }), index('link_tags_tag_idx').on(t.tagId)],
+)

@@ -41,8 +41,8 @@ function describe(issue: Issue): Text {
       break
     case 'min_length':
       return isArray
-        ? { en: `must contain at least ${req} items`, ar: `يجب أن يحتوي على ${req} عنصر على الأقل` }
-        : { en: `must be at least ${req} characters long`, ar: `يجب ألا يقل طوله عن ${req} حرف` }
+        ? { en: `must contain at least ${req} item${req === 1 ? '' : 's'}`, ar: `يجب أن يحتوي على ${req} عنصر على الأقل` }
+        : { en: `must be at least ${req} character${req === 1 ? '' : 's'} long`, ar: `يجب ألا يقل طوله عن ${req} حرف` }
     case 'max_length':
       return isArray
         ? { en: `must contain at most ${req} items`, ar: `يجب ألا يحتوي على أكثر من ${req} عنصر` }
