@@ -4,11 +4,15 @@ import { Elysia } from 'elysia'
 import type { Config } from './config'
 import type { Db } from './db'
 import { collectionRoutes } from './collections/routes'
+import { customerRoutes } from './customers/routes'
 import { healthRoutes } from './health/routes'
 import { apiGuard } from './http/api-guard'
 import { errorHandler } from './http/error-handler'
 import { SlidingWindowLimiter } from './http/rate-limit'
 import { createAuthenticator } from './keys/service'
+import { linkRoutes } from './links/routes'
+import { partnerRoutes } from './partners/routes'
+import { tagRoutes } from './tags/routes'
 
 export type AppContext = { db: Db; config: Config; baseUrl: string }
 
@@ -36,7 +40,11 @@ export function createApp(ctx: AppContext) {
       }),
     )
     .use(healthRoutes(ctx.db))
+    .use(linkRoutes(ctx))
     .use(collectionRoutes(ctx))
+    .use(tagRoutes(ctx))
+    .use(partnerRoutes(ctx))
+    .use(customerRoutes(ctx))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -6,8 +6,10 @@ import { expectBilingual, removeDir, ROOT, startServer, type TestServer } from '
 
 describe('the server', () => {
   let s: TestServer
+  let firstKey: string
   beforeAll(async () => {
     s = await startServer({ env: { HOKO_MAX_BODY_BYTES: '2048' } })
+    firstKey = s.key
   })
   afterAll(async () => {
     await s.stop()
@@ -60,6 +62,39 @@ describe('the server', () => {
     } finally {
       s = again
     }
+  })
+
+  test('SIGTERM lets an in-flight request finish and commit, then exits 0', async () => {
+    // A request whose body is still arriving when the signal comes.
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(new TextEncoder().encode('[{"name":"in'))
+        await gate
+        controller.enqueue(new TextEncoder().encode('-flight"}]'))
+        controller.close()
+      },
+    })
+    const stopping = s
+    const pending = fetch(`${s.url}/api/collections`, {
+      method: 'POST',
+      body,
+      headers: { authorization: `Bearer ${firstKey}`, 'content-type': 'application/json' },
+      // @ts-expect-error Bun needs duplex for a streamed body like browsers do
+      duplex: 'half',
+    })
+    await Bun.sleep(300)
+    stopping.proc.kill('SIGTERM')
+    await Bun.sleep(300)
+    release()
+    s = await startServer({ dir: stopping.dir, env: { HOKO_MAX_BODY_BYTES: '2048' } }).catch(() => stopping)
+    const res = await pending
+    expect(res.status).toBe(201)
+    expect(await stopping.proc.exited).toBe(0)
+    const sql = s.sql()
+    expect(sql.query("SELECT count(*) AS n FROM collections WHERE name = 'in-flight'").get()).toEqual({ n: 1 })
+    sql.close()
   })
 
   test('SIGTERM closes the database cleanly and exits 0', async () => {

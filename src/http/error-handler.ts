@@ -16,6 +16,9 @@ export function toHokoError(code: string | number, error: unknown, request: Requ
   }
   if (code === 'NOT_FOUND') return new HokoError('not_found', { method: request.method, path })
   if (code === 'PARSE') return new HokoError('malformed_json')
+  const sqliteCode = (error as { code?: unknown })?.code
+  if (sqliteCode === 'SQLITE_CONSTRAINT_UNIQUE') return new HokoError('conflict')
+  if (sqliteCode === 'SQLITE_BUSY') return new HokoError('unavailable')
   if (code === 'INVALID_COOKIE_SIGNATURE' || code === 'INVALID_FILE_TYPE') return new HokoError('invalid_request')
   console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', path, error: String((error as Error)?.stack ?? error) }))
   return new HokoError('internal')

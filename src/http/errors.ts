@@ -33,6 +33,11 @@ const ERRORS = {
     en: () => 'Request body is required',
     ar: () => 'جسم الطلب مطلوب',
   }),
+  conflict: def({
+    status: 400,
+    en: () => 'A unique value in this request (such as an externalId or shortId) is already in use',
+    ar: () => 'قيمة فريدة في هذا الطلب (مثل externalId أو shortId) مستخدمة بالفعل',
+  }),
   missing_authorization: def({
     status: 401,
     en: () => 'Missing Authorization header',
@@ -57,6 +62,11 @@ const ERRORS = {
     status: 403,
     en: () => 'Missing required scopes',
     ar: () => 'الصلاحيات المطلوبة مفقودة',
+  }),
+  missing_features: def<{ features: string[] }>({
+    status: 403,
+    en: (p) => `Your workspace's plan does not include: ${p.features.join(', ')}`,
+    ar: (p) => `خطة مساحة العمل لا تتضمن الميزات التالية: ${p.features.join(', ')}`,
   }),
   not_found: def<{ method: string; path: string }>({
     status: 404,

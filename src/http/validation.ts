@@ -74,7 +74,7 @@ function describe(issue: Issue): Text {
       return { en: 'has an invalid format', ar: 'تنسيقه غير صالح' }
     case 'picklist':
     case 'enum': {
-      const options = String(issue.expected).replaceAll('"', '').split(' | ').join(', ')
+      const options = String(issue.expected).replace(/^\(|\)$/g, '').replaceAll('"', '').split(' | ').join(', ')
       return { en: `must be one of: ${options}`, ar: `يجب أن يكون إحدى القيم: ${options}` }
     }
   }

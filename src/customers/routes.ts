@@ -1,0 +1,17 @@
+import { Elysia } from 'elysia'
+import type { AppContext } from '../app'
+import { scoped } from '../http/api-guard'
+import { CustomerQuery } from './model'
+import { listCustomers } from './service'
+
+const tags = ['Customers']
+
+// Read-only: customers are written by conversion tracking (POST /api/track/lead and /sale).
+export const customerRoutes = ({ db }: AppContext) =>
+  new Elysia({ prefix: '/api/customers' })
+    .use(scoped)
+    .get('', ({ auth, query }) => listCustomers(db, auth.workspaceId, query), {
+      scope: 'customersRead',
+      query: CustomerQuery,
+      detail: { summary: 'Get customers', tags },
+    })

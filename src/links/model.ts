@@ -1,0 +1,129 @@
+import * as v from 'valibot'
+import { batchOf, listQuery, Uuid } from '../http/resource'
+import { msg } from '../http/validation'
+import { COUNTRY_CODES } from './countries'
+
+export const MAX_URL_LENGTH = 4096
+
+function isHttpUrl(s: string): boolean {
+  if (/[\s\u0000-\u001f\u007f]/.test(s)) return false
+  try {
+    const u = new URL(s)
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== ''
+  } catch {
+    return false
+  }
+}
+
+/** Every destination the redirect can send a visitor to: absolute http(s) only, never javascript: or data:. */
+export const HttpUrl = v.pipe(
+  v.string(),
+  v.maxLength(MAX_URL_LENGTH),
+  v.check(isHttpUrl, msg('must be an absolute http or https URL', 'يجب أن يكون رابطًا كاملًا يبدأ بـ http أو https')),
+)
+
+/** ISO 8601 date-time with a time zone, a real calendar date. */
+export const IsoDateTime = v.pipe(
+  v.string(),
+  v.regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i,
+    msg(
+      'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:00Z',
+      'يجب أن يكون تاريخًا ووقتًا بصيغة ISO 8601 مع المنطقة الزمنية، مثل 2026-12-31T23:59:00Z',
+    ),
+  ),
+  v.check((s) => {
+    const [y, m, d] = s.slice(0, 10).split('-').map(Number)
+    const cal = new Date(Date.UTC(y, m - 1, d))
+    return !Number.isNaN(Date.parse(s)) && cal.getUTCMonth() === m - 1 && cal.getUTCDate() === d
+  }, msg('is not a real date', 'ليس تاريخًا صحيحًا')),
+  v.transform((s) => new Date(s)),
+)
+
+const text = (max: number) => v.pipe(v.string(), v.maxLength(max))
+const utmValue = v.nullish(text(255))
+
+export const Utm = v.strictObject({
+  source: utmValue,
+  medium: utmValue,
+  campaign: utmValue,
+  term: utmValue,
+  content: utmValue,
+  referral: utmValue,
+})
+export const UTM_KEYS = ['source', 'medium', 'campaign', 'term', 'content', 'referral'] as const
+
+const CountryCode = v.pipe(
+  v.string(),
+  v.transform((s) => s.toUpperCase()),
+  v.check(
+    (s) => COUNTRY_CODES.has(s),
+    msg('is not an ISO 3166-1 alpha-2 country code (such as SA or US)', 'ليس رمز دولة بصيغة ISO 3166-1 alpha-2 (مثل SA أو US)'),
+  ),
+)
+
+export const Geo = v.pipe(
+  // valibot's record also takes arrays; a country map never is one.
+  v.custom<Record<string, unknown>>(
+    (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
+    msg('must be an object', 'يجب أن يكون كائنًا'),
+  ),
+  v.record(CountryCode, HttpUrl),
+  v.check((g) => Object.keys(g).length <= 250, msg('can hold at most 250 countries', 'لا يمكن أن يحتوي على أكثر من 250 دولة')),
+)
+
+/** Paths the server answers itself, which a short link must never shadow. */
+export const RESERVED_SHORT_IDS = new Set([
+  'api', 'docs', 'openapi.json', 'healthz', 'qrcode', 'analytics.js', 'favicon.ico', 'robots.txt',
+  'static', 'assets', '.well-known', 'admin', 'login',
+])
+
+export const ShortId = v.pipe(
+  v.string(),
+  v.regex(
+    /^[A-Za-z0-9_-]{3,64}$/,
+    msg('must be 3 to 64 letters, digits, "_" or "-"', 'يجب أن يتكون من 3 إلى 64 حرفًا أو رقمًا أو "_" أو "-"'),
+  ),
+  v.check((s) => !RESERVED_SHORT_IDS.has(s.toLowerCase()), msg('is reserved by the server', 'محجوز لاستخدام الخادم')),
+)
+
+const optionalFields = {
+  title: v.nullish(text(500)),
+  description: v.nullish(text(2000)),
+  image: v.nullish(HttpUrl),
+  utm: v.nullish(Utm),
+  expiresAt: v.nullish(IsoDateTime),
+  expiredUrl: v.nullish(HttpUrl),
+  password: v.nullish(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
+  cloaked: v.nullish(v.boolean()),
+  ios: v.nullish(HttpUrl),
+  android: v.nullish(HttpUrl),
+  geo: v.nullish(Geo),
+  externalId: v.nullish(v.pipe(v.string(), v.minLength(1), v.maxLength(255))),
+  tenantId: v.nullish(v.pipe(v.string(), v.minLength(1), v.maxLength(255))),
+  partnerId: v.nullish(Uuid),
+  tagIds: v.nullish(v.pipe(v.array(Uuid), v.maxLength(100))),
+  shortId: v.optional(ShortId),
+}
+
+export const NewLink = v.strictObject({ url: HttpUrl, collectionId: Uuid, ...optionalFields })
+export const LinkUpsert = v.strictObject({
+  id: v.optional(Uuid),
+  url: v.optional(HttpUrl),
+  collectionId: v.optional(Uuid),
+  ...optionalFields,
+})
+
+export const CreateLinksBody = batchOf(NewLink)
+export const UpsertLinksBody = batchOf(LinkUpsert)
+
+export const LinkQuery = listQuery({
+  id: v.optional(Uuid),
+  externalId: v.optional(text(255)),
+  tenantId: v.optional(text(255)),
+  partnerId: v.optional(Uuid),
+  tagId: v.optional(Uuid),
+})
+
+export type LinkUpsert = v.InferOutput<typeof LinkUpsert>
+export type LinkQuery = v.InferOutput<typeof LinkQuery>

@@ -1,0 +1,20 @@
+import type { AppContext } from '../app'
+import { tags } from '../db/schema'
+import { crudRoutes, type CrudResource } from '../http/crud'
+import { CreateTagsBody, TagQuery, UpsertTagsBody } from './model'
+
+export const TAGS = {
+  name: 'tags',
+  table: tags,
+  noun: { en: 'tag', ar: 'وسم' },
+  scopes: { read: 'tagsRead', write: 'tagsWrite' },
+  // ids are UUIDv7, so id order is creation order, as the spec's "sorting by tag id" wants.
+  sortBy: 'id',
+  defaults: { color: 'slate' },
+  view: (t) => ({ id: t.id, name: t.name, color: t.color }),
+  schemas: { query: TagQuery, create: CreateTagsBody, upsert: UpsertTagsBody },
+  title: 'Tags',
+} satisfies CrudResource<typeof tags, unknown>
+
+/** Hard-deleted: their link associations go with them (link_tags cascades). */
+export const tagRoutes = ({ db }: AppContext) => crudRoutes(TAGS, db)
