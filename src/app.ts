@@ -3,6 +3,7 @@ import { toJsonSchema } from '@valibot/to-json-schema'
 import { Elysia } from 'elysia'
 import type { Config } from './config'
 import type { Db } from './db'
+import { analyticsRoutes } from './analytics/routes'
 import { collectionRoutes } from './collections/routes'
 import { customerRoutes } from './customers/routes'
 import { healthRoutes } from './health/routes'
@@ -12,13 +13,18 @@ import { SlidingWindowLimiter } from './http/rate-limit'
 import { createAuthenticator } from './keys/service'
 import { linkRoutes } from './links/routes'
 import { partnerRoutes } from './partners/routes'
+import { qrcodeRoutes } from './qrcode/routes'
+import { LinkCache } from './redirect/cache'
+import { redirectRoutes } from './redirect/routes'
 import { tagRoutes } from './tags/routes'
 
 export type AppContext = { db: Db; config: Config; baseUrl: string }
 
 /** The whole HTTP surface: global plugins first, then one `.use()` per feature. */
 export function createApp(ctx: AppContext) {
-  return new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes + 1024 * 1024 } })
+  const linkCache = new LinkCache(ctx.db, ctx.config.linkCacheSize)
+  // Elysia's own router: with Bun's, /:shortId shadowed the static /docs page.
+  return new Elysia({ systemRouter: false, serve: { maxRequestBodySize: ctx.config.maxBodyBytes + 1024 * 1024 } })
     .use(errorHandler)
     .use(
       openapi({
@@ -40,11 +46,15 @@ export function createApp(ctx: AppContext) {
       }),
     )
     .use(healthRoutes(ctx.db))
-    .use(linkRoutes(ctx))
+    .use(linkRoutes(ctx, linkCache))
     .use(collectionRoutes(ctx))
     .use(tagRoutes(ctx))
     .use(partnerRoutes(ctx))
     .use(customerRoutes(ctx))
+    .use(analyticsRoutes(ctx))
+    .use(qrcodeRoutes())
+    // Last: /:shortId takes whatever no other route does.
+    .use(redirectRoutes(ctx, linkCache))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -38,6 +38,8 @@ const EnvSchema = v.object({
   ),
   HOKO_RATE_LIMIT: intFromEnv('HOKO_RATE_LIMIT', 1000, 1, 100_000_000),
   HOKO_MAX_BODY_BYTES: intFromEnv('HOKO_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  HOKO_LINK_CACHE_SIZE: intFromEnv('HOKO_LINK_CACHE_SIZE', 10_000, 0, 10_000_000),
+  HOKO_GEOIP_DB: optionalString,
 })
 
 export type Config = {
@@ -50,6 +52,10 @@ export type Config = {
   trustProxy: boolean
   rateLimit: number
   maxBodyBytes: number
+  /** Links kept in the redirect's LRU cache. */
+  linkCacheSize: number
+  /** A MaxMind-format City database; the bundled country database when unset. */
+  geoipDb: string | undefined
 }
 
 export class ConfigError extends Error {}
@@ -72,5 +78,7 @@ export function loadConfig(env: Record<string, string | undefined> = Bun.env): C
     trustProxy: e.HOKO_TRUST_PROXY,
     rateLimit: e.HOKO_RATE_LIMIT,
     maxBodyBytes: e.HOKO_MAX_BODY_BYTES,
+    linkCacheSize: e.HOKO_LINK_CACHE_SIZE,
+    geoipDb: e.HOKO_GEOIP_DB,
   }
 }

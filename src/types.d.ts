@@ -2,3 +2,9 @@ declare module '*.sql' {
   const text: string
   export default text
 }
+
+declare module '*.mmdb' {
+  /** A path: `with { type: 'file' }` embeds the file in the compiled binary. */
+  const path: string
+  export default path
+}

@@ -27,6 +27,8 @@ const ENDPOINTS: [method: string, path: string, scope: (typeof SCOPES)[number]][
   ['PUT', '/api/partners', 'partnersWrite'],
   ['DELETE', '/api/partners', 'partnersWrite'],
   ['GET', '/api/customers', 'customersRead'],
+  ['GET', '/api/analytics', 'analyticsRead'],
+  ['GET', '/api/analytics/summary', 'analyticsRead'],
 ]
 
 let s: TestServer

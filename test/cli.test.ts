@@ -3,6 +3,7 @@ import { Database } from 'bun:sqlite'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { migrations } from '../drizzle/migrations'
 import { cli, cliJson, removeDir } from './harness'
 
 const dir = mkdtempSync(join(tmpdir(), 'hoko-cli-'))
@@ -25,9 +26,15 @@ describe('hoko command line', () => {
     const sqlite = new Database(db, { readonly: true })
     const tables = sqlite.query("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r: any) => r.name)
     expect(tables).toEqual(expect.arrayContaining(['workspaces', 'api_keys', 'settings', '__drizzle_migrations']))
-    expect(sqlite.query('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: 1 })
+    expect(sqlite.query('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: migrations.length })
     expect(sqlite.query('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' })
     sqlite.close()
+  })
+
+  test('the embedded migrations match drizzle-kit\'s journal (run npm run db:generate after a schema change)', async () => {
+    const journal = await Bun.file(`${import.meta.dir}/../drizzle/meta/_journal.json`).json()
+    expect(migrations.map((m) => m.tag)).toEqual(journal.entries.map((e: { tag: string }) => e.tag))
+    for (const m of migrations) expect(m.sql).toBe(await Bun.file(`${import.meta.dir}/../drizzle/${m.tag}.sql`).text())
   })
 
   test('workspace create prints the documented JSON', () => {

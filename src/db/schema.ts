@@ -167,3 +167,47 @@ export const linkTags = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.linkId, t.tagId] }), index('link_tags_tag_idx').on(t.tagId)],
 )
+
+/**
+ * One row per visit of a short link. The link's partner, externalId and tenantId are copied as they
+ * were at the time of the click. No foreign keys: the redirect path writes here and must not pay for
+ * them, and a click outlives anything it points to.
+ */
+export const clicks = sqliteTable(
+  'clicks',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id').notNull(),
+    linkId: text('link_id').notNull(),
+    shortId: text('short_id').notNull(),
+    partnerId: text('partner_id'),
+    externalId: text('external_id'),
+    tenantId: text('tenant_id'),
+    createdAt: integer('created_at').notNull(),
+    destination: text('destination').notNull(),
+    referrer: text('referrer'),
+    referrerHost: text('referrer_host'),
+    utm: text('utm'),
+    visitorId: text('visitor_id'),
+    visitorSessionId: text('visitor_session_id'),
+    browserName: text('browser_name'),
+    browserVersion: text('browser_version'),
+    osName: text('os_name'),
+    osVersion: text('os_version'),
+    deviceType: text('device_type'),
+    language: text('language'),
+    country: text('country'),
+    countryCode: text('country_code'),
+    city: text('city'),
+    qr: integer('qr').notNull().default(0),
+    bot: integer('bot').notNull().default(0),
+    /** Truncated: IPv4 /24, IPv6 /48. */
+    ip: text('ip'),
+  },
+  (t) => [
+    // Analytics never reads bots; partial indexes keep them out of every scan.
+    index('clicks_workspace_created_idx').on(t.workspaceId, t.createdAt).where(sql`bot = 0`),
+    index('clicks_link_created_idx').on(t.linkId, t.createdAt).where(sql`bot = 0`),
+    index('clicks_partner_created_idx').on(t.partnerId, t.createdAt).where(sql`bot = 0`),
+  ],
+)

@@ -1,6 +1,7 @@
 import { Elysia, status, ValidationError } from 'elysia'
 import { errorBody, HokoError } from './errors'
 import { validationError } from './validation'
+import { notFoundPage } from '../redirect/pages'
 import { isApiPath } from './api-guard'
 
 /** `/api/links` → `links`: the name an array body's items are reported under. */
@@ -26,6 +27,8 @@ export function toHokoError(code: string | number, error: unknown, request: Requ
 
 /** The one place where errors become responses: `{"error":{"en","ar"}}` plus the spec's extras. */
 export const errorHandler = new Elysia({ name: 'hoko-errors' }).onError({ as: 'global' }, ({ code, error, request, path, set }) => {
+  // A visitor who mistypes a short URL with a slash in it gets the page, not JSON.
+  if (code === 'NOT_FOUND' && !isApiPath(request.url) && request.method !== 'POST') return notFoundPage()
   const e = toHokoError(code, error, request, path)
   set.headers['x-hoko-error'] = e.code
   if (e.status >= 500 && !isApiPath(request.url)) set.headers['cache-control'] = 'no-store'

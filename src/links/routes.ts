@@ -3,18 +3,22 @@ import type { AppContext } from '../app'
 import { scoped } from '../http/api-guard'
 import { checkBatchSize, IdList, jsonBody } from '../http/resource'
 import type { AuthContext } from '../keys/service'
+import type { LinkCache } from '../redirect/cache'
 import { CreateLinksBody, LinkQuery, type LinkUpsert, UpsertLinksBody } from './model'
 import { checkFeatures, deleteLinks, linkStatements, linkView, listLinks, upsertLinks } from './service'
 
 const tags = ['Links']
 
-export const linkRoutes = (ctx: AppContext) => {
+export const linkRoutes = (ctx: AppContext, cache: LinkCache) => {
   const { db } = ctx
   const st = linkStatements(db)
   const write = (auth: AuthContext, items: LinkUpsert[]) => {
     checkBatchSize(auth, 'links', items.length)
     checkFeatures(auth, items)
-    return upsertLinks(db, st, auth.workspaceId, items).map((r) => linkView(r.link, r.tagIds, ctx.baseUrl))
+    const written = upsertLinks(db, st, auth.workspaceId, items)
+    // Before answering: a redirect right after this response must see the new values.
+    cache.evict(written.map((r) => r.link.shortId))
+    return written.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl))
   }
   return new Elysia({ prefix: '/api/links' })
     .use(scoped)
@@ -41,7 +45,9 @@ export const linkRoutes = (ctx: AppContext) => {
       '',
       ({ auth, body }) => {
         checkBatchSize(auth, 'links', body.length)
-        return deleteLinks(db, auth.workspaceId, body)
+        const deleted = deleteLinks(db, st, auth.workspaceId, body)
+        cache.evict(deleted.shortIds)
+        return { deletedIds: deleted.deletedIds }
       },
       { scope: 'linksWrite', ...jsonBody(IdList), detail: { summary: 'Delete links (soft)', tags } },
     )

@@ -39,11 +39,11 @@ export type Link = {
   updatedAt: number
 }
 
-const COLUMNS =
+export const COLUMNS =
   'id, workspace_id, short_id, url, title, description, image, utm, expires_at, expired_url, password, cloaked, ' +
   'ios, android, geo, collection_id, external_id, tenant_id, partner_id, created_at, updated_at'
 
-type RawLink = {
+export type RawLink = {
   id: string
   workspace_id: string
   short_id: string
@@ -187,6 +187,7 @@ export function linkStatements(db: Db) {
     takenShortIds: c.prepare<{ short_id: string }, [string]>(
       'SELECT short_id FROM links WHERE short_id IN (SELECT value FROM json_each(?))',
     ),
+    shortIdsOf: c.prepare<{ short_id: string }, [string]>('SELECT short_id FROM links WHERE id IN (SELECT value FROM json_each(?))'),
     byExternalIds: c.prepare<{ id: string; external_id: string }, [string, string]>(
       `SELECT id, external_id FROM links WHERE workspace_id = ? AND deleted_at IS NULL
          AND external_id IN (SELECT value FROM json_each(?))`,
@@ -401,4 +402,7 @@ export function listLinks(db: Db, st: LinkStatements, workspaceId: string, q: Li
   return rows.map((link) => ({ link, tagIds: tagIds.get(link.id)! }))
 }
 
-export const deleteLinks = (db: Db, workspaceId: string, ids: string[]) => deleteByIds(db, 'links', workspaceId, ids, LINK)
+export function deleteLinks(db: Db, st: LinkStatements, workspaceId: string, ids: string[]) {
+  const { deletedIds } = deleteByIds(db, 'links', workspaceId, ids, LINK)
+  return { deletedIds, shortIds: st.shortIdsOf.all(JSON.stringify(deletedIds)).map((r) => r.short_id) }
+}

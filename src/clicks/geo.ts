@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs'
+import { Reader } from 'mmdb-lib'
+// Embedded by `bun build --compile`; a path on disk otherwise.
+import bundledCountryDb from '@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb' with { type: 'file' }
+import { isPublicIp } from './ip'
+
+export type Location = { country: string | null; countryCode: string | null; city: string | null }
+
+const NOWHERE: Location = { country: null, countryCode: null, city: null }
+const countryNames = new Intl.DisplayNames(['en'], { type: 'region' })
+
+type GeoRecord = {
+  // ip-location-db layouts
+  country_code?: string
+  city?: string | { names?: { en?: string } }
+  // MaxMind / DB-IP layouts
+  country?: { iso_code?: string; names?: { en?: string } }
+}
+
+/**
+ * Country from the bundled CC0 database, or country and city from HOKO_GEOIP_DB, any MaxMind-format
+ * database (GeoLite2-City, DB-IP City Lite, ip-location-db city).
+ */
+export class Geo {
+  private readonly reader: Reader<any>
+
+  constructor(path?: string) {
+    this.reader = new Reader<any>(readFileSync(path ?? bundledCountryDb))
+  }
+
+  lookup(ip: string | null): Location {
+    if (!ip || !isPublicIp(ip)) return NOWHERE
+    let r: GeoRecord | null
+    try {
+      r = this.reader.get(ip)
+    } catch {
+      return NOWHERE
+    }
+    if (!r) return NOWHERE
+    const code = (r.country_code ?? r.country?.iso_code ?? null)?.toUpperCase() ?? null
+    const city = typeof r.city === 'string' ? r.city : (r.city?.names?.en ?? null)
+    return { country: code ? (r.country?.names?.en ?? countryName(code)) : null, countryCode: code, city: city || null }
+  }
+}
+
+function countryName(code: string): string {
+  try {
+    return countryNames.of(code) ?? code
+  } catch {
+    return code
+  }
+}

@@ -1,0 +1,36 @@
+import type { Db } from '../db'
+import { COLUMNS, fromRaw, type Link, type RawLink } from '../links/service'
+import { Lru } from '../lru'
+
+export type CachedLink = Link & { deleted: boolean }
+
+/**
+ * Links by short id for the redirect: an LRU in front of one prepared statement. Every link write
+ * and delete evicts its entry before answering (see links/routes.ts), so a redirect never follows a
+ * stale link. Unknown short ids are not cached: they cannot crowd out real links.
+ */
+export class LinkCache {
+  private readonly lru: Lru<string, CachedLink>
+  private readonly byShortId
+
+  constructor(db: Db, capacity: number) {
+    this.lru = new Lru(capacity)
+    this.byShortId = db.$client.prepare<RawLink & { deleted_at: number | null }, [string]>(
+      `SELECT ${COLUMNS}, deleted_at FROM links WHERE short_id = ?`,
+    )
+  }
+
+  get(shortId: string): CachedLink | null {
+    const hit = this.lru.get(shortId)
+    if (hit) return hit
+    const row = this.byShortId.get(shortId)
+    if (!row) return null
+    const link = { ...fromRaw(row), deleted: row.deleted_at !== null }
+    if (this.lru.capacity > 0) this.lru.set(shortId, link)
+    return link
+  }
+
+  evict(shortIds: Iterable<string>): void {
+    for (const id of shortIds) this.lru.delete(id)
+  }
+}

@@ -1,0 +1,297 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { removeDir, startServer, type TestServer, UA } from './harness'
+
+
+let s: TestServer
+let collectionId: string
+
+async function link(fields: Record<string, unknown>) {
+  const res = await s.api('/api/links', { method: 'POST', json: [{ url: 'https://example.com/landing', collectionId, ...fields }] })
+  const body = await res.json()
+  if (res.status !== 201) throw new Error(JSON.stringify(body))
+  return body[0]
+}
+
+/** A visit as a browser makes it: no redirect following. */
+const visit = (path: string, headers: Record<string, string> = {}, init: RequestInit = {}) =>
+  fetch(`${s.url}${path}`, { redirect: 'manual', ...init, headers: { 'user-agent': UA.chromeWindows, ...headers } })
+
+function clicksOf(linkId: string): any[] {
+  const db = s.sql()
+  try {
+    return db.query('SELECT * FROM clicks WHERE link_id = ? ORDER BY created_at, id').all(linkId)
+  } finally {
+    db.close()
+  }
+}
+
+function expectSafePage(res: Response) {
+  expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')
+  expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+  expect(res.headers.get('content-security-policy')).toContain("default-src 'none'")
+}
+
+beforeAll(async () => {
+  s = await startServer({ env: { HOKO_TRUST_PROXY: '1' } })
+  collectionId = (await (await s.api('/api/collections', { method: 'POST', json: [{ name: 'Redirects' }] })).json())[0].id
+})
+afterAll(async () => {
+  await s.stop()
+  removeDir(s.dir)
+})
+
+describe('resolution', () => {
+  test('an unknown short id is a 404 page', async () => {
+    const res = await visit('/nothing-here')
+    expect(res.status).toBe(404)
+    expectSafePage(res)
+    expect(await res.text()).toContain('Link not found')
+    expect((await visit('/a/b/c')).status).toBe(404)
+  })
+
+  test('a plain link is a 302 to its url with hoko_id, and the click is recorded', async () => {
+    const l = await link({})
+    const res = await visit(`/${l.shortId}`)
+    expect(res.status).toBe(302)
+    const location = new URL(res.headers.get('location')!)
+    expect(location.origin + location.pathname).toBe('https://example.com/landing')
+    const clickId = location.searchParams.get('hoko_id')
+    expect(clickId).toMatch(/^[0-9a-f-]{36}$/)
+    expect(res.headers.get('cache-control')).toBe('private, no-store')
+    const clicks = clicksOf(l.id)
+    expect(clicks).toHaveLength(1)
+    expect(clicks[0].id).toBe(clickId)
+    expect(clicks[0].destination).toBe(res.headers.get('location'))
+  })
+
+  test('a deleted link is a 404 at once (the cache is evicted)', async () => {
+    const l = await link({})
+    expect((await visit(`/${l.shortId}`)).status).toBe(302)
+    await s.api('/api/links', { method: 'DELETE', json: [l.id] })
+    expect((await visit(`/${l.shortId}`)).status).toBe(404)
+  })
+
+  test('a PUT is never followed by a stale redirect', async () => {
+    const l = await link({ url: 'https://before.example/' })
+    for (let i = 0; i < 3; i++) expect((await visit(`/${l.shortId}`)).headers.get('location')).toStartWith('https://before.example/')
+    await s.api('/api/links', { method: 'PUT', json: [{ id: l.id, url: 'https://after.example/' }] })
+    expect((await visit(`/${l.shortId}`)).headers.get('location')).toStartWith('https://after.example/')
+  })
+
+  test('an expired link goes to its expiredUrl, or is a 410 page without one', async () => {
+    const past = new Date(Date.now() - 1000).toISOString()
+    const withUrl = await link({ expiresAt: past, expiredUrl: 'https://example.com/expired', ios: 'https://example.com/ios' })
+    const res = await visit(`/${withUrl.shortId}`, { 'user-agent': UA.iphone })
+    expect(res.status).toBe(302)
+    expect(res.headers.get('location')).toStartWith('https://example.com/expired?hoko_id=')
+    const without = await link({ expiresAt: past })
+    const gone = await visit(`/${without.shortId}`)
+    expect(gone.status).toBe(410)
+    expectSafePage(gone)
+    expect(clicksOf(without.id)).toHaveLength(0)
+    const future = await link({ expiresAt: new Date(Date.now() + 3_600_000).toISOString(), expiredUrl: 'https://example.com/expired' })
+    expect((await visit(`/${future.shortId}`)).headers.get('location')).toStartWith('https://example.com/landing')
+  })
+
+  test('iOS and Android visitors go to their own destinations', async () => {
+    const l = await link({ ios: 'https://apps.example/ios', android: 'https://apps.example/android' })
+    const to = async (ua: string) => {
+      const location = new URL((await visit(`/${l.shortId}`, { 'user-agent': ua })).headers.get('location')!)
+      return location.origin + location.pathname
+    }
+    expect(await to(UA.iphone)).toBe('https://apps.example/ios')
+    expect(await to(UA.ipad)).toBe('https://apps.example/ios')
+    expect(await to(UA.android)).toBe('https://apps.example/android')
+    expect(await to(UA.chromeWindows)).toBe('https://example.com/landing')
+  })
+
+  test('the country of the client IP picks a geo destination', async () => {
+    const l = await link({ geo: { US: 'https://us.example/', SA: 'https://sa.example/' } })
+    const from = async (ip: string) => (await visit(`/${l.shortId}`, { 'x-forwarded-for': `${ip}, 10.0.0.1` })).headers.get('location')!
+    expect(await from('8.8.8.8')).toStartWith('https://us.example/')
+    expect(await from('5.42.250.1')).toStartWith('https://sa.example/')
+    expect(await from('192.168.1.10')).toStartWith('https://example.com/landing')
+  })
+
+  test('device targeting comes before geo targeting', async () => {
+    const l = await link({ ios: 'https://apps.example/ios', geo: { US: 'https://us.example/' } })
+    const res = await visit(`/${l.shortId}`, { 'user-agent': UA.iphone, 'x-forwarded-for': '8.8.8.8' })
+    expect(res.headers.get('location')).toStartWith('https://apps.example/ios')
+  })
+
+  test('a cloaked link is a page that frames the destination', async () => {
+    const l = await link({ cloaked: true, title: 'Deals <b>"now"</b>', url: 'https://example.com/a?x="y"&z=<1>' })
+    const res = await visit(`/${l.shortId}`)
+    expect(res.status).toBe(200)
+    expectSafePage(res)
+    expect(res.headers.get('content-security-policy')).toContain('frame-src http: https:')
+    const html = await res.text()
+    expect(html).toContain('<iframe src="https://example.com/a?x=%22y%22&amp;z=%3C1%3E&amp;hoko_id=')
+    expect(html).toContain('<title>Deals &lt;b&gt;&quot;now&quot;&lt;/b&gt;</title>')
+    expect(html).not.toContain('<b>')
+    expect(html).not.toContain('<script')
+    expect(clicksOf(l.id)).toHaveLength(1)
+  })
+})
+
+describe('password-protected links', () => {
+  test('GET shows the form and records nothing; a wrong password is a 401; the right one redirects', async () => {
+    const l = await link({ password: 'launch', title: '<script>alert(1)</script>' })
+    const form = await visit(`/${l.shortId}?utm_source=mail`)
+    expect(form.status).toBe(200)
+    expectSafePage(form)
+    const html = await form.text()
+    expect(html).toContain('<form method="post">')
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
+    expect(html).not.toContain('<script>')
+    expect(clicksOf(l.id)).toHaveLength(0)
+
+    const post = (password: string, ip: string) =>
+      visit(`/${l.shortId}?utm_source=mail`, { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip }, {
+        method: 'POST',
+        body: new URLSearchParams({ password }).toString(),
+      })
+    const wrong = await post('nope', '203.0.113.7')
+    expect(wrong.status).toBe(401)
+    expect(await wrong.text()).toContain('Wrong password')
+    expect(clicksOf(l.id)).toHaveLength(0)
+
+    const right = await post('launch', '203.0.113.7')
+    expect(right.status).toBe(303)
+    expect(right.headers.get('location')).toMatch(/^https:\/\/example\.com\/landing\?utm_source=mail&hoko_id=/)
+    expect(clicksOf(l.id)).toHaveLength(1)
+  })
+
+  test('repeated wrong passwords from one address are refused for a while', async () => {
+    const l = await link({ password: 'correct horse' })
+    const post = (password: string, ip: string) =>
+      visit(`/${l.shortId}`, { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip }, {
+        method: 'POST',
+        body: `password=${encodeURIComponent(password)}`,
+      })
+    for (let i = 0; i < 5; i++) expect((await post(`guess${i}`, '198.51.100.1')).status).toBe(401)
+    const blocked = await post('correct horse', '198.51.100.1')
+    expect(blocked.status).toBe(429)
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0)
+    // Another address is not affected.
+    expect((await post('correct horse', '198.51.100.2')).status).toBe(303)
+  })
+})
+
+describe('destination and click capture', () => {
+  test("utm is added where the destination lacks it, the short URL's query overrides, qr is dropped", async () => {
+    const l = await link({
+      url: 'https://shop.example/p?utm_source=site&color=red',
+      utm: { source: 'google', medium: 'cpc', campaign: 'summer' },
+    })
+    const res = await visit(`/${l.shortId}?utm_campaign=winter&color=blue&ref=friend&qr=1`)
+    const loc = new URL(res.headers.get('location')!)
+    expect(loc.searchParams.get('utm_source')).toBe('site')
+    expect(loc.searchParams.get('utm_medium')).toBe('cpc')
+    expect(loc.searchParams.get('utm_campaign')).toBe('winter')
+    expect(loc.searchParams.get('color')).toBe('blue')
+    expect(loc.searchParams.getAll('color')).toHaveLength(1)
+    expect(loc.searchParams.get('ref')).toBe('friend')
+    expect(loc.searchParams.has('qr')).toBe(false)
+    const [click] = clicksOf(l.id)
+    expect(JSON.parse(click.utm)).toEqual({ source: 'google', medium: 'cpc', campaign: 'winter', referral: 'friend' })
+    expect(click.qr).toBe(1)
+  })
+
+  test('a click keeps the enriched visit, and a truncated IP only', async () => {
+    const [partner] = await (await s.api('/api/partners', { method: 'POST', json: [{ name: 'Aff' }] })).json()
+    const l = await link({ externalId: 'capture-1', tenantId: 't-9', partnerId: partner.id })
+    const res = await visit(`/${l.shortId}`, {
+      'user-agent': UA.android,
+      'x-forwarded-for': '8.8.8.8',
+      referer: 'https://news.example.org/story?id=3',
+      'accept-language': 'ar-SA,ar;q=0.9,en;q=0.8',
+    })
+    expect(res.status).toBe(302)
+    const [c] = clicksOf(l.id)
+    expect(c).toMatchObject({
+      workspace_id: expect.any(String),
+      short_id: l.shortId,
+      partner_id: partner.id,
+      external_id: 'capture-1',
+      tenant_id: 't-9',
+      referrer: 'https://news.example.org/story?id=3',
+      referrer_host: 'news.example.org',
+      browser_name: 'Chrome',
+      browser_version: '120.0',
+      os_name: 'Android',
+      os_version: '14',
+      device_type: 'mobile',
+      language: 'ar-SA',
+      country: 'United States',
+      country_code: 'US',
+      qr: 0,
+      bot: 0,
+      ip: '8.8.8.0',
+    })
+    const db = s.sql()
+    const whole = db.query("SELECT count(*) AS n FROM clicks WHERE ip = '8.8.8.8'").get() as { n: number }
+    db.close()
+    expect(whole.n).toBe(0)
+  })
+
+  test('the visitor cookie is set for 90 days and identifies the same visitor next time', async () => {
+    const l = await link({})
+    const first = await visit(`/${l.shortId}`)
+    const cookies = first.headers.getSetCookie()
+    const vid = cookies.find((c) => c.startsWith('hoko_vid='))!
+    expect(vid).toContain('Max-Age=7776000')
+    expect(vid).toContain('HttpOnly')
+    expect(vid).toContain('SameSite=Lax')
+    const jar = cookies.map((c) => c.split(';')[0]).join('; ')
+    await visit(`/${l.shortId}`, { cookie: jar })
+    const [a, b] = clicksOf(l.id)
+    expect(a.visitor_id).toBe(b.visitor_id)
+    expect(a.visitor_session_id).toBe(b.visitor_session_id)
+    await visit(`/${l.shortId}`)
+    expect(clicksOf(l.id)[2].visitor_id).not.toBe(a.visitor_id)
+  })
+
+  test('X-Forwarded-For is ignored unless HOKO_TRUST_PROXY=1', async () => {
+    const other = await startServer()
+    try {
+      const [col] = await (await other.api('/api/collections', { method: 'POST', json: [{ name: 'c' }] })).json()
+      const [l] = await (await other.api('/api/links', { method: 'POST', json: [{ url: 'https://example.com', collectionId: col.id }] })).json()
+      await fetch(`${other.url}/${l.shortId}`, { redirect: 'manual', headers: { 'x-forwarded-for': '8.8.8.8', 'user-agent': UA.chromeWindows } })
+      const db = other.sql()
+      const c = db.query('SELECT country_code, ip FROM clicks').get() as any
+      db.close()
+      expect(c).toEqual({ country_code: null, ip: '127.0.0.0' })
+    } finally {
+      await other.stop()
+      removeDir(other.dir)
+    }
+  })
+
+  test('bots are redirected but stored as bots and left out of analytics', async () => {
+    const l = await link({})
+    const res = await visit(`/${l.shortId}`, { 'user-agent': UA.googlebot })
+    expect(res.status).toBe(302)
+    expect(clicksOf(l.id)).toMatchObject([{ bot: 1 }])
+    const analytics = await (await s.api(`/api/analytics?linkId=${l.id}`)).json()
+    expect(analytics).toEqual([])
+    const summary = await (await s.api(`/api/analytics/summary?linkId=${l.id}`)).json()
+    expect(summary.clicks).toBe(0)
+  })
+
+  test('HEAD answers the redirect and records nothing', async () => {
+    const l = await link({})
+    const res = await visit(`/${l.shortId}`, {}, { method: 'HEAD' })
+    expect(res.status).toBe(302)
+    expect(res.headers.get('location')).toBe('https://example.com/landing')
+    expect(clicksOf(l.id)).toHaveLength(0)
+  })
+
+  test('clicks are visible to the analytics API as soon as the redirect is answered', async () => {
+    const l = await link({})
+    const res = await visit(`/${l.shortId}`)
+    const id = new URL(res.headers.get('location')!).searchParams.get('hoko_id')
+    const [click] = await (await s.api(`/api/analytics?linkId=${l.id}`)).json()
+    expect(click.id).toBe(id)
+  })
+})
