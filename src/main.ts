@@ -18,7 +18,7 @@ Commands:
   key revoke ID [--json]
 
 Configuration comes from the environment: PORT, HOST, HOKO_DB, HOKO_BASE_URL, HOKO_SECRET,
-HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES (see README.md).`
+HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES, HOKO_LINK_CACHE_SIZE, HOKO_GEOIP_DB (see README.md).`
 
 class UsageError extends Error {}
 

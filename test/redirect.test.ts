@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { writeMmdb } from './fixtures/mmdb'
 import { removeDir, startServer, type TestServer, UA } from './harness'
 
 
@@ -265,6 +269,32 @@ describe('destination and click capture', () => {
     } finally {
       await other.stop()
       removeDir(other.dir)
+    }
+  })
+
+  test.each([
+    ['a MaxMind City layout', { city: { names: { en: 'Mountain View' } }, country: { iso_code: 'US', names: { en: 'United States' } } }, 'United States'],
+    ['an ip-location-db city layout', { city: 'Mountain View', country_code: 'us' }, 'United States'],
+  ])('HOKO_GEOIP_DB adds the city (%s)', async (_, record, country) => {
+    const dir = mkdtempSync(join(tmpdir(), 'hoko-geo-'))
+    const dbFile = join(dir, 'city.mmdb')
+    await Bun.write(dbFile, writeMmdb('8.8.8.0', record))
+    const other = await startServer({ dir, env: { HOKO_TRUST_PROXY: '1', HOKO_GEOIP_DB: dbFile } })
+    try {
+      const [col] = await (await other.api('/api/collections', { method: 'POST', json: [{ name: 'c' }] })).json()
+      const [l] = await (await other.api('/api/links', { method: 'POST', json: [{ url: 'https://example.com', collectionId: col.id }] })).json()
+      for (const ip of ['8.8.8.8', '1.1.1.1'])
+        await fetch(`${other.url}/${l.shortId}`, { redirect: 'manual', headers: { 'x-forwarded-for': ip, 'user-agent': UA.chromeWindows } })
+      const db = other.sql()
+      const rows = db.query('SELECT country, country_code, city, ip FROM clicks ORDER BY id').all()
+      db.close()
+      expect(rows).toEqual([
+        { country, country_code: 'US', city: 'Mountain View', ip: '8.8.8.0' },
+        { country: null, country_code: null, city: null, ip: '1.1.1.0' },
+      ])
+    } finally {
+      await other.stop()
+      removeDir(dir)
     }
   })
 
