@@ -4,12 +4,15 @@ import { Elysia } from 'elysia'
 import type { Config } from './config'
 import type { Db } from './db'
 import { analyticsRoutes } from './analytics/routes'
+import { Clicks } from './clicks/capture'
 import { collectionRoutes } from './collections/routes'
+import { conversionRoutes } from './conversions/routes'
 import { customerRoutes } from './customers/routes'
 import { healthRoutes } from './health/routes'
 import { apiGuard } from './http/api-guard'
 import { errorHandler } from './http/error-handler'
 import { SlidingWindowLimiter } from './http/rate-limit'
+import { unwrapPlainObject } from './http/resource'
 import { createAuthenticator } from './keys/service'
 import { linkRoutes } from './links/routes'
 import { partnerRoutes } from './partners/routes'
@@ -17,12 +20,28 @@ import { qrcodeRoutes } from './qrcode/routes'
 import { LinkCache } from './redirect/cache'
 import { redirectRoutes } from './redirect/routes'
 import { tagRoutes } from './tags/routes'
+import { trackingRoutes } from './tracking/routes'
 
-export type AppContext = { db: Db; config: Config; baseUrl: string }
+export type AppContext = { db: Db; config: Config; baseUrl: string; secret: string }
+
+/** OpenAPI schemas from the valibot schemas that validate. */
+function jsonSchemaOf(schema: any): any {
+  return toJsonSchema(schema, {
+    errorMode: 'ignore',
+    typeMode: 'input',
+    overrideSchema: ({ valibotSchema }) => {
+      const inner = unwrapPlainObject(valibotSchema as never)
+      if (!inner) return undefined
+      const { $schema: _, ...json } = jsonSchemaOf(inner)
+      return json
+    },
+  })
+}
 
 /** The whole HTTP surface: global plugins first, then one `.use()` per feature. */
 export function createApp(ctx: AppContext) {
   const linkCache = new LinkCache(ctx.db, ctx.config.linkCacheSize)
+  const clicks = new Clicks(ctx.db, ctx.config)
   // Elysia's own router: with Bun's, /:shortId shadowed the static /docs page.
   return new Elysia({ systemRouter: false, serve: { maxRequestBodySize: ctx.config.maxBodyBytes + 1024 * 1024 } })
     .use(errorHandler)
@@ -35,7 +54,7 @@ export function createApp(ctx: AppContext) {
           components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
           security: [{ apiKey: [] }],
         },
-        mapJsonSchema: { valibot: (s: any) => toJsonSchema(s, { errorMode: 'ignore', typeMode: 'input' }) },
+        mapJsonSchema: { valibot: jsonSchemaOf },
       }),
     )
     .use(
@@ -52,9 +71,11 @@ export function createApp(ctx: AppContext) {
     .use(partnerRoutes(ctx))
     .use(customerRoutes(ctx))
     .use(analyticsRoutes(ctx))
+    .use(conversionRoutes(ctx))
     .use(qrcodeRoutes())
+    .use(trackingRoutes(ctx, linkCache, clicks))
     // Last: /:shortId takes whatever no other route does.
-    .use(redirectRoutes(ctx, linkCache))
+    .use(redirectRoutes(ctx, linkCache, clicks))
 }
 
 export type App = ReturnType<typeof createApp>

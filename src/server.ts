@@ -24,11 +24,11 @@ function bootstrap(db: ReturnType<typeof openDatabase>): string | null {
 export function serve(config: Config) {
   const db = openDatabase(config.dbPath)
   runMigrations(db)
-  resolveSecret(db, config.secret)
+  const secret = resolveSecret(db, config.secret)
   const firstKey = bootstrap(db)
 
   // The port is known only after listening (PORT=0 picks a free one), and baseUrl depends on it.
-  const ctx = { db, config, baseUrl: config.baseUrl ?? '' }
+  const ctx = { db, config, baseUrl: config.baseUrl ?? '', secret }
   const app = createApp(ctx).listen({ port: config.port, hostname: config.host })
   const port = app.server!.port
   ctx.baseUrl = config.baseUrl ?? `http://localhost:${port}`

@@ -29,6 +29,8 @@ const ENDPOINTS: [method: string, path: string, scope: (typeof SCOPES)[number]][
   ['GET', '/api/customers', 'customersRead'],
   ['GET', '/api/analytics', 'analyticsRead'],
   ['GET', '/api/analytics/summary', 'analyticsRead'],
+  ['POST', '/api/track/lead', 'conversionsWrite'],
+  ['POST', '/api/track/sale', 'conversionsWrite'],
 ]
 
 let s: TestServer
@@ -45,7 +47,7 @@ afterAll(async () => {
 test('the table covers every /api route the app registers', () => {
   const db = openDatabase(':memory:')
   runMigrations(db)
-  const app = createApp({ db, config: loadConfig({}), baseUrl: 'http://localhost' })
+  const app = createApp({ db, config: loadConfig({}), baseUrl: 'http://localhost', secret: 'test-secret-0123456789' })
   const registered = app.routes
     .filter((r) => r.path.startsWith('/api'))
     .map((r) => `${r.method} ${r.path}`)

@@ -5,34 +5,37 @@ import type { AnalyticsQuery, GroupBy, SummaryQuery } from './model'
 type Filters = Pick<SummaryQuery, 'linkId' | 'partnerId' | 'tenantId' | 'startDate' | 'endDate'>
 
 /**
- * WHERE clause shared by the click list and the summary: the workspace, never bots, link and partner
- * (either, as every id filter of the API), tenant, and the inclusive date range.
+ * WHERE clause of the click list and of the summary's three sources. `a` is the alias of the rows
+ * counted (c: clicks, l: leads, s: sales; a lead or sale carries its click's link and partner and its
+ * own time), `c` always the click: the workspace, never bot clicks, link and partner (either, as every
+ * id filter of the API), the click's tenant, and the inclusive date range.
  */
-function where(workspaceId: string, f: Filters): { sql: string; params: (string | number)[] } {
+function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sql: string; params: (string | number)[] } {
   if (f.startDate !== undefined && f.endDate !== undefined && f.startDate > f.endDate)
     throw HokoError.validation('endDate: must not be before startDate', 'endDate: يجب ألا يسبق تاريخ البداية startDate')
-  const parts = ['workspace_id = ?', 'bot = 0']
+  const parts = [`${a}.workspace_id = ?`]
   const params: (string | number)[] = [workspaceId]
+  if (a === 'c') parts.push('c.bot = 0')
   const ids: string[] = []
   if (f.linkId) {
-    ids.push('link_id = ?')
+    ids.push(`${a}.link_id = ?`)
     params.push(f.linkId)
   }
   if (f.partnerId) {
-    ids.push('partner_id = ?')
+    ids.push(`${a}.partner_id = ?`)
     params.push(f.partnerId)
   }
   if (ids.length) parts.push(`(${ids.join(' OR ')})`)
   if (f.tenantId !== undefined) {
-    parts.push('tenant_id = ?')
+    parts.push('c.tenant_id = ?')
     params.push(f.tenantId)
   }
   if (f.startDate !== undefined) {
-    parts.push('created_at >= ?')
+    parts.push(`${a}.created_at >= ?`)
     params.push(f.startDate)
   }
   if (f.endDate !== undefined) {
-    parts.push('created_at <= ?')
+    parts.push(`${a}.created_at <= ?`)
     params.push(f.endDate)
   }
   return { sql: parts.join(' AND '), params }
@@ -88,60 +91,75 @@ const clickView = (c: ClickRaw) => ({
 })
 
 export function listClicks(db: Db, workspaceId: string, q: AnalyticsQuery) {
-  const w = where(workspaceId, q)
+  const w = where('c', workspaceId, q)
   const dir = q.sort === 'asc' ? 'ASC' : 'DESC'
   return db.$client
     .query<ClickRaw, (string | number)[]>(
       `SELECT id, link_id, partner_id, visitor_id, visitor_session_id, referrer, destination, short_id, utm, external_id,
               tenant_id, browser_name, browser_version, os_name, os_version, device_type, country, country_code, city,
               created_at, qr
-         FROM clicks WHERE ${w.sql} ORDER BY created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`,
+         FROM clicks c WHERE ${w.sql} ORDER BY created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`,
     )
     .all(...w.params, q.take, q.skip)
     .map(clickView)
 }
 
-const GROUP_KEYS: Record<GroupBy, string> = {
-  day: "strftime('%Y-%m-%d', created_at / 1000, 'unixepoch')",
-  hour: "strftime('%Y-%m-%dT%H:00:00Z', created_at / 1000, 'unixepoch')",
-  link: 'link_id',
-  partner: 'partner_id',
-  country: 'country_code',
-  city: 'city',
-  device: 'device_type',
-  browser: 'browser_name',
-  os: 'os_name',
-  referrer: 'referrer_host',
-  utm_source: "json_extract(utm, '$.source')",
-  utm_medium: "json_extract(utm, '$.medium')",
-  utm_campaign: "json_extract(utm, '$.campaign')",
-  qr: 'qr',
+/** The group key of a counted row `a` whose click is `c`: time buckets by the row's own time. */
+const GROUP_KEYS: Record<GroupBy, (a: string) => string> = {
+  day: (a) => `strftime('%Y-%m-%d', ${a}.created_at / 1000, 'unixepoch')`,
+  hour: (a) => `strftime('%Y-%m-%dT%H:00:00Z', ${a}.created_at / 1000, 'unixepoch')`,
+  link: (a) => `${a}.link_id`,
+  partner: (a) => `${a}.partner_id`,
+  country: () => 'c.country_code',
+  city: () => 'c.city',
+  device: () => 'c.device_type',
+  browser: () => 'c.browser_name',
+  os: () => 'c.os_name',
+  referrer: () => 'c.referrer_host',
+  utm_source: () => "json_extract(c.utm, '$.source')",
+  utm_medium: () => "json_extract(c.utm, '$.medium')",
+  utm_campaign: () => "json_extract(c.utm, '$.campaign')",
+  qr: () => 'c.qr',
 }
 const TIME_BUCKETS = new Set<GroupBy>(['day', 'hour'])
 
 export type SummaryRow = { key: string | boolean | null; clicks: number; leads: number; sales: number; saleAmount: number }
 
-/** Totals, or totals per group: time buckets in time order, everything else by clicks, most first. */
+/**
+ * The funnel: clicks, and the leads and sales attributed to them (with the sales' amounts added up),
+ * in total or per group — time buckets in time order, everything else by clicks, most first. Leads and
+ * sales are grouped by their click's attributes (country, device, …) and filtered by their own time.
+ */
 export function summarize(db: Db, workspaceId: string, q: SummaryQuery) {
-  const w = where(workspaceId, q)
-  if (!q.groupBy) {
-    const row = db.$client.query<{ clicks: number }, (string | number)[]>(`SELECT count(*) AS clicks FROM clicks WHERE ${w.sql}`).get(...w.params)
-    return { clicks: row?.clicks ?? 0, leads: 0, sales: 0, saleAmount: 0 }
-  }
-  const key = GROUP_KEYS[q.groupBy]
-  const order = TIME_BUCKETS.has(q.groupBy) ? 'key ASC' : 'clicks DESC, key ASC'
-  return db.$client
-    .query<{ key: string | number | null; clicks: number }, (string | number)[]>(
-      `SELECT ${key} AS key, count(*) AS clicks FROM clicks WHERE ${w.sql} GROUP BY 1 ORDER BY ${order}`,
-    )
-    .all(...w.params)
+  const clicks = where('c', workspaceId, q)
+  const leads = where('l', workspaceId, q)
+  const sales = where('s', workspaceId, q)
+  const key = q.groupBy ? GROUP_KEYS[q.groupBy] : () => 'NULL'
+  const sql = `
+    SELECT key, sum(clicks) AS clicks, sum(leads) AS leads, sum(sales) AS sales, sum(amount) AS saleAmount FROM (
+      SELECT ${key('c')} AS key, count(*) AS clicks, 0 AS leads, 0 AS sales, 0 AS amount
+        FROM clicks c WHERE ${clicks.sql} GROUP BY 1
+      UNION ALL
+      SELECT ${key('l')}, 0, count(*), 0, 0
+        FROM leads l JOIN clicks c ON c.id = l.click_id WHERE ${leads.sql} GROUP BY 1
+      UNION ALL
+      SELECT ${key('s')}, 0, 0, count(*), sum(s.amount)
+        FROM sales s JOIN clicks c ON c.id = s.click_id WHERE ${sales.sql} GROUP BY 1
+    ) GROUP BY key
+    ORDER BY ${q.groupBy && TIME_BUCKETS.has(q.groupBy) ? 'key ASC' : 'clicks DESC, sales DESC, leads DESC, key ASC'}`
+  const rows = db.$client
+    .query<{ key: string | number | null; clicks: number; leads: number; sales: number; saleAmount: number }, (string | number)[]>(sql)
+    .all(...clicks.params, ...leads.params, ...sales.params)
     .map(
       (r): SummaryRow => ({
         key: q.groupBy === 'qr' ? r.key === 1 : (r.key as string | null),
         clicks: r.clicks,
-        leads: 0,
-        sales: 0,
-        saleAmount: 0,
+        leads: r.leads,
+        sales: r.sales,
+        saleAmount: r.saleAmount,
       }),
     )
+  if (q.groupBy) return rows
+  const { key: _, ...totals } = rows[0] ?? { key: null, clicks: 0, leads: 0, sales: 0, saleAmount: 0 }
+  return totals
 }

@@ -211,3 +211,67 @@ export const clicks = sqliteTable(
     index('clicks_partner_created_idx').on(t.partnerId, t.createdAt).where(sql`bot = 0`),
   ],
 )
+
+/** A lead: a customer's event attributed to a click (and through it to a link and partner). */
+export const leads = sqliteTable(
+  'leads',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    clickId: text('click_id').notNull(),
+    linkId: text('link_id').notNull(),
+    partnerId: text('partner_id'),
+    eventName: text('event_name').notNull(),
+    metadata: text('metadata'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    index('leads_customer_created_idx').on(t.customerId, t.createdAt),
+    index('leads_workspace_created_idx').on(t.workspaceId, t.createdAt),
+    index('leads_click_idx').on(t.clickId),
+  ],
+)
+
+/** A sale, in the smallest unit of its currency, attributed like a lead. */
+export const sales = sqliteTable(
+  'sales',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    clickId: text('click_id').notNull(),
+    linkId: text('link_id').notNull(),
+    partnerId: text('partner_id'),
+    leadId: text('lead_id'),
+    eventName: text('event_name').notNull(),
+    amount: integer('amount').notNull(),
+    currency: text('currency').notNull(),
+    metadata: text('metadata'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('sales_workspace_created_idx').on(t.workspaceId, t.createdAt), index('sales_click_idx').on(t.clickId)],
+)
+
+/** Responses of conversion requests sent with an Idempotency-Key, replayed to retries. */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    key: text('key').notNull(),
+    /** The endpoint and a hash of the body: the same key with another request is refused. */
+    fingerprint: text('fingerprint').notNull(),
+    status: integer('status').notNull(),
+    response: text('response').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.key] }), index('idempotency_created_idx').on(t.createdAt)],
+)

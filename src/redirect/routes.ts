@@ -3,10 +3,7 @@ import { Elysia } from 'elysia'
 import { nanoid } from 'nanoid'
 import * as v from 'valibot'
 import type { AppContext } from '../app'
-import { Geo } from '../clicks/geo'
-import { clientIp, truncateIp } from '../clicks/ip'
-import { AgentParser, type Agent } from '../clicks/ua'
-import { ClickWriter, type ClickRow } from '../clicks/writer'
+import type { Clicks, Visitor } from '../clicks/capture'
 import { HokoError } from '../http/errors'
 import { RESERVED_SHORT_IDS } from '../links/model'
 import type { CachedLink, LinkCache } from './cache'
@@ -34,28 +31,15 @@ function cookie(header: string | null, name: string): string | null {
   return /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : null
 }
 
-function hostOf(url: string | null): string | null {
-  if (!url) return null
-  try {
-    return new URL(url).hostname || null
-  } catch {
-    return null
-  }
-}
-
 /** GET, HEAD and POST (password form) on /:shortId — the path every visitor takes. */
-export function redirectRoutes(ctx: AppContext, links: LinkCache) {
-  const { config } = ctx
-  const writer = new ClickWriter(ctx.db.$client)
-  const geo = new Geo(config.geoipDb)
-  const agents = new AgentParser()
+export function redirectRoutes(ctx: AppContext, links: LinkCache, clicks: Clicks) {
   const guard = new PasswordGuard()
   const secure = () => (ctx.baseUrl.startsWith('https:') ? '; Secure' : '')
 
-  function target(link: CachedLink, agent: Agent, countryCode: string | null): string {
+  function target(link: CachedLink, { agent, location }: Visitor): string {
     if (agent.platform === 'ios' && link.ios) return link.ios
     if (agent.platform === 'android' && link.android) return link.android
-    if (countryCode && link.geo?.[countryCode]) return link.geo[countryCode]
+    if (location.countryCode && link.geo?.[location.countryCode]) return link.geo[location.countryCode]
     return link.url
   }
 
@@ -70,10 +54,8 @@ export function redirectRoutes(ctx: AppContext, links: LinkCache) {
     const url = request.url
     const q = url.indexOf('?')
     const query = q >= 0 && q < url.length - 1 ? new URLSearchParams(url.slice(q + 1)) : null
-    const ip = clientIp(request, socketIp, config.trustProxy)
-    const ua = request.headers.get('user-agent')
-    const agent = agents.parse(ua)
-    const location = geo.lookup(ip)
+    const visitor = clicks.describe(request, socketIp)
+    const ip = visitor.ip
 
     let destination: string
     if (link.expiresAt !== null && link.expiresAt <= Date.now()) {
@@ -90,7 +72,7 @@ export function redirectRoutes(ctx: AppContext, links: LinkCache) {
         }
         guard.succeed(ip, link.id)
       }
-      destination = target(link, agent, location.countryCode)
+      destination = target(link, visitor)
     }
 
     // HEAD answers where the link goes and records nothing.
@@ -102,39 +84,18 @@ export function redirectRoutes(ctx: AppContext, links: LinkCache) {
     const cookies = request.headers.get('cookie')
     const visitorId = cookie(cookies, VISITOR_COOKIE) ?? nanoid(21)
     const sessionId = cookie(cookies, SESSION_COOKIE) ?? nanoid(21)
-    const referrer = request.headers.get('referer')
-    const utm = clickUtm(link.utm, query)
-    const language = request.headers.get('accept-language')?.split(',')[0]?.split(';')[0]?.trim().slice(0, 35) || null
-    const row: ClickRow = [
-      clickId,
-      link.workspaceId,
-      link.id,
-      link.shortId,
-      link.partnerId,
-      link.externalId,
-      link.tenantId,
-      Date.now(),
-      finalUrl,
-      referrer ? referrer.slice(0, 2048) : null,
-      hostOf(referrer),
-      utm ? JSON.stringify(utm) : null,
-      visitorId,
-      sessionId,
-      agent.browserName,
-      agent.browserVersion,
-      agent.osName,
-      agent.osVersion,
-      agent.deviceType,
-      language,
-      location.country,
-      location.countryCode,
-      location.city,
-      query?.get('qr') === '1' ? 1 : 0,
-      agent.bot ? 1 : 0,
-      truncateIp(ip),
-    ]
     try {
-      await writer.write(row)
+      await clicks.record({
+        id: clickId,
+        link,
+        visitor,
+        destination: finalUrl,
+        referrer: request.headers.get('referer'),
+        utm: clickUtm(link.utm, query),
+        qr: query?.get('qr') === '1',
+        visitorId,
+        sessionId,
+      })
     } catch (e) {
       console.error(JSON.stringify({ level: 'error', msg: 'click not recorded', error: String(e) }))
       return unavailablePage()

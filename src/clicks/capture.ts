@@ -1,0 +1,85 @@
+import type { Config } from '../config'
+import type { Db } from '../db'
+import type { Link } from '../links/service'
+import { Geo, type Location } from './geo'
+import { clientIp, truncateIp } from './ip'
+import { AgentParser, type Agent } from './ua'
+import { ClickWriter } from './writer'
+
+/** What a request says about its visitor, worked out once per visit. */
+export type Visitor = { ip: string | null; agent: Agent; location: Location; language: string | null }
+
+export type NewClick = {
+  id: string
+  link: Link
+  visitor: Visitor
+  destination: string
+  referrer: string | null
+  utm: Record<string, string> | null
+  qr: boolean
+  visitorId: string | null
+  sessionId: string | null
+}
+
+function hostOf(url: string | null): string | null {
+  if (!url) return null
+  try {
+    return new URL(url).hostname || null
+  } catch {
+    return null
+  }
+}
+
+/** The click pipeline shared by the redirect and embedded click tracking. */
+export class Clicks {
+  private readonly agents = new AgentParser()
+  private readonly geo: Geo
+  private readonly writer: ClickWriter
+
+  constructor(
+    db: Db,
+    private readonly config: Pick<Config, 'trustProxy' | 'geoipDb'>,
+  ) {
+    this.geo = new Geo(config.geoipDb)
+    this.writer = new ClickWriter(db.$client)
+  }
+
+  describe(request: Request, socketIp: string | undefined): Visitor {
+    const ip = clientIp(request, socketIp, this.config.trustProxy)
+    const language = request.headers.get('accept-language')?.split(',')[0]?.split(';')[0]?.trim().slice(0, 35) || null
+    return { ip, agent: this.agents.parse(request.headers.get('user-agent')), location: this.geo.lookup(ip), language }
+  }
+
+  /** Settles once the click is committed. */
+  record(c: NewClick): Promise<void> {
+    const { link, visitor } = c
+    return this.writer.write([
+      c.id,
+      link.workspaceId,
+      link.id,
+      link.shortId,
+      link.partnerId,
+      link.externalId,
+      link.tenantId,
+      Date.now(),
+      c.destination,
+      c.referrer ? c.referrer.slice(0, 2048) : null,
+      hostOf(c.referrer),
+      c.utm ? JSON.stringify(c.utm) : null,
+      c.visitorId,
+      c.sessionId,
+      visitor.agent.browserName,
+      visitor.agent.browserVersion,
+      visitor.agent.osName,
+      visitor.agent.osVersion,
+      visitor.agent.deviceType,
+      visitor.language,
+      visitor.location.country,
+      visitor.location.countryCode,
+      visitor.location.city,
+      c.qr ? 1 : 0,
+      visitor.agent.bot ? 1 : 0,
+      truncateIp(visitor.ip),
+    ])
+  }
+}

@@ -1,0 +1,59 @@
+import * as v from 'valibot'
+import { plainObject } from '../http/resource'
+import { msg } from '../http/validation'
+import { HttpUrl } from '../links/model'
+
+const MAX_METADATA_BYTES = 10_000
+
+/** A JSON object of at most 10 KB, stored with the event. */
+const Metadata = v.nullish(
+  v.pipe(
+    plainObject(v.record(v.string(), v.unknown())),
+    v.check(
+      (x) => new TextEncoder().encode(JSON.stringify(x)).length <= MAX_METADATA_BYTES,
+      msg(`must be at most ${MAX_METADATA_BYTES} bytes as JSON`, `يجب ألا يتجاوز حجمه ${MAX_METADATA_BYTES} بايت بصيغة JSON`),
+    ),
+  ),
+)
+
+const customer = {
+  customerExternalId: v.pipe(v.string(), v.minLength(1), v.maxLength(100)),
+  customerName: v.pipe(v.string(), v.maxLength(100)),
+  customerEmail: v.nullish(v.pipe(v.string(), v.maxLength(254), v.email())),
+  customerAvatar: v.nullish(HttpUrl),
+}
+
+const eventName = v.pipe(v.string(), v.minLength(1), v.maxLength(255))
+
+export const TrackLeadBody = plainObject(v.strictObject({
+  /** A click id, or "" for deferred tracking (the customer's most recent lead's click). */
+  clickId: v.pipe(v.string(), v.maxLength(255)),
+  eventName,
+  ...customer,
+  metadata: Metadata,
+}))
+
+export const TrackSaleBody = plainObject(v.strictObject({
+  ...customer,
+  amount: v.pipe(
+    v.number(),
+    v.integer(msg('must be a whole number (the amount in the smallest currency unit, such as cents)', 'يجب أن يكون عددًا صحيحًا (المبلغ بأصغر وحدة للعملة، مثل السنت)')),
+    v.minValue(0),
+    v.maxValue(Number.MAX_SAFE_INTEGER),
+  ),
+  currency: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[A-Za-z]{3}$/, msg('must be a 3-letter currency code such as usd', 'يجب أن يكون رمز عملة من 3 أحرف مثل usd')),
+      v.toLowerCase(),
+    ),
+    'usd',
+  ),
+  eventName: v.optional(eventName, 'Purchase'),
+  metadata: Metadata,
+  leadEventName: v.optional(eventName),
+  clickId: v.optional(v.pipe(v.string(), v.maxLength(255))),
+}))
+
+export type TrackLead = v.InferOutput<typeof TrackLeadBody>
+export type TrackSale = v.InferOutput<typeof TrackSaleBody>

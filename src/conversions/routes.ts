@@ -1,0 +1,43 @@
+import { Elysia } from 'elysia'
+import type { AppContext } from '../app'
+import { scoped } from '../http/api-guard'
+import { jsonBody } from '../http/resource'
+import { createIdempotentRunner } from './idempotency'
+import { TrackLeadBody, TrackSaleBody } from './model'
+import { conversionStatements, trackLead, trackSale } from './service'
+
+const tags = ['Conversions']
+
+export const conversionRoutes = (ctx: AppContext) => {
+  const st = conversionStatements(ctx.db)
+  const idempotent = createIdempotentRunner(ctx.db)
+  const answer = (set: { status?: number | string; headers: Record<string, string | number> }, r: ReturnType<typeof idempotent>) => {
+    set.status = r.status
+    if (r.replayed) set.headers['idempotent-replayed'] = 'true'
+    return r.body
+  }
+  return new Elysia({ prefix: '/api/track' })
+    .use(scoped)
+    .post(
+      '/lead',
+      ({ auth, body, request, set }) =>
+        answer(
+          set,
+          idempotent(auth.workspaceId, request.headers.get('idempotency-key'), { endpoint: 'lead', body }, 201, () =>
+            trackLead(st, auth.workspaceId, body, ctx.baseUrl),
+          ),
+        ),
+      { scope: 'conversionsWrite', ...jsonBody(TrackLeadBody), detail: { summary: 'Track a lead event', tags } },
+    )
+    .post(
+      '/sale',
+      ({ auth, body, request, set }) =>
+        answer(
+          set,
+          idempotent(auth.workspaceId, request.headers.get('idempotency-key'), { endpoint: 'sale', body }, 201, () =>
+            trackSale(st, auth.workspaceId, body, ctx.baseUrl),
+          ),
+        ),
+      { scope: 'conversionsWrite', ...jsonBody(TrackSaleBody), detail: { summary: 'Track a sale event', tags } },
+    )
+}

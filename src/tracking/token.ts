@@ -1,0 +1,47 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { Lru } from '../lru'
+
+/** How long a page has to send its capture request after loading the script. */
+export const TOKEN_TTL_MS = 5 * 60_000
+
+type Claims = { l: string; h: string; e: number; n: string }
+
+/**
+ * Capture tokens of embedded click tracking: HMAC-SHA256 (HOKO_SECRET) over the link, the verified
+ * page host, an expiry and a nonce. Each nonce is accepted once; used nonces are remembered until
+ * their token has expired (in memory: a restart forgets them, but not the expiry).
+ */
+export class CaptureTokens {
+  private readonly used = new Lru<string, number>(200_000)
+
+  constructor(private readonly secret: string) {}
+
+  private sign(payload: string): string {
+    return createHmac('sha256', this.secret).update(payload).digest('base64url')
+  }
+
+  issue(linkId: string, host: string, now = Date.now()): string {
+    const claims: Claims = { l: linkId, h: host, e: now + TOKEN_TTL_MS, n: randomBytes(12).toString('base64url') }
+    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url')
+    return `${payload}.${this.sign(payload)}`
+  }
+
+  /** The host the token was issued for, once; null when forged, expired, for another link, or used. */
+  redeem(token: string, linkId: string, now = Date.now()): string | null {
+    const [payload, signature, extra] = token.split('.')
+    if (!payload || !signature || extra !== undefined) return null
+    const expected = Buffer.from(this.sign(payload))
+    const given = Buffer.from(signature)
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null
+    let claims: Claims
+    try {
+      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+    } catch {
+      return null
+    }
+    if (claims.l !== linkId || typeof claims.e !== 'number' || claims.e <= now || typeof claims.h !== 'string') return null
+    if (this.used.get(claims.n) !== undefined) return null
+    this.used.set(claims.n, claims.e)
+    return claims.h
+  }
+}
