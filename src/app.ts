@@ -12,7 +12,6 @@ import { healthRoutes } from './health/routes'
 import { apiGuard } from './http/api-guard'
 import { errorHandler } from './http/error-handler'
 import { SlidingWindowLimiter } from './http/rate-limit'
-import { unwrapPlainObject } from './http/resource'
 import { createAuthenticator } from './keys/service'
 import { linkRoutes } from './links/routes'
 import { partnerRoutes } from './partners/routes'
@@ -23,20 +22,6 @@ import { tagRoutes } from './tags/routes'
 import { trackingRoutes } from './tracking/routes'
 
 export type AppContext = { db: Db; config: Config; baseUrl: string; secret: string }
-
-/** OpenAPI schemas from the valibot schemas that validate. */
-function jsonSchemaOf(schema: any): any {
-  return toJsonSchema(schema, {
-    errorMode: 'ignore',
-    typeMode: 'input',
-    overrideSchema: ({ valibotSchema }) => {
-      const inner = unwrapPlainObject(valibotSchema as never)
-      if (!inner) return undefined
-      const { $schema: _, ...json } = jsonSchemaOf(inner)
-      return json
-    },
-  })
-}
 
 /** The whole HTTP surface: global plugins first, then one `.use()` per feature. */
 export function createApp(ctx: AppContext) {
@@ -54,7 +39,7 @@ export function createApp(ctx: AppContext) {
           components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
           security: [{ apiKey: [] }],
         },
-        mapJsonSchema: { valibot: jsonSchemaOf },
+        mapJsonSchema: { valibot: (s: any) => toJsonSchema(s, { errorMode: 'ignore', typeMode: 'input' }) },
       }),
     )
     .use(

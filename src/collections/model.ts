@@ -1,13 +1,13 @@
 import * as v from 'valibot'
-import { batchOf, listQuery, plainObject, Uuid } from '../http/resource'
+import { batchOf, listQuery, Uuid } from '../http/resource'
 
 const name = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(255))
 const description = v.nullish(v.pipe(v.string(), v.maxLength(2000)))
 
 export const CollectionQuery = listQuery({ id: v.optional(Uuid) })
 
-export const NewCollection = plainObject(v.strictObject({ name, description }))
-export const CollectionUpsert = plainObject(v.strictObject({ id: v.optional(Uuid), name: v.optional(name), description }))
+export const NewCollection = v.strictObject({ name, description })
+export const CollectionUpsert = v.strictObject({ id: v.optional(Uuid), name: v.optional(name), description })
 
 export const CreateCollectionsBody = batchOf(NewCollection)
 export const UpsertCollectionsBody = batchOf(CollectionUpsert)

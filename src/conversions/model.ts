@@ -1,5 +1,4 @@
 import * as v from 'valibot'
-import { plainObject } from '../http/resource'
 import { msg } from '../http/validation'
 import { HttpUrl } from '../links/model'
 
@@ -8,7 +7,11 @@ const MAX_METADATA_BYTES = 10_000
 /** A JSON object of at most 10 KB, stored with the event. */
 const Metadata = v.nullish(
   v.pipe(
-    plainObject(v.record(v.string(), v.unknown())),
+    // Not v.record: it takes an array, and outputs it as an object.
+    v.custom<Record<string, unknown>>(
+      (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
+      msg('must be an object', 'يجب أن يكون كائنًا'),
+    ),
     v.check(
       (x) => new TextEncoder().encode(JSON.stringify(x)).length <= MAX_METADATA_BYTES,
       msg(`must be at most ${MAX_METADATA_BYTES} bytes as JSON`, `يجب ألا يتجاوز حجمه ${MAX_METADATA_BYTES} بايت بصيغة JSON`),
@@ -25,15 +28,15 @@ const customer = {
 
 const eventName = v.pipe(v.string(), v.minLength(1), v.maxLength(255))
 
-export const TrackLeadBody = plainObject(v.strictObject({
+export const TrackLeadBody = v.strictObject({
   /** A click id, or "" for deferred tracking (the customer's most recent lead's click). */
   clickId: v.pipe(v.string(), v.maxLength(255)),
   eventName,
   ...customer,
   metadata: Metadata,
-}))
+})
 
-export const TrackSaleBody = plainObject(v.strictObject({
+export const TrackSaleBody = v.strictObject({
   ...customer,
   amount: v.pipe(
     v.number(),
@@ -53,7 +56,7 @@ export const TrackSaleBody = plainObject(v.strictObject({
   metadata: Metadata,
   leadEventName: v.optional(eventName),
   clickId: v.optional(v.pipe(v.string(), v.maxLength(255))),
-}))
+})
 
 export type TrackLead = v.InferOutput<typeof TrackLeadBody>
 export type TrackSale = v.InferOutput<typeof TrackSaleBody>

@@ -31,22 +31,6 @@ export const listQuery = <E extends v.ObjectEntries>(extra: E) =>
     sort: v.optional(v.picklist(['asc', 'desc']), 'desc'),
   })
 
-/** valibot's object and record schemas also take arrays; a JSON object never is one. */
-const NOT_ARRAY = v.custom<Record<string, unknown>>(
-  (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
-  msg('must be an object', 'يجب أن يكون كائنًا'),
-)
-
-/**
- * An object schema that refuses arrays. Typed as the schema it wraps (valibot types a pipe that
- * starts with a schema as `unknown`), which is what inference and validation need of it.
- */
-export const plainObject = <T extends v.GenericSchema>(schema: T): T => v.pipe(NOT_ARRAY, schema as never) as unknown as T
-
-/** For the OpenAPI document: the schema a `plainObject` wraps. */
-export const unwrapPlainObject = (s: { pipe?: unknown[] }): v.GenericSchema | undefined =>
-  s.pipe?.[0] === NOT_ARRAY ? (s.pipe[1] as v.GenericSchema) : undefined
-
 /** A POST/PUT body: an array of 1 to 10,000 items. */
 export const batchOf = <T extends v.GenericSchema>(item: T) =>
   v.pipe(v.array(item), v.minLength(1), v.maxLength(MAX_BATCH))

@@ -103,7 +103,19 @@ export function issuePath(issue: Issue, root: string | undefined): string {
   return out
 }
 
+/**
+ * valibot checks an array against an object schema key by key; what is wrong is that the value is
+ * an array at all: report that, at the array's own path.
+ */
+function arrayForObject(issue: Issue): Issue | null {
+  const path = issue.path
+  const last = path?.[path.length - 1] as { type?: string; input?: unknown } | undefined
+  if (!last || !Array.isArray(last.input) || (last.type !== 'object' && last.type !== 'record')) return null
+  return { ...issue, message: 'must be an object', path: path!.slice(0, -1) as Issue['path'] } as Issue
+}
+
 export function validationError(issue: Issue, root: string | undefined): HokoError {
+  issue = arrayForObject(issue) ?? issue
   const where = issuePath(issue, root) || root || 'body'
   const text = describe(issue)
   return HokoError.validation(`${where}: ${text.en}`, `${where}: ${text.ar}`)

@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { batchOf, listQuery, plainObject, Uuid } from '../http/resource'
+import { batchOf, listQuery, Uuid } from '../http/resource'
 import { msg } from '../http/validation'
 import { COUNTRY_CODES } from './countries'
 
@@ -43,14 +43,14 @@ export const IsoDateTime = v.pipe(
 const text = (max: number) => v.pipe(v.string(), v.maxLength(max))
 const utmValue = v.nullish(text(255))
 
-export const Utm = plainObject(v.strictObject({
+export const Utm = v.strictObject({
   source: utmValue,
   medium: utmValue,
   campaign: utmValue,
   term: utmValue,
   content: utmValue,
   referral: utmValue,
-}))
+})
 export const UTM_KEYS = ['source', 'medium', 'campaign', 'term', 'content', 'referral'] as const
 
 const CountryCode = v.pipe(
@@ -62,11 +62,9 @@ const CountryCode = v.pipe(
   ),
 )
 
-export const Geo = plainObject(
-  v.pipe(
-    v.record(CountryCode, HttpUrl),
-    v.check((g) => Object.keys(g).length <= 250, msg('can hold at most 250 countries', 'لا يمكن أن يحتوي على أكثر من 250 دولة')),
-  ),
+export const Geo = v.pipe(
+  v.record(CountryCode, HttpUrl),
+  v.check((g) => Object.keys(g).length <= 250, msg('can hold at most 250 countries', 'لا يمكن أن يحتوي على أكثر من 250 دولة')),
 )
 
 /** Paths the server answers itself, which a short link must never shadow. */
@@ -103,15 +101,13 @@ const optionalFields = {
   shortId: v.optional(ShortId),
 }
 
-export const NewLink = plainObject(v.strictObject({ url: HttpUrl, collectionId: Uuid, ...optionalFields }))
-export const LinkUpsert = plainObject(
-  v.strictObject({
-    id: v.optional(Uuid),
-    url: v.optional(HttpUrl),
-    collectionId: v.optional(Uuid),
-    ...optionalFields,
-  }),
-)
+export const NewLink = v.strictObject({ url: HttpUrl, collectionId: Uuid, ...optionalFields })
+export const LinkUpsert = v.strictObject({
+  id: v.optional(Uuid),
+  url: v.optional(HttpUrl),
+  collectionId: v.optional(Uuid),
+  ...optionalFields,
+})
 
 export const CreateLinksBody = batchOf(NewLink)
 export const UpsertLinksBody = batchOf(LinkUpsert)

@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { batchOf, listQuery, plainObject, Uuid } from '../http/resource'
+import { batchOf, listQuery, Uuid } from '../http/resource'
 
 const name = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(255))
 const email = v.nullish(v.pipe(v.string(), v.maxLength(254), v.email()))
@@ -7,8 +7,8 @@ const phone = v.nullish(v.pipe(v.string(), v.maxLength(32)))
 
 export const PartnerQuery = listQuery({ id: v.optional(Uuid) })
 
-export const NewPartner = plainObject(v.strictObject({ name, email, phone }))
-export const PartnerUpsert = plainObject(v.strictObject({ id: v.optional(Uuid), name: v.optional(name), email, phone }))
+export const NewPartner = v.strictObject({ name, email, phone })
+export const PartnerUpsert = v.strictObject({ id: v.optional(Uuid), name: v.optional(name), email, phone })
 
 export const CreatePartnersBody = batchOf(NewPartner)
 export const UpsertPartnersBody = batchOf(PartnerUpsert)

@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { batchOf, listQuery, plainObject, Uuid } from '../http/resource'
+import { batchOf, listQuery, Uuid } from '../http/resource'
 
 export const TAG_COLORS = [
   'slate',
@@ -32,8 +32,8 @@ const color = v.picklist(TAG_COLORS)
 
 export const TagQuery = listQuery({ id: v.optional(Uuid) })
 
-export const NewTag = plainObject(v.strictObject({ name, color: v.optional(color) }))
-export const TagUpsert = plainObject(v.strictObject({ id: v.optional(Uuid), name: v.optional(name), color: v.optional(color) }))
+export const NewTag = v.strictObject({ name, color: v.optional(color) })
+export const TagUpsert = v.strictObject({ id: v.optional(Uuid), name: v.optional(name), color: v.optional(color) })
 
 export const CreateTagsBody = batchOf(NewTag)
 export const UpsertTagsBody = batchOf(TagUpsert)
