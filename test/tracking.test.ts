@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { CaptureTokens, TOKEN_TTL_MS } from '../src/tracking/token'
+import { removeDir, startServer, type TestServer, UA } from './harness'
+
+let s: TestServer
+let link: any
+
+const clickCount = () => {
+  const db = s.sql()
+  try {
+    return (db.query('SELECT count(*) AS n FROM clicks WHERE link_id = ?').get(link.id) as { n: number }).n
+  } finally {
+    db.close()
+  }
+}
+const script = (headers: Record<string, string>, shortId = link.shortId, query = '') =>
+  fetch(`${s.url}/${shortId}/analytics.js${query}`, { headers: { 'user-agent': UA.chromeWindows, ...headers } })
+const tokenOf = (js: string) => /var T="([^"]+)"/.exec(js)?.[1]
+const capture = (body: unknown, headers: Record<string, string> = {}, query = '') =>
+  fetch(`${s.url}/${link.shortId}/analytics.js${query}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain', 'user-agent': UA.chromeWindows, ...headers },
+    body: JSON.stringify(body),
+  })
+
+beforeAll(async () => {
+  s = await startServer({ env: { HOKO_BASE_URL: 'https://go.example.test' } })
+  const [col] = await (await s.api('/api/collections', { method: 'POST', json: [{ name: 'c' }] })).json()
+  ;[link] = await (
+    await s.api('/api/links', { method: 'POST', json: [{ url: 'https://shop.example.com/pricing', collectionId: col.id, utm: { medium: 'embed' } }] })
+  ).json()
+})
+afterAll(async () => {
+  await s.stop()
+  removeDir(s.dir)
+})
+
+describe('GET /analytics.js', () => {
+  test('is a small script that keeps hoko_id in a cookie and makes no request', async () => {
+    const res = await fetch(`${s.url}/analytics.js`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+    expect(res.headers.get('cache-control')).toBe('public, max-age=3600')
+    const js = await res.text()
+    expect(js.length).toBeLessThan(400)
+    expect(js).toContain('hoko_id=')
+    expect(js).toContain('max-age=7776000')
+    expect(js).toContain('samesite=lax')
+    expect(js).not.toMatch(/fetch|XMLHttpRequest|sendBeacon|new Image/)
+  })
+})
+
+describe('embedded click tracking', () => {
+  test('without Origin or Referer, or from another host, the script is a no-op and nothing is recorded', async () => {
+    for (const headers of [{}, { referer: 'https://evil.example.net/page' }, { origin: 'https://shop.example.com.evil.net' }]) {
+      const res = await script(headers)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+      const js = await res.text()
+      expect(tokenOf(js)).toBeUndefined()
+      expect(js).not.toContain('fetch')
+    }
+    expect((await (await script({ referer: 'https://shop.example.com/' }, 'no-such-link')).text())).not.toContain('fetch')
+    expect(clickCount()).toBe(0)
+  })
+
+  test('a page on the destination host (or its www twin) gets a signed capture script, uncached', async () => {
+    for (const referer of ['https://shop.example.com/', 'https://www.shop.example.com/landing?x=1']) {
+      const res = await script({ referer }, link.shortId, '?utm_source=blog')
+      expect(res.headers.get('cache-control')).toBe('no-store')
+      const js = await res.text()
+      expect(tokenOf(js)).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
+      expect(js).toContain(`"https://go.example.test/${link.shortId}/analytics.js?utm_source=blog"`)
+    }
+    expect(clickCount()).toBe(0)
+  })
+
+  test('the capture request records one click with the page URL and the script URL utm, once', async () => {
+    const js = await (await script({ referer: 'https://shop.example.com/' }, link.shortId, '?utm_source=blog&ref=friend')).text()
+    const token = tokenOf(js)
+    const body = { token, url: 'https://shop.example.com/pricing?plan=pro', sessionId: 'visitor-1', referrer: 'https://news.example.org/' }
+    const res = await capture(body, { origin: 'https://shop.example.com' }, '?utm_source=blog&ref=friend')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.example.com')
+    const { clickId } = await res.json()
+    const [click] = await (await s.api(`/api/analytics?linkId=${link.id}`)).json()
+    expect(click).toMatchObject({
+      id: clickId,
+      destination: 'https://shop.example.com/pricing?plan=pro',
+      referrer: 'https://news.example.org/',
+      utm: { medium: 'embed', source: 'blog', referral: 'friend' },
+      visitorSessionId: 'visitor-1',
+      qr: false,
+      browserName: 'Chrome',
+    })
+    // A replayed token records nothing.
+    const replay = await capture(body, { origin: 'https://shop.example.com' })
+    expect(replay.status).toBe(400)
+    expect(clickCount()).toBe(1)
+  })
+
+  test('forged, foreign or mismatched captures record nothing', async () => {
+    const fresh = async () => tokenOf(await (await script({ referer: 'https://shop.example.com/' })).text())!
+    const before = clickCount()
+    const page = 'https://shop.example.com/p'
+    const t1 = await fresh()
+    const [payload, sig] = t1.split('.')
+    const forged = `${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), h: 'evil.example.net' })).toString('base64url')}.${sig}`
+    expect((await capture({ token: forged, url: 'https://evil.example.net/', sessionId: 's' })).status).toBe(400)
+    expect((await capture({ token: `${payload}.${'A'.repeat(sig.length)}`, url: page, sessionId: 's' })).status).toBe(400)
+    // page on another host than the token's
+    expect((await capture({ token: await fresh(), url: 'https://evil.example.net/p', sessionId: 's' })).status).toBe(400)
+    // origin of the request on another host
+    expect((await capture({ token: await fresh(), url: page, sessionId: 's' }, { origin: 'https://evil.example.net' })).status).toBe(400)
+    // a token of this link used for another link
+    const [col] = await (await s.api('/api/collections', { method: 'POST', json: [{ name: 'x' }] })).json()
+    const [other] = await (await s.api('/api/links', { method: 'POST', json: [{ url: 'https://shop.example.com/', collectionId: col.id }] })).json()
+    const res = await fetch(`${s.url}/${other.shortId}/analytics.js`, { method: 'POST', body: JSON.stringify({ token: await fresh(), url: page, sessionId: 's' }) })
+    expect(res.status).toBe(400)
+    // malformed bodies
+    for (const body of ['not json', JSON.stringify({ token: await fresh(), url: 'javascript:alert(1)', sessionId: 's' }), JSON.stringify({ token: await fresh(), url: page, sessionId: 'bad id!' })])
+      expect((await fetch(`${s.url}/${link.shortId}/analytics.js`, { method: 'POST', body })).status).toBe(400)
+    expect(clickCount()).toBe(before)
+  })
+
+  test('capture tokens expire', () => {
+    const tokens = new CaptureTokens('a-secret-of-sixteen-chars')
+    const now = 1_700_000_000_000
+    const token = tokens.issue('link-1', 'shop.example.com', now)
+    expect(tokens.redeem(token, 'link-1', now + TOKEN_TTL_MS + 1)).toBeNull()
+    const other = tokens.issue('link-1', 'shop.example.com', now)
+    expect(tokens.redeem(other, 'link-2', now)).toBeNull()
+    expect(tokens.redeem(other, 'link-1', now)).toBe('shop.example.com')
+    expect(tokens.redeem(other, 'link-1', now)).toBeNull()
+    expect(new CaptureTokens('another-secret-0000').redeem(tokens.issue('link-1', 'h', now), 'link-1', now)).toBeNull()
+  })
+
+  test('a CORS preflight is answered for the verified origin only', async () => {
+    const ok = await fetch(`${s.url}/${link.shortId}/analytics.js`, { method: 'OPTIONS', headers: { origin: 'https://www.shop.example.com' } })
+    expect(ok.status).toBe(204)
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://www.shop.example.com')
+    const no = await fetch(`${s.url}/${link.shortId}/analytics.js`, { method: 'OPTIONS', headers: { origin: 'https://evil.example.net' } })
+    expect(no.headers.get('access-control-allow-origin')).toBeNull()
+  })
+})
