@@ -52,7 +52,8 @@ describe('GET /analytics.js', () => {
 
 describe('embedded click tracking', () => {
   test('without Origin or Referer, or from another host, the script is a no-op and nothing is recorded', async () => {
-    for (const headers of [{}, { referer: 'https://evil.example.net/page' }, { origin: 'https://shop.example.com.evil.net' }]) {
+    const variants: Record<string, string>[] = [{}, { referer: 'https://evil.example.net/page' }, { origin: 'https://shop.example.com.evil.net' }]
+    for (const headers of variants) {
       const res = await script(headers)
       expect(res.status).toBe(200)
       expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
