@@ -27,13 +27,15 @@ export type AppContext = { db: Db; config: Config; baseUrl: string; secret: stri
 export function createApp(ctx: AppContext) {
   const linkCache = new LinkCache(ctx.db, ctx.config.linkCacheSize)
   const clicks = new Clicks(ctx.db, ctx.config)
-  // Elysia's own router: with Bun's, /:shortId shadowed the static /docs page.
-  return new Elysia({ systemRouter: false, serve: { maxRequestBodySize: ctx.config.maxBodyBytes + 1024 * 1024 } })
+  // Bun's own router (Elysia's systemRouter, on by default) serves the hot /:shortId route fastest.
+  return new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes + 1024 * 1024 } })
     .use(errorHandler)
     .use(
       openapi({
         path: '/docs',
         specPath: '/openapi.json',
+        // A page built per request: a static Response would go to Bun's static routes, where /:shortId shadows it.
+        embedSpec: true,
         documentation: {
           info: { title: 'Hoko API', version: '0.1.0', description: 'Self-hosted link attribution.' },
           components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
