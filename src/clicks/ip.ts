@@ -22,7 +22,7 @@ const unmapV4 = (ip: string) => (ip.startsWith('::ffff:') && ip.includes('.') ? 
 export function truncateIp(ip: string | null): string | null {
   if (!ip) return null
   const kind = isIP(ip)
-  if (kind === 4) return ip.split('.').slice(0, 3).join('.') + '.0'
+  if (kind === 4) return `${ip.slice(0, ip.lastIndexOf('.'))}.0`
   if (kind === 6) {
     const groups = expandV6(ip)
     return groups ? `${groups.slice(0, 3).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::` : null

@@ -2,7 +2,11 @@ import type { Db } from '../db'
 import { COLUMNS, fromRaw, type Link, type RawLink } from '../links/service'
 import { Lru } from '../lru'
 
-export type CachedLink = Link & { deleted: boolean }
+export type CachedLink = Link & {
+  deleted: boolean
+  /** Destination → its base URL with the link's utm (see baseDestination), for short URLs without a query. */
+  bases: Map<string, string>
+}
 
 /**
  * Links by short id for the redirect: an LRU in front of one prepared statement. Every link write
@@ -25,7 +29,7 @@ export class LinkCache {
     if (hit) return hit
     const row = this.byShortId.get(shortId)
     if (!row) return null
-    const link = { ...fromRaw(row), deleted: row.deleted_at !== null }
+    const link = { ...fromRaw(row), deleted: row.deleted_at !== null, bases: new Map<string, string>() }
     if (this.lru.capacity > 0) this.lru.set(shortId, link)
     return link
   }

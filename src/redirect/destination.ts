@@ -1,27 +1,23 @@
 import { UTM_KEYS } from '../links/model'
 
 /**
- * The URL a visitor is sent to: the destination's own URL and query; the link's utm as utm_*
+ * The destination before its click id: the destination's own URL and query; the link's utm as utm_*
  * parameters the destination does not already carry; the short URL's own query parameters (except
- * `qr`), which override; and last `hoko_id`, the click id a conversion is later attributed to.
+ * `qr`), which override. The query is re-encoded only when something is added to it.
  */
-export function buildDestination(
-  destination: string,
-  linkUtm: Record<string, string> | null,
-  shortQuery: URLSearchParams | null,
-  clickId: string | null,
-): string {
+export function baseDestination(destination: string, linkUtm: Record<string, string> | null, shortQuery: URLSearchParams | null): string {
   const url = new URL(destination)
-  const params = url.searchParams
+  let params: URLSearchParams | null = null
   if (linkUtm)
     for (const key of UTM_KEYS) {
       const value = linkUtm[key]
-      if (value !== undefined && !params.has(`utm_${key}`)) params.set(`utm_${key}`, value)
+      if (value !== undefined && !url.searchParams.has(`utm_${key}`)) (params ??= url.searchParams).set(`utm_${key}`, value)
     }
   if (shortQuery) {
     const overridden = new Set<string>()
     for (const [key, value] of shortQuery) {
       if (key === 'qr') continue
+      params ??= url.searchParams
       if (!overridden.has(key)) {
         overridden.add(key)
         params.delete(key)
@@ -29,8 +25,31 @@ export function buildDestination(
       params.append(key, value)
     }
   }
-  if (clickId) params.set('hoko_id', clickId)
   return url.toString()
+}
+
+/** Sets `hoko_id`, the click id a conversion is later attributed to, last in the query. */
+export function withClickId(base: string, clickId: string): string {
+  const hash = base.indexOf('#')
+  const head = hash < 0 ? base : base.slice(0, hash)
+  const q = head.indexOf('?')
+  if (q >= 0 && /[?&]hoko_id=/.test(head)) {
+    const url = new URL(base)
+    url.searchParams.set('hoko_id', clickId)
+    return url.toString()
+  }
+  const sep = q < 0 ? '?' : q === head.length - 1 || head.endsWith('&') ? '' : '&'
+  return `${head}${sep}hoko_id=${clickId}${hash < 0 ? '' : base.slice(hash)}`
+}
+
+export function buildDestination(
+  destination: string,
+  linkUtm: Record<string, string> | null,
+  shortQuery: URLSearchParams | null,
+  clickId: string | null,
+): string {
+  const base = baseDestination(destination, linkUtm, shortQuery)
+  return clickId ? withClickId(base, clickId) : base
 }
 
 /** The click's utm: the link's, overlaid by utm_* on the short URL; `ref` or `referral` is utm.referral. */

@@ -7,7 +7,7 @@ import type { Clicks, Visitor } from '../clicks/capture'
 import { HokoError } from '../http/errors'
 import { RESERVED_SHORT_IDS } from '../links/model'
 import type { CachedLink, LinkCache } from './cache'
-import { buildDestination, clickUtm } from './destination'
+import { baseDestination, clickUtm, withClickId } from './destination'
 import { PasswordGuard } from './password-guard'
 import { cloakPage, gonePage, notFoundPage, passwordPage, tooManyAttemptsPage, unavailablePage } from './pages'
 
@@ -75,12 +75,17 @@ export function redirectRoutes(ctx: AppContext, links: LinkCache, clicks: Clicks
       destination = target(link, visitor)
     }
 
+    let base = query ? null : link.bases.get(destination)
+    if (!base) {
+      base = baseDestination(destination, link.utm, query)
+      // At most the link's few destinations (url, ios, android, geo, expiredUrl) are kept.
+      if (!query) link.bases.set(destination, base)
+    }
     // HEAD answers where the link goes and records nothing.
-    if (request.method === 'HEAD')
-      return new Response(null, { status: 302, headers: { location: buildDestination(destination, link.utm, query, null), 'cache-control': 'private, no-store' } })
+    if (request.method === 'HEAD') return new Response(null, { status: 302, headers: { location: base, 'cache-control': 'private, no-store' } })
 
     const clickId = Bun.randomUUIDv7()
-    const finalUrl = buildDestination(destination, link.utm, query, clickId)
+    const finalUrl = withClickId(base, clickId)
     const cookies = request.headers.get('cookie')
     const visitorId = cookie(cookies, VISITOR_COOKIE) ?? nanoid(21)
     const sessionId = cookie(cookies, SESSION_COOKIE) ?? nanoid(21)
@@ -101,11 +106,13 @@ export function redirectRoutes(ctx: AppContext, links: LinkCache, clicks: Clicks
       return unavailablePage()
     }
 
-    const headers = new Headers({ 'cache-control': 'private, no-store' })
-    headers.append('set-cookie', `${VISITOR_COOKIE}=${visitorId}; Max-Age=${VISITOR_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax${secure()}`)
-    headers.append('set-cookie', `${SESSION_COOKIE}=${sessionId}; Max-Age=${SESSION_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax${secure()}`)
-    if (link.cloaked) return cloakPage(finalUrl, link.title, headers)
-    headers.set('location', finalUrl)
+    const headers: [string, string][] = [
+      ['cache-control', 'private, no-store'],
+      ['set-cookie', `${VISITOR_COOKIE}=${visitorId}; Max-Age=${VISITOR_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax${secure()}`],
+      ['set-cookie', `${SESSION_COOKIE}=${sessionId}; Max-Age=${SESSION_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax${secure()}`],
+    ]
+    if (link.cloaked) return cloakPage(finalUrl, link.title, new Headers(headers))
+    headers.push(['location', finalUrl])
     // After a password form, 303 turns the POST into a GET of the destination.
     return new Response(null, { status: password === undefined ? 302 : 303, headers })
   }
