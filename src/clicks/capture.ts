@@ -44,7 +44,7 @@ export class Clicks {
     this.writer = new ClickWriter(db.$client)
   }
 
-  describe(request: Request, socketIp: string | undefined): Visitor {
+  describe(request: Request, socketIp: () => string | undefined): Visitor {
     const ip = clientIp(request, socketIp, this.config.trustProxy)
     const language = request.headers.get('accept-language')?.split(',')[0]?.split(';')[0]?.trim().slice(0, 35) || null
     return { ip, agent: this.agents.parse(request.headers.get('user-agent')), location: this.geo.lookup(ip), language }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Reader } from 'mmdb-lib'
 // Embedded by `bun build --compile`; a path on disk otherwise.
 import bundledCountryDb from '@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb' with { type: 'file' }
+import { Lru } from '../lru'
 import { isPublicIp } from './ip'
 
 export type Location = { country: string | null; countryCode: string | null; city: string | null }
@@ -23,13 +24,25 @@ type GeoRecord = {
  */
 export class Geo {
   private readonly reader: Reader<any>
+  // Visitors come back, and one address makes many clicks: remember recent answers.
+  private readonly recent = new Lru<string, Location>(20_000)
 
   constructor(path?: string) {
     this.reader = new Reader<any>(readFileSync(path ?? bundledCountryDb))
   }
 
   lookup(ip: string | null): Location {
-    if (!ip || !isPublicIp(ip)) return NOWHERE
+    if (!ip) return NOWHERE
+    let location = this.recent.get(ip)
+    if (!location) {
+      location = this.find(ip)
+      this.recent.set(ip, location)
+    }
+    return location
+  }
+
+  private find(ip: string): Location {
+    if (!isPublicIp(ip)) return NOWHERE
     let r: GeoRecord | null
     try {
       r = this.reader.get(ip)
@@ -43,10 +56,16 @@ export class Geo {
   }
 }
 
+const names = new Map<string, string>()
 function countryName(code: string): string {
-  try {
-    return countryNames.of(code) ?? code
-  } catch {
-    return code
+  let name = names.get(code)
+  if (name === undefined) {
+    try {
+      name = countryNames.of(code) ?? code
+    } catch {
+      name = code
+    }
+    names.set(code, name)
   }
+  return name
 }

@@ -5,15 +5,18 @@ import { isIP } from 'node:net'
  * (HOKO_TRUST_PROXY=1), else the socket's. Trusting the header otherwise would let anyone choose
  * their own country.
  */
-export function clientIp(request: Request, socketIp: string | undefined, trustProxy: boolean): string | null {
+export function clientIp(request: Request, socketIp: () => string | undefined, trustProxy: boolean): string | null {
   if (trustProxy) {
     const forwarded = request.headers.get('x-forwarded-for')
     if (forwarded) {
-      const first = forwarded.split(',')[0].trim()
+      const comma = forwarded.indexOf(',')
+      const first = (comma < 0 ? forwarded : forwarded.slice(0, comma)).trim()
       if (isIP(first)) return first
     }
   }
-  return socketIp ? unmapV4(socketIp) : null
+  // Asked only when needed: the socket address costs a call into the server.
+  const ip = socketIp()
+  return ip ? unmapV4(ip) : null
 }
 
 const unmapV4 = (ip: string) => (ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip)

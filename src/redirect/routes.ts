@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { Elysia } from 'elysia'
-import { nanoid } from 'nanoid'
 import * as v from 'valibot'
 import type { AppContext } from '../app'
 import type { Clicks, Visitor } from '../clicks/capture'
@@ -18,6 +17,9 @@ const VISITOR_MAX_AGE = 90 * 24 * 3600
 const SESSION_MAX_AGE = 30 * 60
 
 const PasswordForm = v.object({ password: v.optional(v.pipe(v.string(), v.maxLength(1024)), '') })
+
+/** 22 URL-safe characters, 74 random bits after the time: native and cheaper than nanoid here. */
+const newVisitorId = () => Bun.randomUUIDv7('base64url')
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 const samePassword = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected))
@@ -43,7 +45,7 @@ export function redirectRoutes(ctx: AppContext, links: LinkCache, clicks: Clicks
     return link.url
   }
 
-  async function visit(request: Request, shortId: string, socketIp: string | undefined, password?: string): Promise<Response> {
+  async function visit(request: Request, shortId: string, socketIp: () => string | undefined, password?: string): Promise<Response> {
     if (RESERVED_SHORT_IDS.has(shortId.toLowerCase())) {
       if (shortId === 'api') throw new HokoError('not_found', { method: request.method, path: '/api' })
       return notFoundPage()
@@ -87,8 +89,8 @@ export function redirectRoutes(ctx: AppContext, links: LinkCache, clicks: Clicks
     const clickId = Bun.randomUUIDv7()
     const finalUrl = withClickId(base, clickId)
     const cookies = request.headers.get('cookie')
-    const visitorId = cookie(cookies, VISITOR_COOKIE) ?? nanoid(21)
-    const sessionId = cookie(cookies, SESSION_COOKIE) ?? nanoid(21)
+    const visitorId = cookie(cookies, VISITOR_COOKIE) ?? newVisitorId()
+    const sessionId = cookie(cookies, SESSION_COOKIE) ?? newVisitorId()
     try {
       await clicks.record({
         id: clickId,
@@ -118,15 +120,15 @@ export function redirectRoutes(ctx: AppContext, links: LinkCache, clicks: Clicks
   }
 
   return new Elysia({ name: 'hoko-redirect' })
-    .get('/:shortId', ({ request, params, server }) => visit(request, params.shortId, server?.requestIP(request)?.address), {
+    .get('/:shortId', ({ request, params, server }) => visit(request, params.shortId, () => server?.requestIP(request)?.address), {
       detail: { hide: true },
     })
-    .head('/:shortId', ({ request, params, server }) => visit(request, params.shortId, server?.requestIP(request)?.address), {
+    .head('/:shortId', ({ request, params, server }) => visit(request, params.shortId, () => server?.requestIP(request)?.address), {
       detail: { hide: true },
     })
     .post(
       '/:shortId',
-      ({ request, params, server, body }) => visit(request, params.shortId, server?.requestIP(request)?.address, body.password),
+      ({ request, params, server, body }) => visit(request, params.shortId, () => server?.requestIP(request)?.address, body.password),
       { body: PasswordForm, detail: { hide: true } },
     )
 }

@@ -112,7 +112,7 @@ export function trackingRoutes(ctx: AppContext, links: LinkCache, clicks: Clicks
       await clicks.record({
         id: clickId,
         link: target.link,
-        visitor: clicks.describe(request, server?.requestIP(request)?.address),
+        visitor: clicks.describe(request, () => server?.requestIP(request)?.address),
         destination: body.url,
         referrer: body.referrer || null,
         utm: clickUtm(target.link.utm, query),

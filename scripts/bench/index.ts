@@ -1,0 +1,334 @@
+/**
+ * npm run bench — measures Hoko against the limit of its stack on this machine and prints Markdown
+ * tables for BENCHMARKS.md. Every server it starts is stopped and every database removed at the end.
+ *
+ *   npm run bench                       all sections, full size (10M clicks, 1M links: ~10 minutes)
+ *   npm run bench -- --quick            a tenth of the data and shorter load runs
+ *   npm run bench -- --only redirect,bulk,analytics,startup
+ */
+import { existsSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { seedClicks } from './seed'
+import {
+  api,
+  BUN,
+  freePort,
+  cleanup,
+  fmt,
+  machine,
+  median,
+  memoryOf,
+  percentile,
+  ROOT,
+  startBare,
+  startHoko,
+  tempDir,
+  timeIt,
+  wrk,
+  wrkAvailable,
+  type Hoko,
+  type WrkResult,
+} from './lib'
+
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null
+const run = (section: string) => !only || only.includes(section)
+const LOAD_SECONDS = quick ? 4 : 10
+const ROUNDS = quick ? 2 : 3
+const out: string[] = []
+const say = (line = '') => {
+  console.log(line)
+  out.push(line)
+}
+
+if (!wrkAvailable()) {
+  console.error('wrk is not installed: apt-get install -y wrk (Debian) — it generates the HTTP load.')
+  process.exit(1)
+}
+
+say(`# Hoko benchmarks`)
+say()
+say(`- Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`)
+say(`- Machine: ${machine()}`)
+say(`- Command: \`npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}\``)
+say(`- Load: wrk, 2 threads, 64 connections, ${LOAD_SECONDS} s per run, real browser user agents; baseline and Hoko alternate, ${ROUNDS} rounds each, medians reported.`)
+say()
+
+async function linkSet(h: Hoko, n: number, targeting: boolean): Promise<{ ids: string[]; shortIds: string[] }> {
+  const [col] = await api(h, 'POST', '/api/collections', [{ name: 'bench' }])
+  const ids: string[] = []
+  const shortIds: string[] = []
+  for (let done = 0; done < n; done += 10_000) {
+    const items = Array.from({ length: Math.min(10_000, n - done) }, (_, i) => ({
+      url: `https://shop.example.com/p/${done + i}?ref=bench`,
+      collectionId: col.id,
+      utm: { source: 'bench', medium: 'cpc' },
+      ...(targeting
+        ? { ios: 'https://apps.example.com/ios', android: 'https://apps.example.com/android', geo: { SA: 'https://sa.example.com/', GB: 'https://uk.example.com/' } }
+        : {}),
+    }))
+    for (const l of await api(h, 'POST', '/api/links', items)) {
+      ids.push(l.id)
+      shortIds.push(l.shortId)
+    }
+  }
+  return { ids, shortIds }
+}
+
+function clickCount(dbPath: string): number {
+  const { Database } = require('bun:sqlite')
+  const db = new Database(dbPath, { readonly: true })
+  const n = db.query('SELECT count(*) AS n FROM clicks').get().n as number
+  db.close()
+  return n
+}
+
+/** Alternates baseline and Hoko runs; returns the medians and the totals answered. */
+async function compare(bareUrl: string, hokoUrl: string, path: string, pathsFile?: string) {
+  const bare: WrkResult[] = []
+  const hoko: WrkResult[] = []
+  for (let round = 0; round < ROUNDS; round++) {
+    bare.push(wrk(`${bareUrl}${path}`, { seconds: LOAD_SECONDS, pathsFile }))
+    hoko.push(wrk(`${hokoUrl}${path}`, { seconds: LOAD_SECONDS, pathsFile }))
+  }
+  const m = (rs: WrkResult[], k: keyof WrkResult) => median(rs.map((r) => r[k]))
+  return {
+    bare: { rps: m(bare, 'rps'), p50: m(bare, 'p50'), p99: m(bare, 'p99') },
+    hoko: { rps: m(hoko, 'rps'), p50: m(hoko, 'p50'), p99: m(hoko, 'p99') },
+    answered: hoko.reduce((a, r) => a + r.requests - r.non3xx, 0),
+    failures: hoko.reduce((a, r) => a + r.non3xx + r.errors, 0),
+  }
+}
+
+function redirectTable(title: string, r: Awaited<ReturnType<typeof compare>>, recorded: number) {
+  say(`## ${title}`)
+  say()
+  say('| server | requests/s | p50 | p99 |')
+  say('| --- | ---: | ---: | ---: |')
+  say(`| bare \`Bun.serve\` fixed 302 (baseline) | ${fmt(r.bare.rps)} | ${fmt(r.bare.p50, 2)} ms | ${fmt(r.bare.p99, 2)} ms |`)
+  say(`| Hoko redirect with click capture | ${fmt(r.hoko.rps)} | ${fmt(r.hoko.p50, 2)} ms | ${fmt(r.hoko.p99, 2)} ms |`)
+  say()
+  say(`Ratio Hoko / baseline: **${fmt(r.hoko.rps / r.bare.rps, 2)}×**. Redirects answered: ${fmt(r.answered)}; clicks recorded: ${fmt(recorded)} (${recorded >= r.answered ? `none lost; ${fmt(recorded - r.answered)} more were committed for requests wrk cut off at the end of a run` : `**${fmt(r.answered - recorded)} lost**`}). Failed requests: ${fmt(r.failures)}.`)
+  say()
+}
+
+let peakUnderLoad = 0
+
+if (run('redirect')) {
+  const bare = await startBare(freePort())
+  const h = await startHoko({ port: freePort() })
+  try {
+    const links = await linkSet(h, 1, false)
+    await fetch(`${h.url}/${links.shortIds[0]}`, { redirect: 'manual' })
+    const before = clickCount(h.dbPath)
+    const r = await compare(bare.url, h.url, `/${links.shortIds[0]}`)
+    await Bun.sleep(200)
+    redirectTable('1. Redirect throughput: one link (cache hit)', r, clickCount(h.dbPath) - before)
+    peakUnderLoad = Math.max(peakUnderLoad, memoryOf(h.proc.pid).peak)
+  } finally {
+    await h.stop()
+    await bare.stop()
+    cleanup(h.dir)
+  }
+
+  const n = quick ? 10_000 : 100_000
+  const bare2 = await startBare(freePort())
+  const h2 = await startHoko({ port: freePort() })
+  try {
+    const links = await linkSet(h2, n, true)
+    const pathsFile = join(h2.dir, 'paths.txt')
+    writeFileSync(pathsFile, links.shortIds.map((s) => `/${s}`).join('\n'))
+    const before = clickCount(h2.dbPath)
+    const r = await compare(bare2.url, h2.url, '/', pathsFile)
+    await Bun.sleep(200)
+    redirectTable(`2. Redirect throughput: ${fmt(n)} links hit at random (cache of 10,000: mostly misses), iOS/Android/geo targeting on`, r, clickCount(h2.dbPath) - before)
+    peakUnderLoad = Math.max(peakUnderLoad, memoryOf(h2.proc.pid).peak)
+  } finally {
+    await h2.stop()
+    await bare2.stop()
+    cleanup(h2.dir)
+  }
+}
+
+if (run('bulk')) {
+  const h = await startHoko({ port: freePort() })
+  try {
+    const [col] = await api(h, 'POST', '/api/collections', [{ name: 'bulk' }])
+    const post: number[] = []
+    const put: number[] = []
+    const del: number[] = []
+    for (let round = 0; round < 3; round++) {
+      const items = Array.from({ length: 10_000 }, (_, i) => ({
+        url: `https://shop.example.com/p/${round}/${i}?a=1`,
+        collectionId: col.id,
+        title: `Product ${i}`,
+        utm: { source: 'bulk', medium: 'api', campaign: `r${round}` },
+        externalId: `bulk-${round}-${i}`,
+        tenantId: `tenant-${i % 10}`,
+      }))
+      const created = await timeIt(() => api(h, 'POST', '/api/links', items))
+      post.push(created.ms)
+      const updated = await timeIt(() => api(h, 'PUT', '/api/links', created.value.map((l: any) => ({ id: l.id, title: `${l.title} v2`, utm: { campaign: 'updated' } }))))
+      put.push(updated.ms)
+      const deleted = await timeIt(() => api(h, 'DELETE', '/api/links', created.value.map((l: any) => l.id)))
+      del.push(deleted.ms)
+    }
+    // Baseline: the same 10,000 rows through bun:sqlite alone, one prepared insert in one transaction.
+    const { Database } = require('bun:sqlite')
+    const dir = tempDir('raw')
+    const raw = new Database(join(dir, 'raw.db'))
+    raw.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL')
+    raw.exec('CREATE TABLE t (id TEXT PRIMARY KEY, short_id TEXT UNIQUE, url TEXT, title TEXT, utm TEXT, external_id TEXT, tenant_id TEXT, created_at INT)')
+    const ins = raw.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    const rawMs: number[] = []
+    for (let round = 0; round < 3; round++) {
+      const t = performance.now()
+      raw.transaction(() => {
+        for (let i = 0; i < 10_000; i++)
+          ins.run(Bun.randomUUIDv7(), `r${round}x${i}`, `https://shop.example.com/p/${i}`, `Product ${i}`, '{"source":"bulk"}', `e${round}-${i}`, 't', Date.now())
+      })()
+      rawMs.push(performance.now() - t)
+    }
+    raw.close()
+    cleanup(dir)
+    say('## 3. Bulk writes: 10,000 links in one request (median of 3, wall time seen by the client)')
+    say()
+    say('| operation | time |')
+    say('| --- | ---: |')
+    say(`| POST /api/links, 10,000 links | ${fmt(median(post))} ms |`)
+    say(`| PUT /api/links, 10,000 updates | ${fmt(median(put))} ms |`)
+    say(`| DELETE /api/links, 10,000 ids | ${fmt(median(del))} ms |`)
+    say(`| baseline: 10,000 rows through bun:sqlite alone, one transaction | ${fmt(median(rawMs))} ms |`)
+    say()
+  } finally {
+    await h.stop()
+    cleanup(h.dir)
+  }
+}
+
+if (run('analytics')) {
+  const linkCount = quick ? 100_000 : 1_000_000
+  const clickLinks = quick ? 10_000 : 100_000
+  const total = quick ? 1_000_000 : 10_000_000
+  let h = await startHoko({ port: freePort() })
+  const dir = h.dir
+  try {
+    const seeded = await timeIt(() => linkSet(h, linkCount, false))
+    const [partner] = await api(h, 'POST', '/api/partners', [{ name: 'bench partner' }])
+    const afterLinks = memoryOf(h.proc.pid)
+    const { Database } = require('bun:sqlite')
+    const meta = new Database(h.dbPath, { readonly: true })
+    const workspaceId = meta.query("SELECT id FROM workspaces WHERE slug = 'default'").get().id as string
+    meta.close()
+    await h.stop()
+    const clicked = seeded.value.ids.slice(0, clickLinks)
+    const seeding = await timeIt(async () =>
+      seedClicks(h.dbPath, workspaceId, clicked, partner.id, total, 90, (n) => {
+        if (n % 1_000_000 === 0) process.stderr.write(`  seeded ${fmt(n)} clicks\n`)
+      }),
+    )
+    const key = h.key
+    h = await startHoko({ port: freePort(), dir })
+    h.key = key
+    const time = async (path: (i: number) => string, n: number) => {
+      const ms: number[] = []
+      for (let i = 0; i < n; i++) ms.push((await timeIt(() => api(h, 'GET', path(i)))).ms)
+      return ms
+    }
+    const path = (p: string) => () => p
+    const oneLink = await time((i: number) => `/api/analytics?linkId=${clicked[(i * 7919) % clicked.length]}&take=50`, 200)
+    const day = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10)
+    const range = await time((i: number) => `/api/analytics?startDate=${day}T00:00:00Z&endDate=${day}T23:59:59Z&take=50&skip=${i * 50}`, 50)
+    const partnerPage = await time(() => `/api/analytics?partnerId=${partner.id}&take=50`, 20)
+    const totals = await time(path('/api/analytics/summary'), 5)
+    const byCountry = await time(path('/api/analytics/summary?groupBy=country'), 5)
+    const byDay = await time(path('/api/analytics/summary?groupBy=day'), 5)
+    const byLinkDay = await time((i: number) => `/api/analytics/summary?linkId=${clicked[i]}&groupBy=day`, 20)
+    const mem = memoryOf(h.proc.pid)
+    const dbSize = statSync(h.dbPath).size
+    say(`## 4. Analytics over ${fmt(total)} clicks (${fmt(clickLinks)} links, 90 days; ${fmt(linkCount)} links in all)`)
+    say()
+    say(`Seeding: ${fmt(linkCount)} links through POST /api/links in ${fmt(seeded.ms / 1000, 1)} s; ${fmt(total)} clicks through the click writer in ${fmt(seeding.ms / 1000, 1)} s (${fmt(total / (seeding.ms / 1000))} clicks/s). Database: ${fmt(dbSize / 2 ** 20)} MB.`)
+    say()
+    say('| query | p50 | p99 |')
+    say('| --- | ---: | ---: |')
+    say(`| GET /api/analytics?linkId=…&take=50 (200 links) | ${fmt(median(oneLink), 1)} ms | ${fmt(percentile(oneLink, 99), 1)} ms |`)
+    say(`| GET /api/analytics, one day's range, take=50, paging | ${fmt(median(range), 1)} ms | ${fmt(percentile(range, 99), 1)} ms |`)
+    say(`| GET /api/analytics?partnerId=…&take=50 | ${fmt(median(partnerPage), 1)} ms | ${fmt(percentile(partnerPage, 99), 1)} ms |`)
+    say(`| GET /api/analytics/summary (workspace totals) | ${fmt(median(totals))} ms | ${fmt(percentile(totals, 99))} ms |`)
+    say(`| GET /api/analytics/summary?groupBy=country | ${fmt(median(byCountry))} ms | ${fmt(percentile(byCountry, 99))} ms |`)
+    say(`| GET /api/analytics/summary?groupBy=day | ${fmt(median(byDay))} ms | ${fmt(percentile(byDay, 99))} ms |`)
+    say(`| GET /api/analytics/summary?linkId=…&groupBy=day | ${fmt(median(byLinkDay), 1)} ms | ${fmt(percentile(byLinkDay, 99), 1)} ms |`)
+    say()
+    say('## 5. Memory (resident set of the server process)')
+    say()
+    say('| moment | peak RSS |')
+    say('| --- | ---: |')
+    say(`| after creating ${fmt(linkCount)} links through the API | ${fmt(afterLinks.peak)} MB |`)
+    say(`| restarted on ${fmt(linkCount)} links and ${fmt(total)} clicks, after the analytics queries | ${fmt(mem.peak)} MB |`)
+    if (peakUnderLoad) say(`| under redirect load (sections 1–2) | ${fmt(peakUnderLoad)} MB |`)
+    say()
+  } finally {
+    await h.stop()
+    cleanup(dir)
+  }
+}
+
+if (run('startup')) {
+  const build = Bun.spawnSync(['npm', 'run', 'build'], { cwd: ROOT, stdout: 'ignore', stderr: 'inherit' })
+  if (build.exitCode !== 0) throw new Error('npm run build failed')
+  const bin = join(ROOT, 'dist', 'hoko')
+  const fresh: number[] = []
+  const existing: number[] = []
+  const dir = tempDir('startup')
+  for (let i = 0; i < 10; i++) {
+    for (const [list, sub] of [[fresh, `fresh-${i}`], [existing, 'existing']] as const) {
+      const dbPath = join(dir, sub, 'hoko.db')
+      const t = performance.now()
+      const port = freePort()
+      const proc = Bun.spawn([bin, 'serve'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', HOKO_DB: dbPath }, stdout: 'ignore', stderr: 'inherit' })
+      for (;;) {
+        try {
+          if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) break
+        } catch {}
+        await Bun.sleep(1)
+      }
+      list.push(performance.now() - t)
+      proc.kill('SIGTERM')
+      await proc.exited
+    }
+  }
+  // Baseline: the bare server from section 1, started the same way through the same Bun.
+  const bareStarts: number[] = []
+  for (let i = 0; i < 10; i++) {
+    const port = freePort()
+    const t = performance.now()
+    const proc = Bun.spawn([BUN, join(import.meta.dir, 'bare.ts'), String(port)], { stdout: 'ignore', stderr: 'inherit' })
+    for (;;) {
+      try {
+        await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual' })
+        break
+      } catch {}
+      await Bun.sleep(1)
+    }
+    bareStarts.push(performance.now() - t)
+    proc.kill('SIGTERM')
+    await proc.exited
+  }
+  cleanup(dir)
+  say('## 6. Start-up of the single binary (median of 10)')
+  say()
+  say('| case | start to first 200 on /healthz |')
+  say('| --- | ---: |')
+  say(`| \`dist/hoko serve\`, new database (migrations, first key) | ${fmt(median(fresh))} ms |`)
+  say(`| \`dist/hoko serve\`, existing database | ${fmt(median(existing))} ms |`)
+  say(`| baseline: \`bun bare.ts\` to its first answer | ${fmt(median(bareStarts))} ms |`)
+  say()
+  say(`Size of \`dist/hoko\`: ${fmt(statSync(bin).size / 2 ** 20)} MB (the Bun runtime included).`)
+  say()
+}
+
+const file = join(ROOT, 'bench-results.md')
+writeFileSync(file, out.join('\n') + '\n')
+console.error(`\nwritten to ${file}${existsSync(file) ? '' : ''}`)
