@@ -1,6 +1,7 @@
 import { createApp } from './app'
 import type { Config } from './config'
 import { openDatabase, runMigrations } from './db'
+import { startRollups } from './analytics/rollups'
 import { startCheckpointer } from './db/checkpointer'
 import { resolveSecret } from './db/settings'
 import { createKey } from './keys/service'
@@ -28,6 +29,7 @@ export function serve(config: Config) {
   const secret = resolveSecret(db, config.secret)
   const firstKey = bootstrap(db)
   const checkpointer = startCheckpointer(db)
+  const rollups = startRollups(db)
 
   // The port is known only after listening (PORT=0 picks a free one), and baseUrl depends on it.
   const ctx = { db, config, baseUrl: config.baseUrl ?? '', secret }
@@ -47,7 +49,8 @@ export function serve(config: Config) {
     stopping = true
     console.log(`${signal}: finishing in-flight requests, then closing the database`)
     await app.stop()
-    checkpointer.stop()
+    await rollups.stop()
+    await checkpointer.stop()
     db.$client.close()
     process.exit(0)
   }

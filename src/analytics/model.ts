@@ -56,7 +56,7 @@ export const GROUP_BY = [
 
 export const SummaryQuery = v.strictObject({
   ...filters,
-  tenantId: v.optional(v.pipe(v.string(), v.maxLength(255))),
+  tenantId: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255))),
   groupBy: v.optional(v.picklist(GROUP_BY)),
 })
 

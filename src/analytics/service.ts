@@ -122,44 +122,104 @@ const GROUP_KEYS: Record<GroupBy, (a: string) => string> = {
   qr: () => 'c.qr',
 }
 const TIME_BUCKETS = new Set<GroupBy>(['day', 'hour'])
+const DAY_MS = 86_400_000
 
 export type SummaryRow = { key: string | boolean | null; clicks: number; leads: number; sales: number; saleAmount: number }
+type Key = string | number | null
+
+/** One spelling per group, whichever source counted it: rollups write '' for a missing value. */
+function normalize(groupBy: GroupBy | undefined, key: Key): string | boolean | null {
+  if (groupBy === 'qr') return key === 1 || key === '1'
+  return key === '' || key === null ? null : String(key)
+}
+
+type Counts = Map<string, SummaryRow>
+function add(counts: Counts, groupBy: GroupBy | undefined, key: Key, values: Partial<Omit<SummaryRow, 'key'>>) {
+  const k = normalize(groupBy, key)
+  const id = JSON.stringify(k)
+  let row = counts.get(id)
+  if (!row) counts.set(id, (row = { key: k, clicks: 0, leads: 0, sales: 0, saleAmount: 0 }))
+  row.clicks += values.clicks ?? 0
+  row.leads += values.leads ?? 0
+  row.sales += values.sales ?? 0
+  row.saleAmount += values.saleAmount ?? 0
+}
+
+/** Clicks straight from the clicks table, with extra conditions (`more`) on top of the filters. */
+function rawClicks(db: Db, workspaceId: string, q: SummaryQuery, counts: Counts, more = '', moreParams: number[] = []) {
+  const w = where('c', workspaceId, q)
+  const key = q.groupBy ? GROUP_KEYS[q.groupBy]('c') : 'NULL'
+  const rows = db.$client
+    .query<{ key: Key; n: number }, (string | number)[]>(`SELECT ${key} AS key, count(*) AS n FROM clicks c WHERE ${w.sql}${more} GROUP BY 1`)
+    .all(...w.params, ...moreParams)
+  for (const r of rows) add(counts, q.groupBy, r.key, { clicks: r.n })
+}
+
+/**
+ * Workspace-wide clicks: whole days from the rollups (clicks up to the rollup mark), and from the
+ * clicks table the rest — clicks after the mark, and the parts of partial days at either end of
+ * the date range. Nothing is counted twice: the rollup part is limited to whole days up to the mark.
+ */
+function rolledUpClicks(db: Db, workspaceId: string, q: SummaryQuery, counts: Counts) {
+  const mark = db.$client.query<{ m: number }, []>('SELECT click_rowid AS m FROM rollup_state WHERE id = 1').get()?.m ?? 0
+  const firstDay = q.startDate === undefined ? null : Math.ceil(q.startDate / DAY_MS)
+  const lastDay = q.endDate === undefined ? null : Math.floor((q.endDate + 1) / DAY_MS) - 1
+  const dim = q.groupBy === undefined || q.groupBy === 'day' ? 'total' : q.groupBy
+  const parts = ['workspace_id = ?', 'dim = ?']
+  const params: (string | number)[] = [workspaceId, dim]
+  if (q.tenantId !== undefined) parts.push('tenant_id = ?') && params.push(q.tenantId)
+  if (firstDay !== null) parts.push('day >= ?') && params.push(firstDay)
+  if (lastDay !== null) parts.push('day <= ?') && params.push(lastDay)
+  const key = q.groupBy === 'day' ? "strftime('%Y-%m-%d', day * 86400, 'unixepoch')" : 'key'
+  if (firstDay === null || lastDay === null || firstDay <= lastDay) {
+    const rows = db.$client
+      .query<{ key: Key; n: number }, (string | number)[]>(`SELECT ${key} AS key, sum(clicks) AS n FROM click_rollups WHERE ${parts.join(' AND ')} GROUP BY 1`)
+      .all(...params)
+    for (const r of rows) add(counts, q.groupBy, r.key, { clicks: r.n })
+    rawClicks(db, workspaceId, q, counts, ' AND c.rowid > ?', [mark])
+    if (firstDay !== null) rawClicks(db, workspaceId, q, counts, ' AND c.rowid <= ? AND c.created_at < ?', [mark, firstDay * DAY_MS])
+    if (lastDay !== null) rawClicks(db, workspaceId, q, counts, ' AND c.rowid <= ? AND c.created_at >= ?', [mark, (lastDay + 1) * DAY_MS])
+  } else rawClicks(db, workspaceId, q, counts)
+}
+
+/** Leads and sales, grouped by their click's attributes and their own time. */
+function conversions(db: Db, workspaceId: string, q: SummaryQuery, counts: Counts) {
+  const leads = where('l', workspaceId, q)
+  const sales = where('s', workspaceId, q)
+  const key = q.groupBy ? GROUP_KEYS[q.groupBy] : () => 'NULL'
+  const rows = db.$client
+    .query<{ key: Key; leads: number; sales: number; amount: number }, (string | number)[]>(
+      `SELECT ${key('l')} AS key, count(*) AS leads, 0 AS sales, 0 AS amount
+         FROM leads l JOIN clicks c ON c.id = l.click_id WHERE ${leads.sql} GROUP BY 1
+       UNION ALL
+       SELECT ${key('s')}, 0, count(*), sum(s.amount)
+         FROM sales s JOIN clicks c ON c.id = s.click_id WHERE ${sales.sql} GROUP BY 1`,
+    )
+    .all(...leads.params, ...sales.params)
+  for (const r of rows) add(counts, q.groupBy, r.key, { leads: r.leads, sales: r.sales, saleAmount: r.amount })
+}
+
+const compareKeys = (a: SummaryRow['key'], b: SummaryRow['key']) =>
+  a === b ? 0 : a === null ? -1 : b === null ? 1 : String(a) < String(b) ? -1 : 1
 
 /**
  * The funnel: clicks, and the leads and sales attributed to them (with the sales' amounts added up),
  * in total or per group — time buckets in time order, everything else by clicks, most first. Leads and
  * sales are grouped by their click's attributes (country, device, …) and filtered by their own time.
+ * Workspace-wide click counts come from the rollups; a link or partner filter reads its clicks
+ * through their indexes, and so does grouping by link.
  */
 export function summarize(db: Db, workspaceId: string, q: SummaryQuery) {
-  const clicks = where('c', workspaceId, q)
-  const leads = where('l', workspaceId, q)
-  const sales = where('s', workspaceId, q)
-  const key = q.groupBy ? GROUP_KEYS[q.groupBy] : () => 'NULL'
-  const sql = `
-    SELECT key, sum(clicks) AS clicks, sum(leads) AS leads, sum(sales) AS sales, sum(amount) AS saleAmount FROM (
-      SELECT ${key('c')} AS key, count(*) AS clicks, 0 AS leads, 0 AS sales, 0 AS amount
-        FROM clicks c WHERE ${clicks.sql} GROUP BY 1
-      UNION ALL
-      SELECT ${key('l')}, 0, count(*), 0, 0
-        FROM leads l JOIN clicks c ON c.id = l.click_id WHERE ${leads.sql} GROUP BY 1
-      UNION ALL
-      SELECT ${key('s')}, 0, 0, count(*), sum(s.amount)
-        FROM sales s JOIN clicks c ON c.id = s.click_id WHERE ${sales.sql} GROUP BY 1
-    ) GROUP BY key
-    ORDER BY ${q.groupBy && TIME_BUCKETS.has(q.groupBy) ? 'key ASC' : 'clicks DESC, sales DESC, leads DESC, key ASC'}`
-  const rows = db.$client
-    .query<{ key: string | number | null; clicks: number; leads: number; sales: number; saleAmount: number }, (string | number)[]>(sql)
-    .all(...clicks.params, ...leads.params, ...sales.params)
-    .map(
-      (r): SummaryRow => ({
-        key: q.groupBy === 'qr' ? r.key === 1 : (r.key as string | null),
-        clicks: r.clicks,
-        leads: r.leads,
-        sales: r.sales,
-        saleAmount: r.saleAmount,
-      }),
-    )
-  if (q.groupBy) return rows
-  const { key: _, ...totals } = rows[0] ?? { key: null, clicks: 0, leads: 0, sales: 0, saleAmount: 0 }
-  return totals
+  const counts: Counts = new Map()
+  if (q.linkId || q.partnerId || q.groupBy === 'link') rawClicks(db, workspaceId, q, counts)
+  else rolledUpClicks(db, workspaceId, q, counts)
+  conversions(db, workspaceId, q, counts)
+  if (!q.groupBy) {
+    const { key: _, ...totals } = counts.get('null') ?? { key: null, clicks: 0, leads: 0, sales: 0, saleAmount: 0 }
+    return totals
+  }
+  const rows = [...counts.values()]
+  return TIME_BUCKETS.has(q.groupBy)
+    ? rows.sort((a, b) => compareKeys(a.key, b.key))
+    : rows.sort((a, b) => b.clicks - a.clicks || b.sales - a.sales || b.leads - a.leads || compareKeys(a.key, b.key))
 }

@@ -276,3 +276,27 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.key] }), index('idempotency_created_idx').on(t.createdAt)],
 )
+
+/**
+ * Daily click counts per workspace, tenant and dimension value (bots left out), kept by the rollup
+ * thread from the clicks table so that workspace-wide summaries read thousands of rows, not
+ * millions. `dim` is one of the summary's groupBy names, or `total`; `key` is '' for a missing value.
+ */
+export const clickRollups = sqliteTable(
+  'click_rollups',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    day: integer('day').notNull(),
+    dim: text('dim').notNull(),
+    key: text('key').notNull(),
+    clicks: integer('clicks').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.dim, t.day, t.tenantId, t.key] })],
+)
+
+/** How far the rollups go: every click with a rowid up to `clickRowid` is counted in them. */
+export const rollupState = sqliteTable('rollup_state', {
+  id: integer('id').primaryKey(),
+  clickRowid: integer('click_rowid').notNull(),
+})

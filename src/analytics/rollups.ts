@@ -1,0 +1,101 @@
+import type { Db } from '../db'
+
+/** The summary's groupBy dimensions that rollups keep, each with the click column it counts by. */
+export const ROLLUP_DIMS = {
+  country: 'country_code',
+  city: 'city',
+  device: 'device_type',
+  browser: 'browser_name',
+  os: 'os_name',
+  referrer: 'referrer_host',
+  utm_source: "json_extract(utm, '$.source')",
+  utm_medium: "json_extract(utm, '$.medium')",
+  utm_campaign: "json_extract(utm, '$.campaign')",
+  qr: 'qr',
+  partner: 'partner_id',
+  hour: "strftime('%Y-%m-%dT%H:00:00Z', created_at / 1000, 'unixepoch')",
+} as const
+export type RollupDim = keyof typeof ROLLUP_DIMS | 'total'
+
+/**
+ * The rollup thread. Reading new clicks never blocks the click writer (WAL); it aggregates them in
+ * memory and writes a few hundred upserts and the new mark in one short transaction, so that the
+ * rollups always count exactly the clicks up to the mark — after a crash too.
+ */
+const WORKER_SOURCE = `
+import { Database } from 'bun:sqlite'
+const DIMS = ${JSON.stringify(ROLLUP_DIMS)}
+const CHUNK = 20000
+let db, timer, stopping = false
+const statements = []
+self.onmessage = (event) => {
+  if (event.data === 'stop') {
+    stopping = true
+    clearTimeout(timer)
+    for (const s of statements) s.finalize()
+    db?.close()
+    return self.postMessage({ stopped: true })
+  }
+  db = new Database(event.data.path)
+  db.exec('PRAGMA busy_timeout = 5000')
+  const markOf = db.prepare('SELECT click_rowid AS mark FROM rollup_state WHERE id = 1')
+  const last = db.prepare('SELECT max(rowid) AS last FROM clicks')
+  const select = db.prepare('SELECT workspace_id AS w, coalesce(tenant_id, \\'\\') AS t, created_at / 86400000 AS d, ' +
+    Object.entries(DIMS).map(([k, col]) => 'coalesce(' + col + ", '') AS " + k).join(', ') +
+    ' FROM clicks WHERE rowid > ? AND rowid <= ? AND bot = 0')
+  const upsert = db.prepare('INSERT INTO click_rollups (workspace_id, tenant_id, day, dim, key, clicks) VALUES (?, ?, ?, ?, ?, ?) ' +
+    'ON CONFLICT (workspace_id, dim, day, tenant_id, key) DO UPDATE SET clicks = clicks + excluded.clicks')
+  const setMark = db.prepare('INSERT INTO rollup_state (id, click_rowid) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET click_rowid = excluded.click_rowid')
+  statements.push(markOf, last, select, upsert, setMark)
+  const write = db.transaction((counts, mark) => {
+    for (const [k, n] of counts) { const p = JSON.parse(k); upsert.run(p[0], p[1], p[2], p[3], p[4], n) }
+    setMark.run(mark)
+  }).immediate
+  const tick = () => {
+    try {
+      let mark = markOf.get()?.mark ?? 0
+      const end = last.get()?.last ?? 0
+      while (mark < end) {
+        const upto = Math.min(end, mark + CHUNK)
+        const counts = new Map()
+        const add = (k) => counts.set(k, (counts.get(k) ?? 0) + 1)
+        for (const r of select.all(mark, upto)) {
+          add(JSON.stringify([r.w, r.t, r.d, 'total', '']))
+          for (const dim in DIMS) add(JSON.stringify([r.w, r.t, r.d, dim, String(r[dim])]))
+        }
+        write(counts, upto)
+        mark = upto
+      }
+      self.postMessage({ mark })
+    } catch (e) {
+      self.postMessage({ error: String(e) })
+    }
+    if (!stopping) timer = setTimeout(tick, event.data.intervalMs)
+  }
+  tick()
+}
+`
+
+/** Starts the rollup thread for a server's database. */
+export function startRollups(db: Db, intervalMs = 250): { stop(): Promise<void> } {
+  const worker = new Worker(URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'application/javascript' })))
+  ;(worker as Worker & { unref(): void }).unref()
+  let stopped: (() => void) | null = null
+  worker.onmessage = (event: MessageEvent<{ mark?: number; error?: string; stopped?: boolean }>) => {
+    if (event.data.stopped) stopped?.()
+    else if (event.data.error) console.error(JSON.stringify({ level: 'warn', msg: 'click rollup failed; will retry', error: event.data.error }))
+  }
+  worker.onerror = (event) => console.error(JSON.stringify({ level: 'error', msg: 'rollup thread failed', error: String(event.message) }))
+  worker.postMessage({ path: db.$client.filename, intervalMs })
+  return {
+    /** Closes the thread's connection (after the commit under way, if any). */
+    async stop() {
+      await new Promise<void>((resolve) => {
+        stopped = resolve
+        worker.postMessage('stop')
+        setTimeout(resolve, 2000)
+      })
+      worker.terminate()
+    },
+  }
+}
