@@ -21,13 +21,19 @@ export type NewClick = {
   sessionId: string | null
 }
 
+/** The host of an absolute URL, lower-cased, without parsing the whole URL. */
 function hostOf(url: string | null): string | null {
-  if (!url) return null
-  try {
-    return new URL(url).hostname || null
-  } catch {
-    return null
-  }
+  const host = url ? /^[a-z][a-z0-9+.-]*:\/\/(?:[^/?#@]*@)?(\[[^\]]*\]|[^/?#:]+)/i.exec(url)?.[1] : undefined
+  return host ? host.toLowerCase() : null
+}
+
+// A link's utm object is shared by all its clicks (see clickUtm): serialise it once.
+const utmJson = new WeakMap<Record<string, string>, string>()
+function utmText(utm: Record<string, string> | null): string | null {
+  if (!utm) return null
+  let text = utmJson.get(utm)
+  if (text === undefined) utmJson.set(utm, (text = JSON.stringify(utm)))
+  return text
 }
 
 /** The click pipeline shared by the redirect and embedded click tracking. */
@@ -65,7 +71,7 @@ export class Clicks {
       c.destination,
       c.referrer ? c.referrer.slice(0, 2048) : null,
       hostOf(c.referrer),
-      c.utm ? JSON.stringify(c.utm) : null,
+      utmText(c.utm),
       c.visitorId,
       c.sessionId,
       visitor.agent.browserName,
