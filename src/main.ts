@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config'
 import { openDatabase, runMigrations, type Db } from './db'
+import { backup, BackupError } from './db/backup'
 import { createKey, KeyError, listKeys, parseScopes, revokeKey } from './keys/service'
 import { serve } from './server'
 import { createWorkspace, findWorkspace, listWorkspaces, toView, WorkspaceError } from './workspaces/service'
@@ -16,6 +17,7 @@ Commands:
   key create --workspace SLUG|ID --name NAME --scopes a,b,c|all [--expires ISO-8601] [--json]
   key list --workspace SLUG|ID [--json]
   key revoke ID [--json]
+  backup PATH [--json]                     a consistent copy of the database, also while serving
 
 Configuration comes from the environment: PORT, HOST, HOKO_DB, HOKO_BASE_URL, HOKO_SECRET,
 HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES, HOKO_LINK_CACHE_SIZE, HOKO_GEOIP_DB (see README.md).`
@@ -81,7 +83,7 @@ function run(argv: string[]): void {
   if (flags.help) return console.log(USAGE)
   const defaultRate = () => loadConfig().rateLimit
 
-  switch (`${command} ${command === 'serve' || command === 'migrate' ? '' : (sub ?? '')}`.trim()) {
+  switch (`${command} ${['serve', 'migrate', 'backup'].includes(command) ? '' : (sub ?? '')}`.trim()) {
     case 'serve':
       if (sub) throw new UsageError(`serve takes no arguments, got "${sub}"`)
       serve(loadConfig())
@@ -89,6 +91,11 @@ function run(argv: string[]): void {
     case 'migrate':
       withDb(() => undefined)
       return console.log('migrations applied')
+    case 'backup': {
+      if (!sub || rest.length) throw new UsageError('usage: hoko backup PATH')
+      const copy = withDb((db) => backup(db, sub))
+      return print(flags, copy, `backed up to ${copy.path} (${copy.bytes} bytes)`)
+    }
     case 'workspace create': {
       const rateLimit = flags['rate-limit']
       if (rateLimit !== undefined && !/^\d+$/.test(rateLimit)) throw new UsageError('--rate-limit must be a whole number')
@@ -161,6 +168,7 @@ try {
     e instanceof KeyError ||
     e instanceof WorkspaceError ||
     e instanceof ConfigError ||
+    e instanceof BackupError ||
     String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')
   if (!known) console.error(e)
   // One line on stderr; a usage mistake exits 2, anything unexpected 1.
