@@ -65,4 +65,3 @@ export function createApp(ctx: AppContext) {
     .use(redirectRoutes(ctx, linkCache, clicks))
 }
 
-export type App = ReturnType<typeof createApp>

@@ -1,4 +1,5 @@
 import type { Db } from '../db'
+import { startDbThread } from '../db/thread'
 
 /** The summary's groupBy dimensions that rollups keep, each with the click column it counts by. */
 export const ROLLUP_DIMS = {
@@ -35,7 +36,7 @@ self.onmessage = (event) => {
     clearTimeout(timer)
     for (const s of statements) s.finalize()
     db?.close()
-    return self.postMessage({ stopped: true })
+    return self.postMessage('stopped')
   }
   db = new Database(event.data.path)
   db.exec('PRAGMA busy_timeout = 5000')
@@ -67,7 +68,6 @@ self.onmessage = (event) => {
         write(counts, upto)
         mark = upto
       }
-      self.postMessage({ mark })
     } catch (e) {
       self.postMessage({ error: String(e) })
     }
@@ -78,25 +78,4 @@ self.onmessage = (event) => {
 `
 
 /** Starts the rollup thread for a server's database. */
-export function startRollups(db: Db, intervalMs = 1000): { stop(): Promise<void> } {
-  const worker = new Worker(URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'application/javascript' })))
-  ;(worker as Worker & { unref(): void }).unref()
-  let stopped: (() => void) | null = null
-  worker.onmessage = (event: MessageEvent<{ mark?: number; error?: string; stopped?: boolean }>) => {
-    if (event.data.stopped) stopped?.()
-    else if (event.data.error) console.error(JSON.stringify({ level: 'warn', msg: 'click rollup failed; will retry', error: event.data.error }))
-  }
-  worker.onerror = (event) => console.error(JSON.stringify({ level: 'error', msg: 'rollup thread failed', error: String(event.message) }))
-  worker.postMessage({ path: db.$client.filename, intervalMs })
-  return {
-    /** Closes the thread's connection (after the commit under way, if any). */
-    async stop() {
-      await new Promise<void>((resolve) => {
-        stopped = resolve
-        worker.postMessage('stop')
-        setTimeout(resolve, 2000)
-      })
-      worker.terminate()
-    },
-  }
-}
+export const startRollups = (db: Db, intervalMs = 1000) => startDbThread(WORKER_SOURCE, db, intervalMs, { name: 'click rollup' })

@@ -1,9 +1,7 @@
 import type { Db } from '.'
+import { startDbThread } from './thread'
 
-/**
- * The checkpoint thread's code. A Blob worker needs no file of its own, so the single binary carries
- * it as it carries everything else. It checkpoints with a connection of its own, every interval.
- */
+/** The checkpoint thread (see thread.ts): a PASSIVE checkpoint with a connection of its own, every interval. */
 const WORKER_SOURCE = `
 import { Database } from 'bun:sqlite'
 let db, timer, checkpoint
@@ -18,7 +16,7 @@ self.onmessage = (event) => {
   db.exec('PRAGMA busy_timeout = 5000')
   checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)')
   timer = setInterval(() => {
-    try { checkpoint.run() } catch (e) { self.postMessage(String(e)) }
+    try { checkpoint.run() } catch (e) { self.postMessage({ error: String(e) }) }
   }, event.data.intervalMs)
   self.postMessage('ready')
 }
@@ -31,29 +29,16 @@ self.onmessage = (event) => {
  * SQLite's automatic checkpoint stays on.
  */
 export function startCheckpointer(db: Db, intervalMs = 500): { stop(): Promise<void> } {
-  const worker = new Worker(URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'application/javascript' })))
-  ;(worker as Worker & { unref(): void }).unref()
-  let stopped: (() => void) | null = null
-  worker.onmessage = (event: MessageEvent<string>) => {
-    if (event.data === 'ready') db.$client.exec('PRAGMA wal_autocheckpoint = 0')
-    else if (event.data === 'stopped') stopped?.()
-    else console.error(JSON.stringify({ level: 'warn', msg: 'WAL checkpoint failed', error: event.data }))
-  }
-  worker.onerror = (event) => {
-    console.error(JSON.stringify({ level: 'warn', msg: 'checkpoint thread failed; SQLite checkpoints automatically', error: String(event.message) }))
-    db.$client.exec('PRAGMA wal_autocheckpoint = 1000')
-  }
-  worker.postMessage({ path: db.$client.filename, intervalMs })
+  const autoCheckpoint = () => db.$client.exec('PRAGMA wal_autocheckpoint = 1000')
+  const thread = startDbThread(WORKER_SOURCE, db, intervalMs, {
+    name: 'WAL checkpoint',
+    ready: () => db.$client.exec('PRAGMA wal_autocheckpoint = 0'),
+    failed: autoCheckpoint,
+  })
   return {
-    /** Closes the thread's connection, so that the server's close is the last and removes the WAL. */
     async stop() {
-      await new Promise<void>((resolve) => {
-        stopped = resolve
-        worker.postMessage('stop')
-        setTimeout(resolve, 2000)
-      })
-      worker.terminate()
-      db.$client.exec('PRAGMA wal_autocheckpoint = 1000')
+      await thread.stop()
+      autoCheckpoint()
     },
   }
 }

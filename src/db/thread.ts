@@ -1,0 +1,40 @@
+import type { Db } from '.'
+
+/**
+ * A background thread with a database connection of its own, started from source text: a Blob worker
+ * needs no file, so the single binary carries it like everything else. The thread is sent
+ * `{ path, intervalMs }`; it answers 'ready' once its connection is open, `{ error }` for a failure it
+ * survives, and 'stopped' once it has closed its connection after being sent 'stop'.
+ */
+export function startDbThread(
+  source: string,
+  db: Db,
+  intervalMs: number,
+  on: { name: string; ready?: () => void; failed?: () => void },
+): { stop(): Promise<void> } {
+  const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'application/javascript' })))
+  // The server, not this thread, decides when the process ends.
+  ;(worker as Worker & { unref(): void }).unref()
+  let stopped: (() => void) | null = null
+  worker.onmessage = (event: MessageEvent<'ready' | 'stopped' | { error: string }>) => {
+    if (event.data === 'ready') on.ready?.()
+    else if (event.data === 'stopped') stopped?.()
+    else console.error(JSON.stringify({ level: 'warn', msg: `${on.name} failed; will retry`, error: event.data.error }))
+  }
+  worker.onerror = (event) => {
+    console.error(JSON.stringify({ level: 'error', msg: `${on.name} thread failed`, error: String(event.message) }))
+    on.failed?.()
+  }
+  worker.postMessage({ path: db.$client.filename, intervalMs })
+  return {
+    /** Closes the thread's connection (after the transaction under way), so that the server's own close is the last. */
+    async stop() {
+      await new Promise<void>((resolve) => {
+        stopped = resolve
+        worker.postMessage('stop')
+        setTimeout(resolve, 2000)
+      })
+      worker.terminate()
+    },
+  }
+}
