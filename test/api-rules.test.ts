@@ -128,6 +128,16 @@ describe('request bodies', () => {
     expect(expectBilingual(await res.json()).en).toBe('Request body is required')
   })
 
+  test('bodies nested deeper than 32 levels are refused before validation', async () => {
+    const deep = '['.repeat(33) + ']'.repeat(33)
+    const res = await send(deep, 'application/json')
+    expect(res.status).toBe(400)
+    expect(expectBilingual(await res.json()).en).toBe('Request body nests arrays and objects deeper than 32 levels')
+    // Brackets inside strings do not count.
+    const ok = await send(JSON.stringify([{ name: '['.repeat(100) }]), 'application/json')
+    expect(ok.status).toBe(201)
+  })
+
   test('invalid UTF-8 is a 400', async () => {
     const res = await send(new Uint8Array([0x5b, 0x22, 0xff, 0xfe, 0x22, 0x5d]), 'application/json')
     expect(res.status).toBe(400)

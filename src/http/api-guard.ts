@@ -15,6 +15,25 @@ export function isApiPath(url: string): boolean {
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
+/** No documented body nests deeper than 4; hostile nesting costs seconds of validation. */
+export const MAX_JSON_DEPTH = 32
+
+/** Whether JSON text nests arrays and objects deeper than `max` (strings are skipped). */
+function tooDeep(text: string, max: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92 /* \ */) i++
+      else if (c === 34 /* " */) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > max) return true
+    } else if (c === 93 /* ] */ || c === 125 /* } */) depth--
+  }
+  return false
+}
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 type GuardDeps = { authenticate: Authenticate; limiter: SlidingWindowLimiter; maxBodyBytes: number }
@@ -57,6 +76,7 @@ export function apiGuard(deps: GuardDeps) {
       } catch {
         return new HokoError('invalid_utf8')
       }
+      if (tooDeep(text, MAX_JSON_DEPTH)) return new HokoError('too_deep', { max: MAX_JSON_DEPTH })
       try {
         return JSON.parse(text)
       } catch {

@@ -18,6 +18,11 @@ const ERRORS = {
     en: () => 'Request body is not valid JSON',
     ar: () => 'جسم الطلب ليس JSON صالحًا',
   }),
+  too_deep: def<{ max: number }>({
+    status: 400,
+    en: (p) => `Request body nests arrays and objects deeper than ${p.max} levels`,
+    ar: (p) => `جسم الطلب يتداخل فيه المصفوفات والكائنات لأكثر من ${p.max} مستوى`,
+  }),
   invalid_utf8: def({
     status: 400,
     en: () => 'Request body is not valid UTF-8',
