@@ -143,6 +143,19 @@ describe('the compiled binary', () => {
       expect(s.key).toMatch(/^hk_/)
       expect((await fetch(`${s.url}/healthz`)).status).toBe(200)
       expect((await s.api('/api/nothing')).status).toBe(404)
+      // The embedded GeoIP database and the background threads work in the binary too.
+      const [col] = await (await s.api('/api/collections', { method: 'POST', json: [{ name: 'bin' }] })).json()
+      const [link] = await (await s.api('/api/links', { method: 'POST', json: [{ url: 'https://example.com', collectionId: col.id }] })).json()
+      const res = await fetch(`${s.url}/${link.shortId}`, { redirect: 'manual', headers: { 'user-agent': 'Mozilla/5.0 Chrome/120.0' } })
+      expect(res.status).toBe(302)
+      let mark = 0
+      for (let i = 0; i < 100 && mark === 0; i++) {
+        await Bun.sleep(50)
+        const db = s.sql()
+        mark = (db.query('SELECT click_rowid AS m FROM rollup_state WHERE id = 1').get() as { m: number } | null)?.m ?? 0
+        db.close()
+      }
+      expect(mark).toBe(1)
     } finally {
       await s.stop()
     }
