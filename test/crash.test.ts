@@ -51,3 +51,77 @@ test('kill -9 under redirect load loses no click whose redirect was answered', a
     removeDir(s.dir)
   }
 }, 120_000)
+
+test('kill -9 under mixed load: every answered write is there, no batch half-written', async () => {
+  const s = await startServer()
+  try {
+    const [col] = await (await s.api('/api/collections', { method: 'POST', json: [{ name: 'mixed' }] })).json()
+    const [link] = await (await s.api('/api/links', { method: 'POST', json: [{ url: 'https://example.com', collectionId: col.id }] })).json()
+    const answered = { clicks: [] as string[], batches: [] as string[], leads: [] as string[], sales: [] as string[] }
+    let dead = false
+    const loop = async (work: (i: number) => Promise<void>) => {
+      for (let i = 0; !dead; i++) {
+        try {
+          await work(i)
+        } catch {
+          return
+        }
+      }
+    }
+    const redirects = () =>
+      loop(async () => {
+        const res = await fetch(`${s.url}/${link.shortId}`, { redirect: 'manual', headers: { 'user-agent': 'Mozilla/5.0 Firefox/120.0' } })
+        if (res.status === 302) answered.clicks.push(new URL(res.headers.get('location')!).searchParams.get('hoko_id')!)
+      })
+    const batches = (n: number) =>
+      loop(async (i) => {
+        const tag = `b${n}-${i}`
+        const res = await s.api('/api/links', {
+          method: 'POST',
+          json: Array.from({ length: 25 }, (_, j) => ({ url: `https://example.com/${tag}/${j}`, collectionId: col.id, externalId: `${tag}-${j}` })),
+        })
+        if (res.status === 201) answered.batches.push(tag)
+      })
+    const conversions = (n: number) =>
+      loop(async (i) => {
+        const clickId = answered.clicks[answered.clicks.length - 1]
+        if (!clickId) return void (await Bun.sleep(5))
+        const customer = `c${n}-${i}`
+        const lead = await s.api('/api/track/lead', { method: 'POST', json: { clickId, eventName: 'Sign up', customerExternalId: customer, customerName: 'C' } })
+        if (lead.status === 201) answered.leads.push(customer)
+        const sale = await s.api('/api/track/sale', { method: 'POST', json: { customerExternalId: customer, customerName: 'C', amount: 100 } })
+        if (sale.status === 201) answered.sales.push(customer)
+      })
+    const load = Promise.all([...[0, 1, 2, 3, 4, 5, 6, 7].map(redirects), batches(0), batches(1), conversions(0), conversions(1)])
+    while (answered.clicks.length < 1000 || answered.batches.length < 10 || answered.sales.length < 10) await Bun.sleep(20)
+    s.proc.kill('SIGKILL')
+    await s.proc.exited
+    dead = true
+    await load
+
+    const again = await startServer({ dir: s.dir })
+    try {
+      const db = again.sql()
+      expect(db.query('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' })
+      const clickIds = new Set((db.query('SELECT id FROM clicks').all() as { id: string }[]).map((r) => r.id))
+      expect(answered.clicks.filter((id) => !clickIds.has(id))).toEqual([])
+      // Each batch of 25 links is all there or not there at all.
+      const counts = new Map<string, number>()
+      for (const { external_id } of db.query('SELECT external_id FROM links WHERE external_id IS NOT NULL').all() as { external_id: string }[]) {
+        const tag = external_id.slice(0, external_id.lastIndexOf('-'))
+        counts.set(tag, (counts.get(tag) ?? 0) + 1)
+      }
+      for (const [, n] of counts) expect(n).toBe(25)
+      for (const tag of answered.batches) expect(counts.get(tag)).toBe(25)
+      const customersWithLead = new Set((db.query('SELECT c.external_id AS e FROM leads l JOIN customers c ON c.id = l.customer_id').all() as { e: string }[]).map((r) => r.e))
+      const customersWithSale = new Set((db.query('SELECT c.external_id AS e FROM sales s JOIN customers c ON c.id = s.customer_id').all() as { e: string }[]).map((r) => r.e))
+      expect(answered.leads.filter((c) => !customersWithLead.has(c))).toEqual([])
+      expect(answered.sales.filter((c) => !customersWithSale.has(c))).toEqual([])
+      db.close()
+    } finally {
+      await again.stop()
+    }
+  } finally {
+    removeDir(s.dir)
+  }
+}, 120_000)
