@@ -28,7 +28,7 @@ export function createApp(ctx: AppContext) {
   const linkCache = new LinkCache(ctx.db, ctx.config.linkCacheSize)
   const clicks = new Clicks(ctx.db, ctx.config)
   // Bun's own router (Elysia's systemRouter, on by default) serves the hot /:shortId route fastest.
-  return new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes + 1024 * 1024 } })
+  return new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes + 1024 * 1024, idleTimeout: ctx.config.idleTimeout } })
     .use(errorHandler)
     .use(
       openapi({

@@ -40,6 +40,7 @@ const EnvSchema = v.object({
   HOKO_MAX_BODY_BYTES: intFromEnv('HOKO_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   HOKO_LINK_CACHE_SIZE: intFromEnv('HOKO_LINK_CACHE_SIZE', 10_000, 0, 10_000_000),
   HOKO_GEOIP_DB: optionalString,
+  HOKO_IDLE_TIMEOUT: intFromEnv('HOKO_IDLE_TIMEOUT', 10, 1, 255),
 })
 
 export type Config = {
@@ -56,6 +57,8 @@ export type Config = {
   linkCacheSize: number
   /** A MaxMind-format City database; the bundled country database when unset. */
   geoipDb: string | undefined
+  /** Seconds a connection may stay silent (a stalled or slow client) before it is closed. */
+  idleTimeout: number
 }
 
 export class ConfigError extends Error {}
@@ -80,5 +83,6 @@ export function loadConfig(env: Record<string, string | undefined> = Bun.env): C
     maxBodyBytes: e.HOKO_MAX_BODY_BYTES,
     linkCacheSize: e.HOKO_LINK_CACHE_SIZE,
     geoipDb: e.HOKO_GEOIP_DB,
+    idleTimeout: e.HOKO_IDLE_TIMEOUT,
   }
 }

@@ -6,6 +6,8 @@ import type { SlidingWindowLimiter } from './rate-limit'
 
 const authByRequest = new WeakMap<Request, AuthContext>()
 
+export const MAX_URL_LENGTH = 8192
+
 /** True for `/api` and everything below it. */
 export function isApiPath(url: string): boolean {
   const start = url.indexOf('/', url.indexOf('//') + 2)
@@ -47,6 +49,8 @@ type GuardDeps = { authenticate: Authenticate; limiter: SlidingWindowLimiter; ma
 export function apiGuard(deps: GuardDeps) {
   return new Elysia({ name: 'hoko-api-guard' })
     .onRequest(({ request, set }) => {
+      // Bun itself answers 431 to oversized headers; a long URL that fits them still stops here.
+      if (request.url.length > MAX_URL_LENGTH) throw new HokoError('uri_too_long', { max: MAX_URL_LENGTH })
       if (!isApiPath(request.url)) return
       const length = request.headers.get('content-length')
       if (length !== null && Number(length) > deps.maxBodyBytes)

@@ -83,6 +83,11 @@ const ERRORS = {
     en: (p) => `Request body is larger than the limit of ${p.limit} bytes`,
     ar: (p) => `حجم جسم الطلب أكبر من الحد المسموح به وهو ${p.limit} بايت`,
   }),
+  uri_too_long: def<{ max: number }>({
+    status: 414,
+    en: (p) => `The URL is longer than ${p.max} characters`,
+    ar: (p) => `عنوان URL أطول من ${p.max} حرف`,
+  }),
   rate_limited: def({
     status: 429,
     en: () => 'Rate limit exceeded',
