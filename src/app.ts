@@ -12,6 +12,7 @@ import { healthRoutes } from './health/routes'
 import { apiGuard } from './http/api-guard'
 import { errorHandler } from './http/error-handler'
 import { SlidingWindowLimiter } from './http/rate-limit'
+import { requestLog } from './http/request-log'
 import { createAuthenticator } from './keys/service'
 import { linkRoutes } from './links/routes'
 import { partnerRoutes } from './partners/routes'
@@ -30,6 +31,7 @@ export function createApp(ctx: AppContext) {
   // Bun's own router (Elysia's systemRouter, on by default) serves the hot /:shortId route fastest.
   return new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes + 1024 * 1024, idleTimeout: ctx.config.idleTimeout } })
     .use(errorHandler)
+    .use(requestLog(ctx.config.trustProxy))
     .use(
       openapi({
         path: '/docs',

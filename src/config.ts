@@ -41,6 +41,7 @@ const EnvSchema = v.object({
   HOKO_LINK_CACHE_SIZE: intFromEnv('HOKO_LINK_CACHE_SIZE', 10_000, 0, 10_000_000),
   HOKO_GEOIP_DB: optionalString,
   HOKO_IDLE_TIMEOUT: intFromEnv('HOKO_IDLE_TIMEOUT', 10, 1, 255),
+  HOKO_LOG: v.optional(v.picklist(['error', 'warn', 'info', 'debug'], 'HOKO_LOG must be one of: error, warn, info, debug'), 'info'),
 })
 
 export type Config = {
@@ -59,6 +60,7 @@ export type Config = {
   geoipDb: string | undefined
   /** Seconds a connection may stay silent (a stalled or slow client) before it is closed. */
   idleTimeout: number
+  logLevel: 'error' | 'warn' | 'info' | 'debug'
 }
 
 export class ConfigError extends Error {}
@@ -84,5 +86,6 @@ export function loadConfig(env: Record<string, string | undefined> = Bun.env): C
     linkCacheSize: e.HOKO_LINK_CACHE_SIZE,
     geoipDb: e.HOKO_GEOIP_DB,
     idleTimeout: e.HOKO_IDLE_TIMEOUT,
+    logLevel: e.HOKO_LOG,
   }
 }

@@ -20,7 +20,7 @@ Commands:
   backup PATH [--json]                     a consistent copy of the database, also while serving
 
 Configuration comes from the environment: PORT, HOST, HOKO_DB, HOKO_BASE_URL, HOKO_SECRET,
-HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES, HOKO_LINK_CACHE_SIZE, HOKO_GEOIP_DB (see README.md).`
+HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES, HOKO_LINK_CACHE_SIZE, HOKO_GEOIP_DB, HOKO_IDLE_TIMEOUT, HOKO_LOG (see README.md).`
 
 class UsageError extends Error {}
 

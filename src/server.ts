@@ -1,4 +1,5 @@
 import { createApp } from './app'
+import { setLogLevel } from './log'
 import type { Config } from './config'
 import { openDatabase, runMigrations } from './db'
 import { startRollups } from './analytics/rollups'
@@ -24,6 +25,7 @@ function bootstrap(db: ReturnType<typeof openDatabase>): string | null {
 }
 
 export function serve(config: Config) {
+  setLogLevel(config.logLevel)
   const db = openDatabase(config.dbPath)
   runMigrations(db)
   const secret = resolveSecret(db, config.secret)

@@ -61,16 +61,17 @@ async function readUntil(stream: ReadableStream<Uint8Array>, marker: RegExp, ms:
 }
 
 export async function startServer(
-  opts: { env?: Record<string, string>; dir?: string; command?: string[] } = {},
+  opts: { env?: Record<string, string>; dir?: string; command?: string[]; stderr?: 'pipe' } = {},
 ): Promise<TestServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'hoko-test-'))
   const dbPath = join(dir, 'hoko.db')
-  const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', HOKO_DB: dbPath, ...opts.env }
+  // Request logs only where a test asks for them.
+  const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', HOKO_DB: dbPath, HOKO_LOG: 'warn', ...opts.env }
   const proc = Bun.spawn(opts.command ?? [BUN, 'src/main.ts', 'serve'], {
     cwd: ROOT,
     env,
     stdout: 'pipe',
-    stderr: 'inherit',
+    stderr: opts.stderr ?? 'inherit',
   })
   const stdout = await readUntil(proc.stdout as ReadableStream<Uint8Array>, /Hoko listening on http:\/\/[^:]+:(\d+)/, 20_000)
   const port = /Hoko listening on http:\/\/[^:]+:(\d+)/.exec(stdout)![1]

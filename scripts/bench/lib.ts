@@ -38,7 +38,7 @@ export async function startHoko(opts: { port: number; dir?: string; env?: Record
   const dbPath = join(dir, 'hoko.db')
   const proc = Bun.spawn(opts.command ?? [BUN, 'src/main.ts', 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(opts.port), HOST: '127.0.0.1', HOKO_DB: dbPath, HOKO_TRUST_PROXY: '1', ...opts.env },
+    env: { ...process.env, PORT: String(opts.port), HOST: '127.0.0.1', HOKO_DB: dbPath, HOKO_TRUST_PROXY: '1', HOKO_LOG: 'warn', ...opts.env },
     stdout: 'pipe',
     stderr: 'inherit',
   })

@@ -1,3 +1,4 @@
+import { log } from '../log'
 import type { Db } from '.'
 
 /**
@@ -19,10 +20,10 @@ export function startDbThread(
   worker.onmessage = (event: MessageEvent<'ready' | 'stopped' | { error: string }>) => {
     if (event.data === 'ready') on.ready?.()
     else if (event.data === 'stopped') stopped?.()
-    else console.error(JSON.stringify({ level: 'warn', msg: `${on.name} failed; will retry`, error: event.data.error }))
+    else log('warn', `${on.name} failed; will retry`, { error: event.data.error })
   }
   worker.onerror = (event) => {
-    console.error(JSON.stringify({ level: 'error', msg: `${on.name} thread failed`, error: String(event.message) }))
+    log('error', `${on.name} thread failed`, { error: String(event.message) })
     on.failed?.()
   }
   worker.postMessage({ path: db.$client.filename, intervalMs })

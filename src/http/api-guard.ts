@@ -6,6 +6,9 @@ import type { SlidingWindowLimiter } from './rate-limit'
 
 const authByRequest = new WeakMap<Request, AuthContext>()
 
+/** The workspace a request was authenticated for, if any (for logs). */
+export const workspaceOf = (request: Request): string | undefined => authByRequest.get(request)?.workspaceId
+
 export const MAX_URL_LENGTH = 8192
 
 /** True for `/api` and everything below it. */

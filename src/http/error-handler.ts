@@ -1,3 +1,4 @@
+import { log } from '../log'
 import { Elysia, status, ValidationError } from 'elysia'
 import { errorBody, HokoError } from './errors'
 import { validationError } from './validation'
@@ -21,7 +22,7 @@ export function toHokoError(code: string | number, error: unknown, request: Requ
   if (sqliteCode === 'SQLITE_CONSTRAINT_UNIQUE') return new HokoError('conflict')
   if (sqliteCode === 'SQLITE_BUSY') return new HokoError('unavailable')
   if (code === 'INVALID_COOKIE_SIGNATURE' || code === 'INVALID_FILE_TYPE') return new HokoError('invalid_request')
-  console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', path, error: String((error as Error)?.stack ?? error) }))
+  log('error', 'unhandled error', { path, error: String((error as Error)?.stack ?? error) })
   return new HokoError('internal')
 }
 

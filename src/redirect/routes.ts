@@ -1,3 +1,4 @@
+import { log } from '../log'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
@@ -104,7 +105,7 @@ export function redirectRoutes(ctx: AppContext, links: LinkCache, clicks: Clicks
         sessionId,
       })
     } catch (e) {
-      console.error(JSON.stringify({ level: 'error', msg: 'click not recorded', error: String(e) }))
+      log('error', 'click not recorded', { shortId: link.shortId, error: String(e) })
       return unavailablePage()
     }
 
