@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config'
+import { ISO_DATE, ISO_DATE_TIME, isRealDate } from './dates'
 import { openDatabase, runMigrations, type Db } from './db'
 import { backup, BackupError } from './db/backup'
 import { createKey, KeyError, listKeys, parseScopes, revokeKey } from './keys/service'
@@ -67,14 +68,10 @@ function workspaceOrFail(db: Db, ref: string) {
 
 function parseDate(value: string): Date {
   // ISO 8601 with a time zone, or a plain date (midnight UTC).
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(value))
+  if (!ISO_DATE.test(value) && !ISO_DATE_TIME.test(value))
     throw new UsageError(`--expires must be an ISO 8601 date or date-time with a time zone, got "${value}"`)
-  const [y, m, day] = value.slice(0, 10).split('-').map(Number)
-  const calendar = new Date(Date.UTC(y, m - 1, day))
-  const d = new Date(value)
-  if (Number.isNaN(d.getTime()) || calendar.getUTCMonth() !== m - 1 || calendar.getUTCDate() !== day)
-    throw new UsageError(`--expires is not a real date: "${value}"`)
-  return d
+  if (!isRealDate(value)) throw new UsageError(`--expires is not a real date: "${value}"`)
+  return new Date(value)
 }
 
 function run(argv: string[]): void {

@@ -1,15 +1,8 @@
 import * as v from 'valibot'
+import { ISO_DATE, ISO_DATE_TIME, isRealDate } from '../dates'
 import { listQuery, Uuid } from '../http/resource'
 import { msg } from '../http/validation'
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i
-
-function realDate(s: string): boolean {
-  const [y, m, d] = s.slice(0, 10).split('-').map(Number)
-  const cal = new Date(Date.UTC(y, m - 1, d))
-  return cal.getUTCMonth() === m - 1 && cal.getUTCDate() === d && !Number.isNaN(Date.parse(s))
-}
 
 /**
  * An ISO 8601 date-time with a time zone, or a plain date (UTC): a start date means its first
@@ -19,13 +12,13 @@ const dateBound = (edge: 'start' | 'end') =>
   v.pipe(
     v.string(),
     v.check(
-      (s) => (DATE.test(s) || DATE_TIME.test(s)) && realDate(s),
+      (s) => (ISO_DATE.test(s) || ISO_DATE_TIME.test(s)) && isRealDate(s),
       msg(
         'must be an ISO 8601 date or date-time, such as 2024-01-31 or 2024-01-31T23:59:59Z',
         'يجب أن يكون تاريخًا أو تاريخًا ووقتًا بصيغة ISO 8601، مثل 2024-01-31 أو 2024-01-31T23:59:59Z',
       ),
     ),
-    v.transform((s) => (DATE.test(s) && edge === 'end' ? Date.parse(s) + 86_399_999 : Date.parse(s))),
+    v.transform((s) => (ISO_DATE.test(s) && edge === 'end' ? Date.parse(s) + 86_399_999 : Date.parse(s))),
   )
 
 const filters = {

@@ -22,7 +22,7 @@ export type NewClick = {
 }
 
 /** The host of an absolute URL, lower-cased, without parsing the whole URL. */
-function hostOf(url: string | null): string | null {
+export function hostOf(url: string | null): string | null {
   const host = url ? /^[a-z][a-z0-9+.-]*:\/\/(?:[^/?#@]*@)?(\[[^\]]*\]|[^/?#:]+)/i.exec(url)?.[1] : undefined
   return host ? host.toLowerCase() : null
 }

@@ -32,6 +32,5 @@ export const errorHandler = new Elysia({ name: 'hoko-errors' }).onError({ as: 'g
   if (code === 'NOT_FOUND' && !isApiPath(request.url) && request.method !== 'POST') return notFoundPage()
   const e = toHokoError(code, error, request, path)
   set.headers['x-hoko-error'] = e.code
-  if (e.status >= 500 && !isApiPath(request.url)) set.headers['cache-control'] = 'no-store'
   return status(e.status, errorBody(e))
 })

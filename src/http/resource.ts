@@ -10,7 +10,8 @@ export const MAX_BATCH = 10_000
 
 export const Uuid = v.pipe(v.string(), v.uuid())
 
-const wholeNumber = (min: number, max: number, fallback: number) =>
+/** A whole-number query parameter (query values are strings) with its range and default. */
+export const wholeNumber = (min: number, max: number, fallback: number) =>
   v.optional(
     v.pipe(
       v.string(),

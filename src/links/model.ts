@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import { ISO_DATE_TIME, isRealDate } from '../dates'
 import { batchOf, listQuery, Uuid } from '../http/resource'
 import { msg } from '../http/validation'
 import { COUNTRY_CODES } from './countries'
@@ -26,17 +27,13 @@ export const HttpUrl = v.pipe(
 export const IsoDateTime = v.pipe(
   v.string(),
   v.regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i,
+    ISO_DATE_TIME,
     msg(
       'must be an ISO 8601 date-time with a time zone, such as 2026-12-31T23:59:00Z',
       'يجب أن يكون تاريخًا ووقتًا بصيغة ISO 8601 مع المنطقة الزمنية، مثل 2026-12-31T23:59:00Z',
     ),
   ),
-  v.check((s) => {
-    const [y, m, d] = s.slice(0, 10).split('-').map(Number)
-    const cal = new Date(Date.UTC(y, m - 1, d))
-    return !Number.isNaN(Date.parse(s)) && cal.getUTCMonth() === m - 1 && cal.getUTCDate() === d
-  }, msg('is not a real date', 'ليس تاريخًا صحيحًا')),
+  v.check(isRealDate, msg('is not a real date', 'ليس تاريخًا صحيحًا')),
   v.transform((s) => new Date(s)),
 )
 

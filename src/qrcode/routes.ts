@@ -2,31 +2,20 @@ import { Elysia } from 'elysia'
 import QRCode from 'qrcode'
 import * as v from 'valibot'
 import { HokoError } from '../http/errors'
+import { wholeNumber } from '../http/resource'
 import { msg } from '../http/validation'
 
 const hex = v.optional(
   v.pipe(v.string(), v.regex(/^[0-9A-Fa-f]{6}$/, msg('must be a 6-digit hex colour such as 000000', 'يجب أن يكون لونًا سداسيًا من 6 خانات مثل 000000'))),
 )
-const intParam = (min: number, max: number, fallback: number) =>
-  v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d{1,5}$/, msg('must be a whole number', 'يجب أن يكون عددًا صحيحًا')),
-      v.transform(Number),
-      v.minValue(min),
-      v.maxValue(max),
-    ),
-    String(fallback),
-  )
-
 /** The parameters of the spec's qrCode URL; defaults are the values it uses. */
 export const QrQuery = v.strictObject({
   text: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)),
-  size: intParam(64, 2048, 512),
+  size: wholeNumber(64, 2048, 512),
   errorCorrection: v.optional(v.picklist(['L', 'M', 'Q', 'H']), 'H'),
   foreground: hex,
   background: hex,
-  margin: intParam(0, 16, 1),
+  margin: wholeNumber(0, 16, 1),
   format: v.optional(v.picklist(['svg', 'png']), 'svg'),
 })
 

@@ -53,6 +53,8 @@ export function redirectRoutes(ctx: AppContext, links: LinkCache, clicks: Clicks
     }
     const link = links.get(shortId)
     if (!link || link.deleted) return notFoundPage()
+    const expired = link.expiresAt !== null && link.expiresAt <= Date.now()
+    if (expired && !link.expiredUrl) return gonePage()
 
     const url = request.url
     const q = url.indexOf('?')
@@ -61,10 +63,8 @@ export function redirectRoutes(ctx: AppContext, links: LinkCache, clicks: Clicks
     const ip = visitor.ip
 
     let destination: string
-    if (link.expiresAt !== null && link.expiresAt <= Date.now()) {
-      if (!link.expiredUrl) return gonePage()
-      destination = link.expiredUrl
-    } else {
+    if (expired) destination = link.expiredUrl!
+    else {
       if (link.password !== null) {
         if (password === undefined) return passwordPage({ title: link.title })
         const wait = guard.blockedFor(ip, link.id)

@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import type { AppContext } from '../app'
-import type { Clicks } from '../clicks/capture'
+import { type Clicks, hostOf } from '../clicks/capture'
 import { HokoError } from '../http/errors'
 import { HttpUrl } from '../links/model'
 import type { LinkCache } from '../redirect/cache'
@@ -10,15 +10,6 @@ import { ANALYTICS_JS, embedScript, NOOP_SCRIPT } from './scripts'
 import { CaptureTokens } from './token'
 
 const JS = 'text/javascript; charset=utf-8'
-
-function hostname(url: string | null): string | null {
-  if (!url) return null
-  try {
-    return new URL(url).hostname.toLowerCase() || null
-  } catch {
-    return null
-  }
-}
 
 /** The page is on the destination's host, or on its www. twin. */
 const sameSite = (page: string, destination: string) =>
@@ -45,7 +36,7 @@ export function trackingRoutes(ctx: AppContext, links: LinkCache, clicks: Clicks
   function trackable(shortId: string) {
     const link = links.get(shortId)
     if (!link || link.deleted) return null
-    const host = hostname(link.url)
+    const host = hostOf(link.url)
     return host ? { link, host } : null
   }
 
@@ -62,7 +53,7 @@ export function trackingRoutes(ctx: AppContext, links: LinkCache, clicks: Clicks
       ({ params, request }) => {
         const headers = { 'content-type': JS, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
         const target = trackable(params.shortId)
-        const page = hostname(request.headers.get('origin')) ?? hostname(request.headers.get('referer'))
+        const page = hostOf(request.headers.get('origin')) ?? hostOf(request.headers.get('referer'))
         if (!target || !page || !sameSite(page, target.host)) return new Response(NOOP_SCRIPT, { headers })
         const url = new URL(request.url)
         const captureUrl = `${ctx.baseUrl}/${encodeURIComponent(params.shortId)}/analytics.js${url.search}`
@@ -73,7 +64,7 @@ export function trackingRoutes(ctx: AppContext, links: LinkCache, clicks: Clicks
     .options('/:shortId/analytics.js', ({ params, request }) => {
       const target = trackable(params.shortId)
       const origin = request.headers.get('origin')
-      const page = hostname(origin)
+      const page = hostOf(origin)
       if (!target || !origin || !page || !sameSite(page, target.host)) return new Response(null, { status: 204 })
       return new Response(null, {
         status: 204,
@@ -100,10 +91,10 @@ export function trackingRoutes(ctx: AppContext, links: LinkCache, clicks: Clicks
       const body = parsed.output
       if (!target) throw invalidCapture()
       const host = tokens.redeem(body.token, target.link.id)
-      const page = hostname(body.url)
+      const page = hostOf(body.url)
       const origin = request.headers.get('origin')
       // The token's host was checked when it was issued; the page and the requesting origin must be that host.
-      if (!host || page !== host || !sameSite(page, target.host) || (origin !== null && hostname(origin) !== host))
+      if (!host || page !== host || !sameSite(page, target.host) || (origin !== null && hostOf(origin) !== host))
         throw invalidCapture()
 
       const clickId = Bun.randomUUIDv7()
