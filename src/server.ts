@@ -1,4 +1,5 @@
 import { createApp } from './app'
+import { createContext } from './context'
 import { setLogLevel } from './log'
 import type { Config } from './config'
 import { openDatabase, runMigrations } from './db'
@@ -34,7 +35,7 @@ export function serve(config: Config) {
   const rollups = startRollups(db)
 
   // The port is known only after listening (PORT=0 picks a free one), and baseUrl depends on it.
-  const ctx = { db, config, baseUrl: config.baseUrl ?? '', secret }
+  const ctx = createContext({ db, config, baseUrl: config.baseUrl ?? '', secret })
   const app = createApp(ctx).listen({ port: config.port, hostname: config.host })
   const port = app.server!.port
   ctx.baseUrl = config.baseUrl ?? `http://localhost:${port}`

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createApp } from '../src/app'
+import { createContext } from '../src/context'
 import { loadConfig } from '../src/config'
 import { openDatabase, runMigrations } from '../src/db'
 import { SCOPES } from '../src/keys/scopes'
@@ -47,7 +48,7 @@ afterAll(async () => {
 test('the table covers every /api route the app registers', () => {
   const db = openDatabase(':memory:')
   runMigrations(db)
-  const app = createApp({ db, config: loadConfig({}), baseUrl: 'http://localhost', secret: 'test-secret-0123456789' })
+  const app = createApp(createContext({ db, config: loadConfig({}), baseUrl: 'http://localhost', secret: 'test-secret-0123456789' }))
   const registered = app.routes
     .filter((r) => r.path.startsWith('/api'))
     .map((r) => `${r.method} ${r.path}`)

@@ -1,5 +1,7 @@
 import * as v from 'valibot'
-import { batchOf, listQuery, Uuid } from '../http/resource'
+import { batchOf, listQuery, type Noun, Uuid } from '../http/resource'
+
+export const COLLECTION_NOUN: Noun = { en: 'collection', ar: 'مجموعة' }
 
 const name = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(255))
 const description = v.nullish(v.pipe(v.string(), v.maxLength(2000)))

@@ -1,13 +1,13 @@
-import type { AppContext } from '../app'
+import type { AppContext } from '../context'
 import { collections } from '../db/schema'
 import { crudRoutes, type CrudResource } from '../http/crud'
 import { iso } from '../http/resource'
-import { CollectionQuery, CreateCollectionsBody, UpsertCollectionsBody } from './model'
+import { CollectionQuery, CreateCollectionsBody, UpsertCollectionsBody, COLLECTION_NOUN } from './model'
 
 export const COLLECTIONS = {
   name: 'collections',
   table: collections,
-  noun: { en: 'collection', ar: 'مجموعة' },
+  noun: COLLECTION_NOUN,
   scopes: { read: 'collectionsRead', write: 'collectionsWrite' },
   sortBy: 'createdAt',
   view: (c) => ({ id: c.id, name: c.name, description: c.description, createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt) }),

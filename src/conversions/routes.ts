@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia'
-import type { AppContext } from '../app'
+import type { AppContext } from '../context'
 import { scoped } from '../http/api-guard'
 import { jsonBody } from '../http/resource'
 import { createIdempotentRunner } from './idempotency'

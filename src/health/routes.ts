@@ -1,8 +1,8 @@
 import { Elysia } from 'elysia'
-import type { Db } from '../db'
+import type { AppContext } from '../context'
 import { HokoError } from '../http/errors'
 
-export const healthRoutes = (db: Db) => {
+export const healthRoutes = ({ db }: AppContext) => {
   const ping = db.$client.prepare('SELECT 1 AS ok')
   return new Elysia({ name: 'hoko-health' }).get(
     '/healthz',

@@ -2,7 +2,7 @@ import { log } from '../log'
 import { Elysia, status, ValidationError } from 'elysia'
 import { errorBody, HokoError } from './errors'
 import { validationError } from './validation'
-import { notFoundPage } from '../redirect/pages'
+import { notFoundPage } from './pages'
 import { isApiPath } from './api-guard'
 
 /** `/api/links` → `links`: the name an array body's items are reported under. */

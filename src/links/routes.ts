@@ -1,16 +1,15 @@
 import { Elysia } from 'elysia'
-import type { AppContext } from '../app'
+import type { AppContext } from '../context'
 import { scoped } from '../http/api-guard'
 import { checkBatchSize, IdList, jsonBody } from '../http/resource'
 import type { AuthContext } from '../keys/service'
-import type { LinkCache } from '../redirect/cache'
 import { CreateLinksBody, LinkQuery, type LinkUpsert, UpsertLinksBody } from './model'
 import { checkFeatures, deleteLinks, linkStatements, linkView, listLinks, upsertLinks } from './service'
 
 const tags = ['Links']
 
-export const linkRoutes = (ctx: AppContext, cache: LinkCache) => {
-  const { db } = ctx
+export const linkRoutes = (ctx: AppContext) => {
+  const { db, links: cache } = ctx
   const st = linkStatements(db)
   const write = (auth: AuthContext, items: LinkUpsert[]) => {
     checkBatchSize(auth, 'links', items.length)

@@ -4,9 +4,9 @@ import { HokoError } from '../http/errors'
 import { deleteByIds, duplicate, liveIds, notFound, type Noun } from '../http/resource'
 import type { AuthContext } from '../keys/service'
 import type { Feature } from '../workspaces/plans'
-import { COLLECTIONS } from '../collections/routes'
-import { PARTNERS } from '../partners/routes'
-import { TAGS } from '../tags/routes'
+import { COLLECTION_NOUN } from '../collections/model'
+import { PARTNER_NOUN } from '../partners/model'
+import { TAG_NOUN } from '../tags/model'
 import { type LinkQuery, type LinkUpsert, RESERVED_SHORT_IDS, UTM_KEYS } from './model'
 
 export const LINK: Noun = { en: 'link', ar: 'رابط' }
@@ -261,10 +261,10 @@ export function upsertLinks(db: Db, st: LinkStatements, workspaceId: string, ite
       const partners = liveIds(db, 'partners', workspaceId, refs((it) => [it.partnerId]))
       const tags = liveIds(db, 'tags', workspaceId, refs((it) => it.tagIds ?? []))
       items.forEach((it, i) => {
-        if (it.collectionId && !collections.has(it.collectionId)) throw notFound(p(i, 'collectionId'), COLLECTIONS.noun, it.collectionId)
-        if (it.partnerId && !partners.has(it.partnerId)) throw notFound(p(i, 'partnerId'), PARTNERS.noun, it.partnerId)
+        if (it.collectionId && !collections.has(it.collectionId)) throw notFound(p(i, 'collectionId'), COLLECTION_NOUN, it.collectionId)
+        if (it.partnerId && !partners.has(it.partnerId)) throw notFound(p(i, 'partnerId'), PARTNER_NOUN, it.partnerId)
         it.tagIds?.forEach((t, j) => {
-          if (!tags.has(t)) throw notFound(`${p(i, 'tagIds')}[${j}]`, TAGS.noun, t)
+          if (!tags.has(t)) throw notFound(`${p(i, 'tagIds')}[${j}]`, TAG_NOUN, t)
         })
       })
 

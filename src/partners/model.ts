@@ -1,5 +1,7 @@
 import * as v from 'valibot'
-import { batchOf, listQuery, Uuid } from '../http/resource'
+import { batchOf, listQuery, type Noun, Uuid } from '../http/resource'
+
+export const PARTNER_NOUN: Noun = { en: 'partner', ar: 'شريك' }
 
 const name = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(255))
 const email = v.nullish(v.pipe(v.string(), v.maxLength(254), v.email()))

@@ -1,13 +1,13 @@
-import type { AppContext } from '../app'
+import type { AppContext } from '../context'
 import { partners } from '../db/schema'
 import { crudRoutes, type CrudResource } from '../http/crud'
 import { iso } from '../http/resource'
-import { CreatePartnersBody, PartnerQuery, UpsertPartnersBody } from './model'
+import { CreatePartnersBody, PartnerQuery, UpsertPartnersBody, PARTNER_NOUN } from './model'
 
 export const PARTNERS = {
   name: 'partners',
   table: partners,
-  noun: { en: 'partner', ar: 'شريك' },
+  noun: PARTNER_NOUN,
   // The spec's PUT/DELETE pages say linksWrite; its scope table (partnersWrite) is authoritative.
   scopes: { read: 'partnersRead', write: 'partnersWrite' },
   sortBy: 'createdAt',

@@ -1,3 +1,4 @@
+import type { AppContext } from '../context'
 import { Elysia } from 'elysia'
 import QRCode from 'qrcode'
 import * as v from 'valibot'
@@ -41,7 +42,7 @@ async function render(q: QrQuery): Promise<Response> {
   })
 }
 
-export const qrcodeRoutes = () =>
+export const qrcodeRoutes = (_ctx: AppContext) =>
   new Elysia({ name: 'hoko-qrcode' }).get(
     '/qrcode',
     async ({ query }) => {

@@ -2,14 +2,14 @@ import { log } from '../log'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
-import type { AppContext } from '../app'
-import type { Clicks, Visitor } from '../clicks/capture'
+import type { AppContext } from '../context'
+import type { Visitor } from '../clicks/capture'
 import { HokoError } from '../http/errors'
 import { RESERVED_SHORT_IDS } from '../links/model'
-import type { CachedLink, LinkCache } from './cache'
+import type { CachedLink } from './cache'
 import { baseDestination, clickUtm, withClickId } from './destination'
 import { PasswordGuard } from './password-guard'
-import { cloakPage, gonePage, notFoundPage, passwordPage, tooManyAttemptsPage, unavailablePage } from './pages'
+import { cloakPage, gonePage, notFoundPage, passwordPage, tooManyAttemptsPage, unavailablePage } from '../http/pages'
 
 const VISITOR_COOKIE = 'hoko_vid'
 const SESSION_COOKIE = 'hoko_sid'
@@ -35,7 +35,8 @@ function cookie(header: string | null, name: string): string | null {
 }
 
 /** GET, HEAD and POST (password form) on /:shortId — the path every visitor takes. */
-export function redirectRoutes(ctx: AppContext, links: LinkCache, clicks: Clicks) {
+export function redirectRoutes(ctx: AppContext) {
+  const { links, clicks } = ctx
   const guard = new PasswordGuard()
   const secure = () => (ctx.baseUrl.startsWith('https:') ? '; Secure' : '')
 

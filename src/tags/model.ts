@@ -1,5 +1,7 @@
 import * as v from 'valibot'
-import { batchOf, listQuery, Uuid } from '../http/resource'
+import { batchOf, listQuery, type Noun, Uuid } from '../http/resource'
+
+export const TAG_NOUN: Noun = { en: 'tag', ar: 'وسم' }
 
 export const TAG_COLORS = [
   'slate',

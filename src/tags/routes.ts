@@ -1,12 +1,12 @@
-import type { AppContext } from '../app'
+import type { AppContext } from '../context'
 import { tags } from '../db/schema'
 import { crudRoutes, type CrudResource } from '../http/crud'
-import { CreateTagsBody, TagQuery, UpsertTagsBody } from './model'
+import { CreateTagsBody, TagQuery, UpsertTagsBody, TAG_NOUN } from './model'
 
 export const TAGS = {
   name: 'tags',
   table: tags,
-  noun: { en: 'tag', ar: 'وسم' },
+  noun: TAG_NOUN,
   scopes: { read: 'tagsRead', write: 'tagsWrite' },
   // ids are UUIDv7, so id order is creation order, as the spec's "sorting by tag id" wants.
   sortBy: 'id',

@@ -1,10 +1,9 @@
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
-import type { AppContext } from '../app'
-import { type Clicks, hostOf } from '../clicks/capture'
+import type { AppContext } from '../context'
+import { hostOf } from '../clicks/capture'
 import { HokoError } from '../http/errors'
 import { HttpUrl } from '../links/model'
-import type { LinkCache } from '../redirect/cache'
 import { clickUtm } from '../redirect/destination'
 import { ANALYTICS_JS, embedScript, NOOP_SCRIPT } from './scripts'
 import { CaptureTokens } from './token'
@@ -29,7 +28,8 @@ const invalidCapture = () =>
   )
 
 /** GET /analytics.js, and embedded click tracking on /:shortId/analytics.js. */
-export function trackingRoutes(ctx: AppContext, links: LinkCache, clicks: Clicks) {
+export function trackingRoutes(ctx: AppContext) {
+  const { links, clicks } = ctx
   const tokens = new CaptureTokens(ctx.secret)
 
   /** The link and its destination host, when the link can be tracked at all. */

@@ -1,0 +1,38 @@
+import type { Config } from './config'
+import type { Db } from './db'
+import { Clicks } from './clicks/capture'
+import { SlidingWindowLimiter } from './http/rate-limit'
+import { LinkCache } from './redirect/cache'
+
+/**
+ * What every feature receives: built once per server (or per in-process test app), so every
+ * feature is mounted the same way, `featureRoutes(ctx)`.
+ */
+export type AppContext = {
+  db: Db
+  config: Config
+  /** Public origin of short links; set after listening when PORT=0 picks the port. */
+  baseUrl: string
+  secret: string
+  /** Links by short id for the redirect and tracking; every link write evicts its entries. */
+  links: LinkCache
+  /** The click pipeline (visitor description, group-committed writer). */
+  clicks: Clicks
+  /** Per-workspace API rate limit. */
+  limiter: SlidingWindowLimiter
+  /** Milliseconds since the epoch; one clock for decisions that tests may want to pin. */
+  now: () => number
+}
+
+export function createContext(opts: { db: Db; config: Config; baseUrl: string; secret: string; now?: () => number }): AppContext {
+  return {
+    db: opts.db,
+    config: opts.config,
+    baseUrl: opts.baseUrl,
+    secret: opts.secret,
+    links: new LinkCache(opts.db, opts.config.linkCacheSize),
+    clicks: new Clicks(opts.db, opts.config),
+    limiter: new SlidingWindowLimiter(),
+    now: opts.now ?? Date.now,
+  }
+}
