@@ -12,7 +12,7 @@ type Filters = Pick<SummaryQuery, 'linkId' | 'partnerId' | 'tenantId' | 'startDa
  */
 function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sql: string; params: (string | number)[] } {
   if (f.startDate !== undefined && f.endDate !== undefined && f.startDate > f.endDate)
-    throw HokoError.validation('endDate: must not be before startDate', 'endDate: يجب ألا يسبق تاريخ البداية startDate')
+    throw new HokoError('end_before_start')
   const parts = [`${a}.workspace_id = ?`]
   const params: (string | number)[] = [workspaceId]
   if (a === 'c') parts.push('c.bot = 0')

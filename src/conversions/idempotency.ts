@@ -31,10 +31,7 @@ export function createIdempotentRunner(db: Db) {
     work: () => unknown,
   ): Replayable {
     if (key !== null && !KEY_SHAPE.test(key))
-      throw HokoError.validation(
-        'Idempotency-Key: must be 1 to 255 printable ASCII characters',
-        'Idempotency-Key: يجب أن يتكون من 1 إلى 255 حرفًا من أحرف ASCII القابلة للطباعة',
-      )
+      throw new HokoError('idempotency_key_invalid')
     const fingerprint = `${request.endpoint} ${createHash('sha256').update(JSON.stringify(request.body)).digest('hex')}`
     return db.transaction(
       () => {
@@ -42,10 +39,7 @@ export function createIdempotentRunner(db: Db) {
           const seen = find.get(workspaceId, key)
           if (seen) {
             if (seen.fingerprint !== fingerprint)
-              throw HokoError.validation(
-                'Idempotency-Key: this key was already used with a different request',
-                'Idempotency-Key: هذا المفتاح استُخدم من قبل مع طلب مختلف',
-              )
+              throw new HokoError('idempotency_key_reused')
             return { status: seen.status, body: JSON.parse(seen.response), replayed: true }
           }
         }

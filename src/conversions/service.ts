@@ -47,15 +47,9 @@ export function conversionStatements(db: Db) {
 }
 export type ConversionStatements = ReturnType<typeof conversionStatements>
 
-const clickNotFound = (id: string) =>
-  HokoError.validation(
-    `Click ID ${id} not found or does not belong to your workspace`,
-    `معرف النقرة ${id} غير موجود أو لا ينتمي إلى مساحة العمل الخاصة بك`,
-  )
-
 function clickOf(st: ConversionStatements, workspaceId: string, id: string): ClickRef {
   const click = st.click.get(id, workspaceId)
-  if (!click) throw clickNotFound(id)
+  if (!click) throw new HokoError('click_not_found', { clickId: id })
   return click
 }
 
@@ -107,10 +101,7 @@ export function trackLead(st: ConversionStatements, workspaceId: string, body: T
     // Deferred tracking: the click of this customer's most recent lead.
     const previous = existing ? st.latestLead.get(existing.id) : null
     if (!previous)
-      throw HokoError.validation(
-        `clickId: customer ${body.customerExternalId} has no earlier lead to attribute a deferred lead ("") to; send the clickId`,
-        `clickId: لا يوجد للعميل ${body.customerExternalId} عميل محتمل سابق لنسب هذا الحدث المؤجل ("") إليه؛ أرسل معرف النقرة clickId`,
-      )
+      throw new HokoError('no_earlier_lead', { customerExternalId: body.customerExternalId })
     click = clickOf(st, workspaceId, previous.click_id)
   }
   const now = Date.now()
@@ -150,14 +141,11 @@ export function trackSale(st: ConversionStatements, workspaceId: string, body: T
   } else if (body.clickId) click = clickOf(st, workspaceId, body.clickId)
   else {
     const latest = existing ? st.latestLead.get(existing.id) : null
-    if (!latest) {
-      const tried = body.leadEventName ? `no lead named "${body.leadEventName}", ` : ''
-      const triedAr = body.leadEventName ? `لا يوجد عميل محتمل باسم "${body.leadEventName}"، ` : ''
-      throw HokoError.validation(
-        `Cannot attribute this sale: customer ${body.customerExternalId} has ${tried}no lead, and no clickId was sent`,
-        `تعذّر نسب هذا البيع: ${triedAr}لا يوجد للعميل ${body.customerExternalId} أي عميل محتمل، ولم يُرسل معرف النقرة clickId`,
-      )
-    }
+    if (!latest)
+      throw new HokoError('sale_unattributable', {
+        customerExternalId: body.customerExternalId,
+        leadEventName: body.leadEventName,
+      })
     click = clickOf(st, workspaceId, latest.click_id)
     leadId = latest.id
   }

@@ -9,7 +9,8 @@ const authByRequest = new WeakMap<Request, AuthContext>()
 /** The workspace a request was authenticated for, if any (for logs). */
 export const workspaceOf = (request: Request): string | undefined => authByRequest.get(request)?.workspaceId
 
-export const MAX_URL_LENGTH = 8192
+/** The whole request URL, path and query, of any request; longer ones get 414. (A link's destination has its own limit, MAX_DESTINATION_LENGTH.) */
+export const MAX_REQUEST_URL_LENGTH = 8192
 
 /** True for `/api` and everything below it. */
 export function isApiPath(url: string): boolean {
@@ -53,7 +54,7 @@ export function apiGuard(deps: GuardDeps) {
   return new Elysia({ name: 'hoko-api-guard' })
     .onRequest(({ request, set }) => {
       // Bun itself answers 431 to oversized headers; a long URL that fits them still stops here.
-      if (request.url.length > MAX_URL_LENGTH) throw new HokoError('uri_too_long', { max: MAX_URL_LENGTH })
+      if (request.url.length > MAX_REQUEST_URL_LENGTH) throw new HokoError('uri_too_long', { max: MAX_REQUEST_URL_LENGTH })
       if (!isApiPath(request.url)) return
       const length = request.headers.get('content-length')
       if (length !== null && Number(length) > deps.maxBodyBytes)

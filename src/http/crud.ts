@@ -62,7 +62,7 @@ export function crudService<T extends Table, View>(r: CrudResource<T, View>) {
         items.forEach((item, i) => {
           if (item.id && !live.has(item.id)) throw notFound(`${r.name}[${i}].id`, r.noun, item.id)
           if (!item.id && item.name === undefined)
-            throw HokoError.validation(`${r.name}[${i}].name: is required`, `${r.name}[${i}].name: حقل مطلوب`)
+            throw new HokoError('name_required', { resource: r.name, index: i })
         })
         const now = new Date()
         return items.map(({ id, ...fields }) => {

@@ -43,6 +43,70 @@ const ERRORS = {
     en: () => 'A unique value in this request (such as an externalId or shortId) is already in use',
     ar: () => 'قيمة فريدة في هذا الطلب (مثل externalId أو shortId) مستخدمة بالفعل',
   }),
+  batch_too_large: def<{ resource: string; max: number; count: number }>({
+    status: 400,
+    en: (p) => `${p.resource}: your plan allows at most ${p.max} items per request, got ${p.count}`,
+    ar: (p) => `${p.resource}: تسمح خطتك بحد أقصى ${p.max} عنصر في الطلب الواحد، وقد أُرسل ${p.count}`,
+  }),
+  unknown_reference: def<{ path: string; noun: { en: string; ar: string }; id: string }>({
+    status: 400,
+    en: (p) => `${p.path}: no ${p.noun.en} with id ${p.id} in this workspace`,
+    ar: (p) => `${p.path}: لا يوجد ${p.noun.ar} بالمعرّف ${p.id} في مساحة العمل هذه`,
+  }),
+  duplicate_value: def<{ path: string; value: string; firstPath: string }>({
+    status: 400,
+    en: (p) => `${p.path}: ${p.value} appears more than once in this request (first at ${p.firstPath})`,
+    ar: (p) => `${p.path}: القيمة ${p.value} مكررة في هذا الطلب (أول ظهور في ${p.firstPath})`,
+  }),
+  name_required: def<{ resource: string; index: number }>({
+    status: 400,
+    en: (p) => `${p.resource}[${p.index}].name: is required`,
+    ar: (p) => `${p.resource}[${p.index}].name: حقل مطلوب`,
+  }),
+  click_not_found: def<{ clickId: string }>({
+    status: 400,
+    en: (p) => `Click ID ${p.clickId} not found or does not belong to your workspace`,
+    ar: (p) => `معرف النقرة ${p.clickId} غير موجود أو لا ينتمي إلى مساحة العمل الخاصة بك`,
+  }),
+  no_earlier_lead: def<{ customerExternalId: string }>({
+    status: 400,
+    en: (p) =>
+      `clickId: customer ${p.customerExternalId} has no earlier lead to attribute a deferred lead ("") to; send the clickId`,
+    ar: (p) =>
+      `clickId: لا يوجد للعميل ${p.customerExternalId} عميل محتمل سابق لنسب هذا الحدث المؤجل ("") إليه؛ أرسل معرف النقرة clickId`,
+  }),
+  sale_unattributable: def<{ customerExternalId: string; leadEventName?: string }>({
+    status: 400,
+    en: (p) =>
+      `Cannot attribute this sale: customer ${p.customerExternalId} has ${p.leadEventName ? `no lead named "${p.leadEventName}", ` : ''}no lead, and no clickId was sent`,
+    ar: (p) =>
+      `تعذّر نسب هذا البيع: ${p.leadEventName ? `لا يوجد عميل محتمل باسم "${p.leadEventName}"، ` : ''}لا يوجد للعميل ${p.customerExternalId} أي عميل محتمل، ولم يُرسل معرف النقرة clickId`,
+  }),
+  idempotency_key_invalid: def({
+    status: 400,
+    en: () => 'Idempotency-Key: must be 1 to 255 printable ASCII characters',
+    ar: () => 'Idempotency-Key: يجب أن يتكون من 1 إلى 255 حرفًا من أحرف ASCII القابلة للطباعة',
+  }),
+  idempotency_key_reused: def({
+    status: 400,
+    en: () => 'Idempotency-Key: this key was already used with a different request',
+    ar: () => 'Idempotency-Key: هذا المفتاح استُخدم من قبل مع طلب مختلف',
+  }),
+  capture_invalid: def({
+    status: 400,
+    en: () => "capture: the token is invalid, expired or already used, or the page is not on the link's host",
+    ar: () => 'capture: الرمز غير صالح أو منتهي الصلاحية أو مستخدم من قبل، أو أن الصفحة ليست على نطاق الرابط',
+  }),
+  qr_text_too_long: def<{ errorCorrection: string }>({
+    status: 400,
+    en: (p) => `text: is too long for a QR code with errorCorrection ${p.errorCorrection}`,
+    ar: (p) => `text: أطول من أن يتسع له رمز QR بمستوى تصحيح الأخطاء ${p.errorCorrection}`,
+  }),
+  end_before_start: def({
+    status: 400,
+    en: () => 'endDate: must not be before startDate',
+    ar: () => 'endDate: يجب ألا يسبق تاريخ البداية startDate',
+  }),
   missing_authorization: def({
     status: 401,
     en: () => 'Missing Authorization header',
@@ -106,27 +170,39 @@ const ERRORS = {
 } as const
 
 export type ErrorCode = keyof typeof ERRORS
+/** The params a code's messages are built from; `void` for codes whose text is fixed. */
+export type ParamsOf<C extends ErrorCode> = (typeof ERRORS)[C] extends Messages<infer P> ? P : never
 /** Extra top-level fields the spec defines for some errors. */
 export type ErrorExtra = { missingScopes?: string[]; retryAfter?: number; missingFeatures?: string[] }
 
+type ArgsOf<C extends ErrorCode> = [ParamsOf<C>] extends [void]
+  ? [code: C, params?: undefined, extra?: ErrorExtra]
+  : [code: C, params: ParamsOf<C>, extra?: ErrorExtra]
+/**
+ * One argument tuple per code, so `new HokoError('not_found')` (params missing), wrong param shapes,
+ * and params on a fixed-text code are compile errors rather than a crash inside the error path.
+ */
+export type HokoErrorArgs = { [C in ErrorCode]: ArgsOf<C> }[ErrorCode]
+
 export class HokoError extends Error {
+  readonly code: ErrorCode
   readonly status: number
   readonly en: string
   readonly ar: string
+  readonly extra?: ErrorExtra
 
-  constructor(
-    readonly code: ErrorCode,
-    params?: unknown,
-    readonly extra?: ErrorExtra,
-  ) {
-    const m = ERRORS[code] as Messages<any>
+  constructor(...[code, params, extra]: HokoErrorArgs) {
+    const m = ERRORS[code] as Messages<unknown>
     const en = m.en(params)
     super(en)
+    this.code = code
     this.status = m.status
     this.en = en
     this.ar = m.ar(params)
+    this.extra = extra
   }
 
+  /** Only for the text of a schema issue (http/validation.ts); every other 400 has its own code. */
   static validation(en: string, ar: string): HokoError {
     return new HokoError('validation', { en, ar })
   }

@@ -49,26 +49,17 @@ export const IdList = batchOf(Uuid)
 export function checkBatchSize(auth: AuthContext, resource: string, count: number) {
   const max = auth.plan.maxBatch
   if (count > max)
-    throw HokoError.validation(
-      `${resource}: your plan allows at most ${max} items per request, got ${count}`,
-      `${resource}: تسمح خطتك بحد أقصى ${max} عنصر في الطلب الواحد، وقد أُرسل ${count}`,
-    )
+    throw new HokoError('batch_too_large', { resource, max, count })
 }
 
 export type Noun = { en: string; ar: string }
 
 export function notFound(path: string, noun: Noun, id: string): HokoError {
-  return HokoError.validation(
-    `${path}: no ${noun.en} with id ${id} in this workspace`,
-    `${path}: لا يوجد ${noun.ar} بالمعرّف ${id} في مساحة العمل هذه`,
-  )
+  return new HokoError('unknown_reference', { path, noun, id })
 }
 
 export function duplicate(path: string, value: string, firstPath: string): HokoError {
-  return HokoError.validation(
-    `${path}: ${value} appears more than once in this request (first at ${firstPath})`,
-    `${path}: القيمة ${value} مكررة في هذا الطلب (أول ظهور في ${firstPath})`,
-  )
+  return new HokoError('duplicate_value', { path, value, firstPath })
 }
 
 /** Tables whose rows belong to a workspace; `soft` ones have deleted_at. */

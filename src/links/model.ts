@@ -4,7 +4,7 @@ import { batchOf, listQuery, Uuid } from '../http/resource'
 import { msg } from '../http/validation'
 import { COUNTRY_CODES } from './countries'
 
-export const MAX_URL_LENGTH = 4096
+export const MAX_DESTINATION_LENGTH = 4096
 
 function isHttpUrl(s: string): boolean {
   if (/[\s\u0000-\u001f\u007f]/.test(s)) return false
@@ -19,7 +19,7 @@ function isHttpUrl(s: string): boolean {
 /** Every destination the redirect can send a visitor to: absolute http(s) only, never javascript: or data:. */
 export const HttpUrl = v.pipe(
   v.string(),
-  v.maxLength(MAX_URL_LENGTH),
+  v.maxLength(MAX_DESTINATION_LENGTH),
   v.check(isHttpUrl, msg('must be an absolute http or https URL', 'يجب أن يكون رابطًا كاملًا يبدأ بـ http أو https')),
 )
 

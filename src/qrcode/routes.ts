@@ -50,10 +50,7 @@ export const qrcodeRoutes = (_ctx: AppContext) =>
         return await render(query)
       } catch {
         // The only failure left after validation: more data than a QR code holds at this level.
-        throw HokoError.validation(
-          `text: is too long for a QR code with errorCorrection ${query.errorCorrection}`,
-          `text: أطول من أن يتسع له رمز QR بمستوى تصحيح الأخطاء ${query.errorCorrection}`,
-        )
+        throw new HokoError('qr_text_too_long', { errorCorrection: query.errorCorrection })
       }
     },
     { query: QrQuery, detail: { summary: 'QR code image for a text (the qrCode URL of a link)', tags: ['QR codes'], security: [] } },

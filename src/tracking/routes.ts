@@ -21,11 +21,7 @@ const CaptureBody = v.strictObject({
   referrer: v.optional(v.pipe(v.string(), v.maxLength(2048))),
 })
 
-const invalidCapture = () =>
-  HokoError.validation(
-    'capture: the token is invalid, expired or already used, or the page is not on the link\'s host',
-    'capture: الرمز غير صالح أو منتهي الصلاحية أو مستخدم من قبل، أو أن الصفحة ليست على نطاق الرابط',
-  )
+const invalidCapture = () => new HokoError('capture_invalid')
 
 /** GET /analytics.js, and embedded click tracking on /:shortId/analytics.js. */
 export function trackingRoutes(ctx: AppContext) {
