@@ -116,17 +116,27 @@ describe('GET /api/analytics', () => {
   })
 
   test.each([
-    ['?startDate=yesterday', 'startDate: must be an ISO 8601 date or date-time, such as 2024-01-31 or 2024-01-31T23:59:59Z'],
-    ['?endDate=2024-02-30', 'endDate: must be an ISO 8601 date or date-time, such as 2024-01-31 or 2024-01-31T23:59:59Z'],
-    ['?startDate=2024-02-01&endDate=2024-01-01', 'endDate: must not be before startDate'],
-    ['?linkId=123', 'linkId: must be a valid UUID'],
-    ['?partnerId=p', 'partnerId: must be a valid UUID'],
-    ['?take=10001', 'take: must be at most 10000'],
-    ['?sort=up', 'sort: must be one of: asc, desc'],
-  ])('%s is a bilingual 400', async (query, message) => {
+    ['?startDate=yesterday', 'startDate: must be an ISO 8601 date or date-time, such as 2024-01-31 or 2024-01-31T23:59:59Z', 'validation'],
+    ['?endDate=2024-02-30', 'endDate: must be an ISO 8601 date or date-time, such as 2024-01-31 or 2024-01-31T23:59:59Z', 'validation'],
+    ['?startDate=2024-02-01&endDate=2024-01-01', 'endDate: must not be before startDate', 'end_before_start'],
+    ['?linkId=123', 'linkId: must be a valid UUID', 'validation'],
+    ['?partnerId=p', 'partnerId: must be a valid UUID', 'validation'],
+    ['?take=10001', 'take: must be at most 10000', 'validation'],
+    ['?sort=up', 'sort: must be one of: asc, desc', 'validation'],
+  ])('%s is a bilingual 400: %s (%s)', async (query, message, code) => {
     const res = await s.api(`/api/analytics${query}`)
     expect(res.status).toBe(400)
+    expect(res.headers.get('x-hoko-error')).toBe(code)
     expect(expectBilingual(await res.json()).en).toBe(message)
+  })
+
+  test('an end before the start names its own code; the body is the bilingual message alone', async () => {
+    const res = await s.api('/api/analytics?startDate=2024-02-01&endDate=2024-01-01')
+    expect(res.status).toBe(400)
+    expect(res.headers.get('x-hoko-error')).toBe('end_before_start')
+    expect(await res.json()).toEqual({
+      error: { en: 'endDate: must not be before startDate', ar: 'endDate: يجب ألا يسبق تاريخ البداية startDate' },
+    })
   })
 
   test('clicks of a deleted link stay queryable', async () => {

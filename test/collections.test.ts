@@ -12,9 +12,11 @@ afterAll(async () => {
 
 const call = (method: string, json?: unknown, key?: string) => s.api('/api/collections', { method, json, key })
 const list = async (query = '', key?: string) => (await (await s.api(`/api/collections${query}`, { key })).json()) as any[]
-async function bad(res: Promise<Response>) {
+/** A 400 with its X-Hoko-Error code (a schema issue unless said otherwise); returns the English message. */
+async function bad(res: Promise<Response>, code = 'validation') {
   const r = await res
   expect(r.status).toBe(400)
+  expect(r.headers.get('x-hoko-error')).toBe(code)
   return expectBilingual(await r.json()).en
 }
 
@@ -58,13 +60,13 @@ describe('collections', () => {
     const [cleared] = await (await call('PUT', [{ id: c.id, description: null }])).json()
     expect(cleared).toMatchObject({ name: 'Updated Name', description: null })
     expect(await bad(call('PUT', [{ id: c.id, name: null }]))).toBe('collections[0].name: must be a string')
-    expect(await bad(call('PUT', [{ description: 'no name' }]))).toBe('collections[0].name: is required')
+    expect(await bad(call('PUT', [{ description: 'no name' }]), 'name_required')).toBe('collections[0].name: is required')
   })
 
   test('PUT with an unknown id fails and changes nothing', async () => {
     const [c] = await (await call('POST', [{ name: 'Stable' }])).json()
     const ghost = '01a2138f-0000-7000-8000-00000000abcd'
-    expect(await bad(call('PUT', [{ id: c.id, name: 'Changed' }, { id: ghost, name: 'x' }]))).toBe(
+    expect(await bad(call('PUT', [{ id: c.id, name: 'Changed' }, { id: ghost, name: 'x' }]), 'unknown_reference')).toBe(
       `collections[1].id: no collection with id ${ghost} in this workspace`,
     )
     expect((await list(`?id=${c.id}`))[0].name).toBe('Stable')
@@ -82,13 +84,13 @@ describe('collections', () => {
 
   test('DELETE soft-deletes: gone from GET and from PUT, kept in the database', async () => {
     const [c, d] = await (await call('POST', [{ name: 'Doomed' }, { name: 'Survivor' }])).json()
-    expect(await bad(call('DELETE', [c.id, '01a2138f-0000-7000-8000-00000000dead']))).toMatch(/^collections\[1\]: no collection with id/)
+    expect(await bad(call('DELETE', [c.id, '01a2138f-0000-7000-8000-00000000dead']), 'unknown_reference')).toMatch(/^collections\[1\]: no collection with id/)
     expect(await list(`?id=${c.id}`)).toHaveLength(1)
     const res = await call('DELETE', [c.id])
     expect(await res.json()).toEqual({ deletedIds: [c.id] })
     expect(await list(`?id=${c.id}`)).toEqual([])
-    expect(await bad(call('PUT', [{ id: c.id, name: 'back?' }]))).toMatch(/no collection with id/)
-    expect(await bad(call('DELETE', [c.id]))).toMatch(/no collection with id/)
+    expect(await bad(call('PUT', [{ id: c.id, name: 'back?' }]), 'unknown_reference')).toMatch(/no collection with id/)
+    expect(await bad(call('DELETE', [c.id]), 'unknown_reference')).toMatch(/no collection with id/)
     expect(await list(`?id=${d.id}`)).toHaveLength(1)
     const row = s.sql().query('SELECT deleted_at FROM collections WHERE id = ?').get(c.id) as any
     expect(row.deleted_at).toBeGreaterThan(0)
@@ -100,8 +102,8 @@ describe('collections', () => {
     const key = s.newKey('all', 'rival')
     expect(await list(`?id=${c.id}`, key)).toEqual([])
     expect(await list('', key)).toEqual([])
-    expect(await bad(call('PUT', [{ id: c.id, name: 'mine' }], key))).toMatch(/no collection with id/)
-    expect(await bad(call('DELETE', [c.id], key))).toMatch(/no collection with id/)
+    expect(await bad(call('PUT', [{ id: c.id, name: 'mine' }], key), 'unknown_reference')).toMatch(/no collection with id/)
+    expect(await bad(call('DELETE', [c.id], key), 'unknown_reference')).toMatch(/no collection with id/)
     expect((await list(`?id=${c.id}`))[0].name).toBe('Private')
   })
 
@@ -109,7 +111,7 @@ describe('collections', () => {
     s.cliJson(['workspace', 'create', '--name', 'Small', '--plan', 'free'])
     const key = s.newKey('all', 'small')
     const items = Array.from({ length: 101 }, (_, i) => ({ name: `c${i}` }))
-    expect(await bad(call('POST', items, key))).toBe('collections: your plan allows at most 100 items per request, got 101')
+    expect(await bad(call('POST', items, key), 'batch_too_large')).toBe('collections: your plan allows at most 100 items per request, got 101')
     expect(await list('', key)).toEqual([])
   })
 })

@@ -20,9 +20,11 @@ async function ok(res: Promise<Response>) {
   if (r.status !== 201) throw new Error(`${r.status} ${JSON.stringify(body)}`)
   return body
 }
-async function bad(res: Promise<Response>) {
+/** A 400 with its machine-readable code in X-Hoko-Error; returns the bilingual message. */
+async function bad(res: Promise<Response>, code: string) {
   const r = await res
   expect(r.status).toBe(400)
+  expect(r.headers.get('x-hoko-error')).toBe(code)
   return expectBilingual(await r.json())
 }
 function count(table: 'leads' | 'sales' | 'customers'): number {
@@ -76,7 +78,7 @@ describe('POST /api/track/lead', () => {
   })
 
   test('an unknown click id is the documented 400', async () => {
-    const e = await bad(lead({ clickId: 'invalid-click-id', eventName: 'Sign up', customerExternalId: 'customer_123', customerName: 'John Doe' }))
+    const e = await bad(lead({ clickId: 'invalid-click-id', eventName: 'Sign up', customerExternalId: 'customer_123', customerName: 'John Doe' }), 'click_not_found')
     expect(e).toEqual({
       en: 'Click ID invalid-click-id not found or does not belong to your workspace',
       ar: 'معرف النقرة invalid-click-id غير موجود أو لا ينتمي إلى مساحة العمل الخاصة بك',
@@ -87,7 +89,7 @@ describe('POST /api/track/lead', () => {
     s.cliJson(['workspace', 'create', '--name', 'Other'])
     const key = s.newKey('all', 'other')
     const clickId = await click()
-    const e = await bad(lead({ clickId, eventName: 'x', customerExternalId: 'c-other', customerName: 'X' }, {}, key))
+    const e = await bad(lead({ clickId, eventName: 'x', customerExternalId: 'c-other', customerName: 'X' }, {}, key), 'click_not_found')
     expect(e.en).toBe(`Click ID ${clickId} not found or does not belong to your workspace`)
     const res = await s.api('/api/customers?externalId=c-other', { key })
     expect(await res.json()).toEqual([])
@@ -102,8 +104,11 @@ describe('POST /api/track/lead', () => {
     expect(deferred.click.id).toBe(second)
 
     const before = [count('leads'), count('customers')]
-    const e = await bad(lead({ clickId: '', eventName: 'Sign up', customerExternalId: 'nobody-yet', customerName: 'N' }))
-    expect(e.en).toBe('clickId: customer nobody-yet has no earlier lead to attribute a deferred lead ("") to; send the clickId')
+    const e = await bad(lead({ clickId: '', eventName: 'Sign up', customerExternalId: 'nobody-yet', customerName: 'N' }), 'no_earlier_lead')
+    expect(e).toEqual({
+      en: 'clickId: customer nobody-yet has no earlier lead to attribute a deferred lead ("") to; send the clickId',
+      ar: 'clickId: لا يوجد للعميل nobody-yet عميل محتمل سابق لنسب هذا الحدث المؤجل ("") إليه؛ أرسل معرف النقرة clickId',
+    })
     expect([count('leads'), count('customers')]).toEqual(before)
   })
 
@@ -146,7 +151,7 @@ describe('POST /api/track/lead', () => {
     [{ clickId: 'c', eventName: 'e', customerExternalId: 'c', customerName: 'n', metadata: { big: 'x'.repeat(10_001) } }, 'metadata: must be at most 10000 bytes as JSON'],
     [{ clickId: 'c', eventName: 'e', customerExternalId: 'c', customerName: 'n', amount: 5 }, 'amount: is not a known field'],
   ])('%p is a 400: %s', async (body, message) => {
-    expect((await bad(lead(body))).en).toBe(message)
+    expect((await bad(lead(body), 'validation')).en).toBe(message)
   })
 })
 
@@ -192,11 +197,17 @@ describe('POST /api/track/sale', () => {
 
   test('without a lead or a click the sale is a 400 and nothing is written', async () => {
     const before = [count('sales'), count('customers')]
-    const e = await bad(sale({ customerExternalId: 'no-attribution', amount: 100, customerName: 'N' }))
-    expect(e.en).toBe('Cannot attribute this sale: customer no-attribution has no lead, and no clickId was sent')
-    const named = await bad(sale({ customerExternalId: 'no-attribution', amount: 100, customerName: 'N', leadEventName: 'Sign up' }))
-    expect(named.en).toBe('Cannot attribute this sale: customer no-attribution has no lead named "Sign up", no lead, and no clickId was sent')
-    expect((await bad(sale({ customerExternalId: 'no-attribution', amount: 100, customerName: 'N', clickId: 'nope' }))).en).toBe(
+    const e = await bad(sale({ customerExternalId: 'no-attribution', amount: 100, customerName: 'N' }), 'sale_unattributable')
+    expect(e).toEqual({
+      en: 'Cannot attribute this sale: customer no-attribution has no lead, and no clickId was sent',
+      ar: 'تعذّر نسب هذا البيع: لا يوجد للعميل no-attribution أي عميل محتمل، ولم يُرسل معرف النقرة clickId',
+    })
+    const named = await bad(sale({ customerExternalId: 'no-attribution', amount: 100, customerName: 'N', leadEventName: 'Sign up' }), 'sale_unattributable')
+    expect(named).toEqual({
+      en: 'Cannot attribute this sale: customer no-attribution has no lead named "Sign up", no lead, and no clickId was sent',
+      ar: 'تعذّر نسب هذا البيع: لا يوجد عميل محتمل باسم "Sign up"، لا يوجد للعميل no-attribution أي عميل محتمل، ولم يُرسل معرف النقرة clickId',
+    })
+    expect((await bad(sale({ customerExternalId: 'no-attribution', amount: 100, customerName: 'N', clickId: 'nope' }), 'click_not_found')).en).toBe(
       'Click ID nope not found or does not belong to your workspace',
     )
     expect([count('sales'), count('customers')]).toEqual(before)
@@ -213,7 +224,7 @@ describe('POST /api/track/sale', () => {
     [{ customerExternalId: 'c', amount: 1 }, 'customerName: is required'],
     [[{ customerExternalId: 'c', amount: 1, customerName: 'n' }], 'sale: must be an object'],
   ])('%p is a 400: %s', async (body, message) => {
-    expect((await bad(sale(body))).en).toBe(message)
+    expect((await bad(sale(body), 'validation')).en).toBe(message)
   })
 })
 
@@ -246,12 +257,15 @@ describe('Idempotency-Key', () => {
   test('the same key with another request, or a malformed key, is a 400', async () => {
     const clickId = await click()
     await ok(lead({ clickId, eventName: 'A', customerExternalId: 'k', customerName: 'K' }, { 'idempotency-key': 'reused' }))
-    expect((await bad(lead({ clickId, eventName: 'B', customerExternalId: 'k', customerName: 'K' }, { 'idempotency-key': 'reused' }))).en).toBe(
-      'Idempotency-Key: this key was already used with a different request',
-    )
-    expect((await bad(lead({ clickId, eventName: 'B', customerExternalId: 'k', customerName: 'K' }, { 'idempotency-key': 'x'.repeat(256) }))).en).toBe(
-      'Idempotency-Key: must be 1 to 255 printable ASCII characters',
-    )
+    const again = { clickId, eventName: 'B', customerExternalId: 'k', customerName: 'K' }
+    expect(await bad(lead(again, { 'idempotency-key': 'reused' }), 'idempotency_key_reused')).toEqual({
+      en: 'Idempotency-Key: this key was already used with a different request',
+      ar: 'Idempotency-Key: هذا المفتاح استُخدم من قبل مع طلب مختلف',
+    })
+    expect(await bad(lead(again, { 'idempotency-key': 'x'.repeat(256) }), 'idempotency_key_invalid')).toEqual({
+      en: 'Idempotency-Key: must be 1 to 255 printable ASCII characters',
+      ar: 'Idempotency-Key: يجب أن يتكون من 1 إلى 255 حرفًا من أحرف ASCII القابلة للطباعة',
+    })
   })
 
   test('keys are per workspace', async () => {

@@ -44,22 +44,35 @@ describe('GET /qrcode', () => {
   })
 
   test.each([
-    ['', 'text: is required'],
-    ['?text=', 'text: must be at least 1 character long'],
-    [`?text=${'x'.repeat(2049)}`, 'text: must be at most 2048 characters long'],
-    ['?text=a&size=63', 'size: must be at least 64'],
-    ['?text=a&size=2049', 'size: must be at most 2048'],
-    ['?text=a&size=big', 'size: must be a whole number'],
-    ['?text=a&errorCorrection=X', 'errorCorrection: must be one of: L, M, Q, H'],
-    ['?text=a&foreground=red', 'foreground: must be a 6-digit hex colour such as 000000'],
-    ['?text=a&background=FFF', 'background: must be a 6-digit hex colour such as 000000'],
-    ['?text=a&margin=17', 'margin: must be at most 16'],
-    ['?text=a&format=gif', 'format: must be one of: svg, png'],
-    ['?text=a&colour=red', 'colour: is not a known field'],
-    [`?text=${'x'.repeat(2048)}&errorCorrection=H`, 'text: is too long for a QR code with errorCorrection H'],
-  ])('%s is a bilingual 400: %s', async (query, message) => {
+    ['', 'text: is required', 'validation'],
+    ['?text=', 'text: must be at least 1 character long', 'validation'],
+    [`?text=${'x'.repeat(2049)}`, 'text: must be at most 2048 characters long', 'validation'],
+    ['?text=a&size=63', 'size: must be at least 64', 'validation'],
+    ['?text=a&size=2049', 'size: must be at most 2048', 'validation'],
+    ['?text=a&size=big', 'size: must be a whole number', 'validation'],
+    ['?text=a&errorCorrection=X', 'errorCorrection: must be one of: L, M, Q, H', 'validation'],
+    ['?text=a&foreground=red', 'foreground: must be a 6-digit hex colour such as 000000', 'validation'],
+    ['?text=a&background=FFF', 'background: must be a 6-digit hex colour such as 000000', 'validation'],
+    ['?text=a&margin=17', 'margin: must be at most 16', 'validation'],
+    ['?text=a&format=gif', 'format: must be one of: svg, png', 'validation'],
+    ['?text=a&colour=red', 'colour: is not a known field', 'validation'],
+    [`?text=${'x'.repeat(2048)}&errorCorrection=H`, 'text: is too long for a QR code with errorCorrection H', 'qr_text_too_long'],
+  ])('%s is a bilingual 400: %s (%s)', async (query, message, code) => {
     const res = await fetch(`${s.url}/qrcode${query}`)
     expect(res.status).toBe(400)
+    expect(res.headers.get('x-hoko-error')).toBe(code)
     expect(expectBilingual(await res.json()).en).toBe(message)
+  })
+
+  test('text too long for the level names its own code; the body is the bilingual message alone', async () => {
+    const res = await fetch(`${s.url}/qrcode?text=${'x'.repeat(2048)}&errorCorrection=Q`)
+    expect(res.status).toBe(400)
+    expect(res.headers.get('x-hoko-error')).toBe('qr_text_too_long')
+    expect(await res.json()).toEqual({
+      error: {
+        en: 'text: is too long for a QR code with errorCorrection Q',
+        ar: 'text: أطول من أن يتسع له رمز QR بمستوى تصحيح الأخطاء Q',
+      },
+    })
   })
 })

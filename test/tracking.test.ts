@@ -107,7 +107,15 @@ describe('embedded click tracking', () => {
     const t1 = await fresh()
     const [payload, sig] = t1.split('.')
     const forged = `${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), h: 'evil.example.net' })).toString('base64url')}.${sig}`
-    expect((await capture({ token: forged, url: 'https://evil.example.net/', sessionId: 's' })).status).toBe(400)
+    const refused = await capture({ token: forged, url: 'https://evil.example.net/', sessionId: 's' })
+    expect(refused.status).toBe(400)
+    expect(refused.headers.get('x-hoko-error')).toBe('capture_invalid')
+    expect(await refused.json()).toEqual({
+      error: {
+        en: "capture: the token is invalid, expired or already used, or the page is not on the link's host",
+        ar: 'capture: الرمز غير صالح أو منتهي الصلاحية أو مستخدم من قبل، أو أن الصفحة ليست على نطاق الرابط',
+      },
+    })
     expect((await capture({ token: `${payload}.${'A'.repeat(sig.length)}`, url: page, sessionId: 's' })).status).toBe(400)
     // page on another host than the token's
     expect((await capture({ token: await fresh(), url: 'https://evil.example.net/p', sessionId: 's' })).status).toBe(400)
@@ -120,7 +128,11 @@ describe('embedded click tracking', () => {
     expect(res.status).toBe(400)
     // malformed bodies
     for (const body of ['not json', JSON.stringify({ token: await fresh(), url: 'javascript:alert(1)', sessionId: 's' }), JSON.stringify({ token: await fresh(), url: page, sessionId: 'bad id!' })])
-      expect((await fetch(`${s.url}/${link.shortId}/analytics.js`, { method: 'POST', body })).status).toBe(400)
+    {
+      const res = await fetch(`${s.url}/${link.shortId}/analytics.js`, { method: 'POST', body })
+      expect(res.status).toBe(400)
+      expect(res.headers.get('x-hoko-error')).toBe('capture_invalid')
+    }
     expect(clickCount()).toBe(before)
   })
 
