@@ -10,7 +10,6 @@ import { healthRoutes } from './health/routes'
 import { apiGuard } from './http/api-guard'
 import { errorHandler } from './http/error-handler'
 import { requestLog } from './http/request-log'
-import { createAuthenticator } from './keys/service'
 import { linkRoutes } from './links/routes'
 import { partnerRoutes } from './partners/routes'
 import { qrcodeRoutes } from './qrcode/routes'
@@ -39,11 +38,7 @@ export function createApp(ctx: AppContext) {
       }),
     )
     .use(
-      apiGuard({
-        authenticate: createAuthenticator(ctx.db, ctx.config.rateLimit),
-        limiter: ctx.limiter,
-        maxBodyBytes: ctx.config.maxBodyBytes,
-      }),
+apiGuard(ctx)
     )
     .use(healthRoutes(ctx))
     .use(linkRoutes(ctx))

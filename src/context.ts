@@ -2,6 +2,7 @@ import type { Config } from './config'
 import type { Db } from './db'
 import { Clicks } from './clicks/capture'
 import { SlidingWindowLimiter } from './http/rate-limit'
+import { type Authenticate, createAuthenticator } from './keys/service'
 import { LinkCache } from './redirect/cache'
 
 /**
@@ -18,6 +19,8 @@ export type AppContext = {
   links: LinkCache
   /** The click pipeline (visitor description, group-committed writer). */
   clicks: Clicks
+  /** API key → workspace, scopes, plan (cached lookups of hashed keys). */
+  authenticate: Authenticate
   /** Per-workspace API rate limit. */
   limiter: SlidingWindowLimiter
   /** Milliseconds since the epoch; one clock for decisions that tests may want to pin. */
@@ -32,6 +35,7 @@ export function createContext(opts: { db: Db; config: Config; baseUrl: string; s
     secret: opts.secret,
     links: new LinkCache(opts.db, opts.config.linkCacheSize),
     clicks: new Clicks(opts.db, opts.config),
+    authenticate: createAuthenticator(opts.db, opts.config.rateLimit),
     limiter: new SlidingWindowLimiter(),
     now: opts.now ?? Date.now,
   }

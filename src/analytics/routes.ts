@@ -6,15 +6,15 @@ import { listClicks, summarize } from './service'
 
 const tags = ['Analytics']
 
-export const analyticsRoutes = ({ db }: AppContext) =>
+export const analyticsRoutes = (ctx: AppContext) =>
   new Elysia({ prefix: '/api/analytics' })
-    .use(scoped)
-    .get('', ({ auth, query }) => listClicks(db, auth.workspaceId, query), {
+    .use(scoped(ctx))
+    .get('', ({ auth, query }) => listClicks(ctx.db, auth.workspaceId, query), {
       scope: 'analyticsRead',
       query: AnalyticsQuery,
       detail: { summary: 'Get analytics: the clicks of your links, bots excluded', tags },
     })
-    .get('/summary', ({ auth, query }) => summarize(db, auth.workspaceId, query), {
+    .get('/summary', ({ auth, query }) => summarize(ctx.db, auth.workspaceId, query), {
       scope: 'analyticsRead',
       query: SummaryQuery,
       detail: { summary: 'Click, lead and sale totals, optionally grouped', tags },

@@ -16,4 +16,4 @@ export const COLLECTIONS = {
 } satisfies CrudResource<typeof collections, unknown>
 
 /** Soft-deleted; deleting a collection leaves its links in place. */
-export const collectionRoutes = ({ db }: AppContext) => crudRoutes(COLLECTIONS, db)
+export const collectionRoutes = (ctx: AppContext) => crudRoutes(COLLECTIONS, ctx)

@@ -17,7 +17,7 @@ export const conversionRoutes = (ctx: AppContext) => {
     return r.body
   }
   return new Elysia({ prefix: '/api/track' })
-    .use(scoped)
+    .use(scoped(ctx))
     .post(
       '/lead',
       ({ auth, body, request, set }) =>

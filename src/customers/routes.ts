@@ -7,10 +7,10 @@ import { listCustomers } from './service'
 const tags = ['Customers']
 
 // Read-only: customers are written by conversion tracking (POST /api/track/lead and /sale).
-export const customerRoutes = ({ db }: AppContext) =>
+export const customerRoutes = (ctx: AppContext) =>
   new Elysia({ prefix: '/api/customers' })
-    .use(scoped)
-    .get('', ({ auth, query }) => listCustomers(db, auth.workspaceId, query), {
+    .use(scoped(ctx))
+    .get('', ({ auth, query }) => listCustomers(ctx.db, auth.workspaceId, query), {
       scope: 'customersRead',
       query: CustomerQuery,
       detail: { summary: 'Get customers', tags },

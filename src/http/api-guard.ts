@@ -12,6 +12,9 @@ export const workspaceOf = (request: Request): string | undefined => authByReque
 /** The whole request URL, path and query, of any request; longer ones get 414. (A link's destination has its own limit, MAX_DESTINATION_LENGTH.) */
 export const MAX_REQUEST_URL_LENGTH = 8192
 
+/** A route pattern under /api (`/api/links`, `/api/*`). */
+const isApiRoute = (route: string) => route === '/api' || route.startsWith('/api/')
+
 /** True for `/api` and everything below it. */
 export function isApiPath(url: string): boolean {
   const start = url.indexOf('/', url.indexOf('//') + 2)
@@ -42,68 +45,107 @@ function tooDeep(text: string, max: number): boolean {
 }
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-type GuardDeps = { authenticate: Authenticate; limiter: SlidingWindowLimiter; maxBodyBytes: number }
+/** What the guard needs of the app: built once per app (see src/context.ts). */
+export type GuardDeps = { authenticate: Authenticate; limiter: SlidingWindowLimiter; config: { maxBodyBytes: number } }
+
+/** Where Elysia's dynamic router thinks the path starts: it skips the first 11 characters (`https://x.y`). */
+const routerPathStart = (url: string) => url.indexOf('/', 11)
+/** Where the path really starts: after the scheme's `//` and the host. */
+const pathStart = (url: string) => url.indexOf('/', url.indexOf('//') + 2)
 
 /**
- * Everything under /api passes here in the spec's order: body size (413), key (401), workspace rate
- * limit (429), then — per route, before the body is validated — scope (403) and a readable JSON
- * body (400). Elysia validates before `resolve`/`beforeHandle`, so these run in `onRequest`, a
- * lenient parser and the `scope` macro's `transform`.
+ * Key (401), then the workspace's rate limit (429), once per request. Called by the route that
+ * matched (the `scope` macro) and by the /api not-found route, never from a second parse of the URL.
  */
-export function apiGuard(deps: GuardDeps) {
-  return new Elysia({ name: 'hoko-api-guard' })
-    .onRequest(({ request, set }) => {
-      // Bun itself answers 431 to oversized headers; a long URL that fits them still stops here.
-      if (request.url.length > MAX_REQUEST_URL_LENGTH) throw new HokoError('uri_too_long', { max: MAX_REQUEST_URL_LENGTH })
-      if (!isApiPath(request.url)) return
-      const length = request.headers.get('content-length')
-      if (length !== null && Number(length) > deps.maxBodyBytes)
-        throw new HokoError('payload_too_large', { limit: deps.maxBodyBytes })
-
-      const auth = deps.authenticate(request.headers.get('authorization'))
-      const rl = deps.limiter.hit(auth.workspaceId, auth.rateLimit)
-      set.headers['x-ratelimit-limit'] = String(rl.limit)
-      set.headers['x-ratelimit-remaining'] = String(rl.remaining)
-      set.headers['x-ratelimit-reset'] = String(rl.reset)
-      if (!rl.allowed) {
-        set.headers['retry-after'] = String(rl.retryAfter)
-        throw new HokoError('rate_limited', undefined, { retryAfter: rl.retryAfter })
-      }
-      authByRequest.set(request, auth)
-    })
-    .onParse({ as: 'global' }, async ({ request, contentType }) => {
-      if (!isApiPath(request.url)) return
-      // Errors are returned, not thrown: they surface after the scope check, in `transform`.
-      const bytes = await request.arrayBuffer()
-      if (bytes.byteLength === 0) return new HokoError('body_required')
-      if (bytes.byteLength > deps.maxBodyBytes) return new HokoError('payload_too_large', { limit: deps.maxBodyBytes })
-      if (!JSON_TYPE.test(contentType ?? '')) return new HokoError('unsupported_content_type')
-      let text: string
-      try {
-        text = utf8.decode(bytes)
-      } catch {
-        return new HokoError('invalid_utf8')
-      }
-      if (tooDeep(text, MAX_JSON_DEPTH)) return new HokoError('too_deep', { max: MAX_JSON_DEPTH })
-      try {
-        return JSON.parse(text)
-      } catch {
-        return new HokoError('malformed_json')
-      }
-    })
+function admit(deps: GuardDeps, request: Request, set: { headers: Record<string, string | number> }): AuthContext {
+  const known = authByRequest.get(request)
+  if (known) return known
+  const auth = deps.authenticate(request.headers.get('authorization'))
+  const rl = deps.limiter.hit(auth.workspaceId, auth.rateLimit)
+  set.headers['x-ratelimit-limit'] = String(rl.limit)
+  set.headers['x-ratelimit-remaining'] = String(rl.remaining)
+  set.headers['x-ratelimit-reset'] = String(rl.reset)
+  if (!rl.allowed) {
+    set.headers['retry-after'] = String(rl.retryAfter)
+    throw new HokoError('rate_limited', undefined, { retryAfter: rl.retryAfter })
+  }
+  authByRequest.set(request, auth)
+  return auth
 }
 
-/** `{ scope: 'linksRead' }` on a route: requires that scope and gives the handler `auth`. */
-export const scoped = new Elysia({ name: 'hoko-scope' }).macro({
-  scope: (scope: Scope) => ({
-    transform({ request, body }) {
-      const auth = authByRequest.get(request)
-      if (!auth) throw new Error(`route with scope ${scope} is outside /api`)
-      if (!auth.scopes.has(scope)) throw new HokoError('missing_scopes', undefined, { missingScopes: [scope] })
-      if (body instanceof HokoError) throw body
-    },
-    resolve({ request }) {
-      return { auth: authByRequest.get(request) as AuthContext }
-    },
-  }),
-})
+/**
+ * The body of an API request, read leniently: errors are returned, not thrown, so that they surface
+ * in the spec's order, in `transform`: 413 first, other body errors after the key and scope checks.
+ * A declared oversized body is not read at all.
+ */
+async function readJson(deps: GuardDeps, request: Request, contentType: string | undefined): Promise<unknown> {
+  const max = deps.config.maxBodyBytes
+  const length = request.headers.get('content-length')
+  if (length !== null && Number(length) > max) return new HokoError('payload_too_large', { limit: max })
+  const bytes = await request.arrayBuffer()
+  if (bytes.byteLength === 0) return new HokoError('body_required')
+  if (bytes.byteLength > max) return new HokoError('payload_too_large', { limit: max })
+  if (!JSON_TYPE.test(contentType ?? '')) return new HokoError('unsupported_content_type')
+  let text: string
+  try {
+    text = utf8.decode(bytes)
+  } catch {
+    return new HokoError('invalid_utf8')
+  }
+  if (tooDeep(text, MAX_JSON_DEPTH)) return new HokoError('too_deep', { max: MAX_JSON_DEPTH })
+  try {
+    return JSON.parse(text)
+  } catch {
+    return new HokoError('malformed_json')
+  }
+}
+
+/**
+ * Global part of the guard: the URL length (414) for every request, and a 404 for any URL whose
+ * path Elysia's router would read differently from the URL itself (a Host of 3 characters or
+ * fewer shifts it), so that no handler is ever reached under a path the guard did not see. Then
+ * `/api` and `/api/*` paths that match no route: key and rate limit first, then 404.
+ */
+export function apiGuard(deps: GuardDeps) {
+  const notFound = ({ request, set }: { request: Request; set: { headers: Record<string, string | number> } }) => {
+    admit(deps, request, set)
+    const url = request.url
+    const from = pathStart(url)
+    const q = url.indexOf('?', from)
+    throw new HokoError('not_found', { method: request.method, path: url.slice(from, q < 0 ? undefined : q) })
+  }
+  return new Elysia({ name: 'hoko-api-guard' })
+    .onRequest(({ request }) => {
+      const url = request.url
+      // Bun itself answers 431 to oversized headers; a long URL that fits them still stops here.
+      if (url.length > MAX_REQUEST_URL_LENGTH) throw new HokoError('uri_too_long', { max: MAX_REQUEST_URL_LENGTH })
+      if (routerPathStart(url) !== pathStart(url)) {
+        const from = pathStart(url)
+        throw new HokoError('not_found', { method: request.method, path: from < 0 ? '/' : url.slice(from).split('?')[0] })
+      }
+    })
+    // The matched route decides, not the URL: every route under /api reads its body this way.
+    .onParse({ as: 'global' }, ({ request, contentType, route }) => (isApiRoute(route) ? readJson(deps, request, contentType) : undefined))
+    .all('/api', notFound, { detail: { hide: true } })
+    .all('/api/*', notFound, { detail: { hide: true } })
+}
+
+/**
+ * `{ scope: 'linksRead' }` on a route: the matched route itself checks, in the spec's order, the
+ * key (401), the workspace rate limit (429), the scope (403) and then a readable JSON body (400),
+ * all before Elysia validates the body (read by the guard's parser); the handler gets `auth`.
+ */
+export const scoped = (deps: GuardDeps) =>
+  new Elysia().macro({
+    scope: (scope: Scope) => ({
+      transform({ request, body, set }) {
+        if (body instanceof HokoError && body.code === 'payload_too_large') throw body
+        const auth = admit(deps, request, set)
+        if (!auth.scopes.has(scope)) throw new HokoError('missing_scopes', undefined, { missingScopes: [scope] })
+        if (body instanceof HokoError) throw body
+      },
+      resolve({ request }) {
+        return { auth: authByRequest.get(request) as AuthContext }
+      },
+    }),
+  })

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, isNull, or, type SQL } from 'drizzle-orm'
 import { type AnyElysia, Elysia } from 'elysia'
 import type * as v from 'valibot'
+import type { AppContext } from '../context'
 import type { Db } from '../db'
 import { collections, partners, tags } from '../db/schema'
 import type { Scope } from '../keys/scopes'
@@ -88,12 +89,13 @@ export function crudService<T extends Table, View>(r: CrudResource<T, View>) {
 
 /** GET, POST, PUT and DELETE /api/<name>. */
 /** Typed as AnyElysia: the routes' inferred types add nothing to app.ts and make the app's type too deep. */
-export function crudRoutes<T extends Table, View>(r: CrudResource<T, View>, db: Db): AnyElysia {
+export function crudRoutes<T extends Table, View>(r: CrudResource<T, View>, ctx: AppContext): AnyElysia {
+  const { db } = ctx
   const service = crudService(r)
   const tags = [r.title]
   const lower = r.title.toLowerCase()
   return new Elysia({ prefix: `/api/${r.name}` })
-    .use(scoped)
+    .use(scoped(ctx))
     .get('', ({ auth, query }) => service.list(db, auth.workspaceId, query), {
       scope: r.scopes.read,
       query: r.schemas.query,

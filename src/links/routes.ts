@@ -20,7 +20,7 @@ export const linkRoutes = (ctx: AppContext) => {
     return written.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl))
   }
   return new Elysia({ prefix: '/api/links' })
-    .use(scoped)
+    .use(scoped(ctx))
     .get(
       '',
       ({ auth, query }) => listLinks(db, st, auth.workspaceId, query).map((r) => linkView(r.link, r.tagIds, ctx.baseUrl)),

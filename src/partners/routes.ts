@@ -17,4 +17,4 @@ export const PARTNERS = {
 } satisfies CrudResource<typeof partners, unknown>
 
 /** Soft-deleted: clicks and conversions attributed to a partner keep it. */
-export const partnerRoutes = ({ db }: AppContext) => crudRoutes(PARTNERS, db)
+export const partnerRoutes = (ctx: AppContext) => crudRoutes(PARTNERS, ctx)

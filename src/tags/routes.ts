@@ -17,4 +17,4 @@ export const TAGS = {
 } satisfies CrudResource<typeof tags, unknown>
 
 /** Hard-deleted: their link associations go with them (link_tags cascades). */
-export const tagRoutes = ({ db }: AppContext) => crudRoutes(TAGS, db)
+export const tagRoutes = (ctx: AppContext) => crudRoutes(TAGS, ctx)
