@@ -1,6 +1,6 @@
 import type { Config } from '../config'
 import type { Db } from '../db'
-import type { Link } from '../links/service'
+import type { Link } from '../links/row'
 import { Geo, type Location } from './geo'
 import { clientIp, truncateIp } from './ip'
 import { AgentParser, type Agent } from './ua'
