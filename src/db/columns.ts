@@ -36,10 +36,9 @@ export class TableColumns<Field extends string> {
     this.codecs = kept.flatMap(([field, c]) => (CODECS[c.columnType] ? [[field as Field, CODECS[c.columnType]] as const] : []))
   }
 
-  /** `id, workspace_id AS workspaceId, …` for `fields`, of table alias `as` when given. */
-  select(fields: readonly Field[] = this.fields, as?: string): string {
-    const prefix = as ? `${as}.` : ''
-    return fields.map((f) => (this.column[f] === f && !as ? f : `${prefix}${this.column[f]} AS ${f}`)).join(', ')
+  /** `id, workspace_id AS workspaceId, …`: the columns of `fields`, read back under their field names. */
+  select(fields: readonly Field[] = this.fields): string {
+    return fields.map((f) => (this.column[f] === f ? f : `${this.column[f]} AS ${f}`)).join(', ')
   }
 
   /** INSERT of every field, bound by name. */
