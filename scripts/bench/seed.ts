@@ -1,5 +1,6 @@
 import { Database } from 'bun:sqlite'
-import { ClickWriter, type ClickRow } from '../../src/clicks/writer'
+import type { ClickRow } from '../../src/clicks/row'
+import { ClickWriter } from '../../src/clicks/writer'
 
 const BROWSERS: [string, string, string, string, string][] = [
   ['Chrome', '120.0', 'Windows', '10', 'desktop'],
@@ -56,34 +57,34 @@ export function seedClicks(
       const [code, country, city] = pick(COUNTRIES)
       const referrer = pick(REFERRERS)
       const createdAt = start + Math.floor((i / n) * (span / (total / batchSize)))
-      rows[i] = [
-        Bun.randomUUIDv7('hex', createdAt),
+      rows[i] = {
+        id: Bun.randomUUIDv7('hex', createdAt),
         workspaceId,
-        link,
-        link.slice(-7),
-        rand() < 0.2 ? partnerId : null,
-        null,
-        rand() < 0.5 ? 'tenant-a' : 'tenant-b',
+        linkId: link,
+        shortId: link.slice(-7),
+        partnerId: rand() < 0.2 ? partnerId : null,
+        externalId: null,
+        tenantId: rand() < 0.5 ? 'tenant-a' : 'tenant-b',
         createdAt,
-        'https://example.com/landing?hoko_id=x',
+        destination: 'https://example.com/landing?hoko_id=x',
         referrer,
-        referrer ? new URL(referrer).hostname : null,
-        pick(SOURCES),
-        `v${Math.floor(rand() * 1e9)}`,
-        `s${Math.floor(rand() * 1e9)}`,
-        browser,
-        bv,
-        os,
-        ov,
-        device,
-        'en-US',
+        referrerHost: referrer ? new URL(referrer).hostname : null,
+        utm: pick(SOURCES),
+        visitorId: `v${Math.floor(rand() * 1e9)}`,
+        visitorSessionId: `s${Math.floor(rand() * 1e9)}`,
+        browserName: browser,
+        browserVersion: bv,
+        osName: os,
+        osVersion: ov,
+        deviceType: device,
+        language: 'en-US',
         country,
-        code,
+        countryCode: code,
         city,
-        rand() < 0.1 ? 1 : 0,
-        rand() < 0.02 ? 1 : 0,
-        '203.0.113.0',
-      ]
+        qr: rand() < 0.1 ? 1 : 0,
+        bot: rand() < 0.02 ? 1 : 0,
+        ip: '203.0.113.0',
+      }
     }
     writer.insertAll(rows)
     done += n

@@ -2,7 +2,7 @@ import * as v from 'valibot'
 import { ISO_DATE, ISO_DATE_TIME, isRealDate } from '../dates'
 import { listQuery, Uuid } from '../http/resource'
 import { msg } from '../http/validation'
-
+import { GROUP_BY } from './groups'
 
 /**
  * An ISO 8601 date-time with a time zone, or a plain date (UTC): a start date means its first
@@ -30,23 +30,6 @@ const filters = {
 
 export const AnalyticsQuery = listQuery(filters)
 
-export const GROUP_BY = [
-  'day',
-  'hour',
-  'link',
-  'partner',
-  'country',
-  'city',
-  'device',
-  'browser',
-  'os',
-  'referrer',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'qr',
-] as const
-
 export const SummaryQuery = v.strictObject({
   ...filters,
   tenantId: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255))),
@@ -55,4 +38,4 @@ export const SummaryQuery = v.strictObject({
 
 export type AnalyticsQuery = v.InferOutput<typeof AnalyticsQuery>
 export type SummaryQuery = v.InferOutput<typeof SummaryQuery>
-export type GroupBy = (typeof GROUP_BY)[number]
+export type { GroupBy } from './groups'

@@ -1,22 +1,13 @@
 import type { Db } from '../db'
 import { startDbThread } from '../db/thread'
+import { type GroupBy, GROUPS } from './groups'
 
-/** The summary's groupBy dimensions that rollups keep, each with the click column it counts by. */
-export const ROLLUP_DIMS = {
-  country: 'country_code',
-  city: 'city',
-  device: 'device_type',
-  browser: 'browser_name',
-  os: 'os_name',
-  referrer: 'referrer_host',
-  utm_source: "json_extract(utm, '$.source')",
-  utm_medium: "json_extract(utm, '$.medium')",
-  utm_campaign: "json_extract(utm, '$.campaign')",
-  qr: 'qr',
-  partner: 'partner_id',
-  hour: "strftime('%Y-%m-%dT%H:00:00Z', created_at / 1000, 'unixepoch')",
-} as const
-export type RollupDim = keyof typeof ROLLUP_DIMS | 'total'
+/** The groupBy dimensions the rollups keep (see GROUPS), each with the SQL of its key on a click. */
+export const ROLLUP_DIMS = Object.fromEntries(
+  Object.entries(GROUPS).flatMap(([dim, g]) => (g.rollup ? [[dim, g.key('clicks', 'clicks')]] : [])),
+) as Record<RolledUp, string>
+type RolledUp = { [K in GroupBy]: (typeof GROUPS)[K]['rollup'] extends true ? K : never }[GroupBy]
+export type RollupDim = RolledUp | 'total'
 
 /**
  * The rollup thread. Reading new clicks never blocks the click writer (WAL); it aggregates them in

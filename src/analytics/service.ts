@@ -1,6 +1,8 @@
 import type { Db } from '../db'
 import { HokoError } from '../http/errors'
-import type { AnalyticsQuery, GroupBy, SummaryQuery } from './model'
+import { CLICK, type ClickField, type ClickRow } from '../clicks/row'
+import { type GroupBy, GROUPS } from './groups'
+import type { AnalyticsQuery, SummaryQuery } from './model'
 
 type Filters = Pick<SummaryQuery, 'linkId' | 'partnerId' | 'tenantId' | 'startDate' | 'endDate'>
 
@@ -41,52 +43,18 @@ function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sql: stri
   return { sql: parts.join(' AND '), params }
 }
 
-type ClickRaw = {
-  id: string
-  link_id: string
-  partner_id: string | null
-  visitor_id: string | null
-  visitor_session_id: string | null
-  referrer: string | null
-  destination: string
-  short_id: string
-  utm: string | null
-  external_id: string | null
-  tenant_id: string | null
-  browser_name: string | null
-  browser_version: string | null
-  os_name: string | null
-  os_version: string | null
-  device_type: string | null
-  country: string | null
-  country_code: string | null
-  city: string | null
-  created_at: number
-  qr: number
-}
+/** The fields of the spec's click object, in its order, plus qr. */
+const CLICK_VIEW = [
+  'id', 'linkId', 'partnerId', 'visitorId', 'visitorSessionId', 'referrer', 'destination', 'shortId', 'utm',
+  'externalId', 'tenantId', 'browserName', 'browserVersion', 'osName', 'osVersion', 'deviceType', 'country',
+  'countryCode', 'city', 'createdAt', 'qr',
+] as const satisfies readonly ClickField[]
 
-/** The spec's click object, in its field order, plus qr. */
-const clickView = (c: ClickRaw) => ({
-  id: c.id,
-  linkId: c.link_id,
-  partnerId: c.partner_id,
-  visitorId: c.visitor_id,
-  visitorSessionId: c.visitor_session_id,
-  referrer: c.referrer,
-  destination: c.destination,
-  shortId: c.short_id,
+/** A click read with CLICK.select(CLICK_VIEW): its values as stored, in the view's order. */
+const clickView = (c: Pick<ClickRow, (typeof CLICK_VIEW)[number]>) => ({
+  ...c,
   utm: c.utm === null ? null : (JSON.parse(c.utm) as Record<string, string>),
-  externalId: c.external_id,
-  tenantId: c.tenant_id,
-  browserName: c.browser_name,
-  browserVersion: c.browser_version,
-  osName: c.os_name,
-  osVersion: c.os_version,
-  deviceType: c.device_type,
-  country: c.country,
-  countryCode: c.country_code,
-  city: c.city,
-  createdAt: new Date(c.created_at).toISOString(),
+  createdAt: new Date(c.createdAt).toISOString(),
   qr: c.qr === 1,
 })
 
@@ -94,34 +62,13 @@ export function listClicks(db: Db, workspaceId: string, q: AnalyticsQuery) {
   const w = where('c', workspaceId, q)
   const dir = q.sort === 'asc' ? 'ASC' : 'DESC'
   return db.$client
-    .query<ClickRaw, (string | number)[]>(
-      `SELECT id, link_id, partner_id, visitor_id, visitor_session_id, referrer, destination, short_id, utm, external_id,
-              tenant_id, browser_name, browser_version, os_name, os_version, device_type, country, country_code, city,
-              created_at, qr
-         FROM clicks c WHERE ${w.sql} ORDER BY created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`,
+    .query<Pick<ClickRow, (typeof CLICK_VIEW)[number]>, (string | number)[]>(
+      `SELECT ${CLICK.select(CLICK_VIEW)} FROM clicks c WHERE ${w.sql} ORDER BY created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`,
     )
     .all(...w.params, q.take, q.skip)
     .map(clickView)
 }
 
-/** The group key of a counted row `a` whose click is `c`: time buckets by the row's own time. */
-const GROUP_KEYS: Record<GroupBy, (a: string) => string> = {
-  day: (a) => `strftime('%Y-%m-%d', ${a}.created_at / 1000, 'unixepoch')`,
-  hour: (a) => `strftime('%Y-%m-%dT%H:00:00Z', ${a}.created_at / 1000, 'unixepoch')`,
-  link: (a) => `${a}.link_id`,
-  partner: (a) => `${a}.partner_id`,
-  country: () => 'c.country_code',
-  city: () => 'c.city',
-  device: () => 'c.device_type',
-  browser: () => 'c.browser_name',
-  os: () => 'c.os_name',
-  referrer: () => 'c.referrer_host',
-  utm_source: () => "json_extract(c.utm, '$.source')",
-  utm_medium: () => "json_extract(c.utm, '$.medium')",
-  utm_campaign: () => "json_extract(c.utm, '$.campaign')",
-  qr: () => 'c.qr',
-}
-const TIME_BUCKETS = new Set<GroupBy>(['day', 'hour'])
 const DAY_MS = 86_400_000
 
 export type SummaryRow = { key: string | boolean | null; clicks: number; leads: number; sales: number; saleAmount: number }
@@ -152,7 +99,7 @@ function add(counts: Counts, groupBy: GroupBy | undefined, key: Key, values: Par
  */
 function rawClicks(db: Db, workspaceId: string, q: SummaryQuery, counts: Counts, more = '', moreParams: number[] = [], tail = false) {
   const w = where('c', workspaceId, q)
-  const key = q.groupBy ? GROUP_KEYS[q.groupBy]('c') : 'NULL'
+  const key = q.groupBy ? GROUPS[q.groupBy].key('c', 'c') : 'NULL'
   const rows = db.$client
     .query<{ key: Key; n: number }, (string | number)[]>(
       `SELECT ${key} AS key, count(*) AS n FROM clicks c ${tail ? 'NOT INDEXED' : ''} WHERE ${w.sql}${more} GROUP BY 1`,
@@ -192,13 +139,13 @@ function rolledUpClicks(db: Db, workspaceId: string, q: SummaryQuery, counts: Co
 function conversions(db: Db, workspaceId: string, q: SummaryQuery, counts: Counts) {
   const leads = where('l', workspaceId, q)
   const sales = where('s', workspaceId, q)
-  const key = q.groupBy ? GROUP_KEYS[q.groupBy] : () => 'NULL'
+  const key = q.groupBy ? GROUPS[q.groupBy].key : () => 'NULL'
   const rows = db.$client
     .query<{ key: Key; leads: number; sales: number; amount: number }, (string | number)[]>(
-      `SELECT ${key('l')} AS key, count(*) AS leads, 0 AS sales, 0 AS amount
+      `SELECT ${key('l', 'c')} AS key, count(*) AS leads, 0 AS sales, 0 AS amount
          FROM leads l JOIN clicks c ON c.id = l.click_id WHERE ${leads.sql} GROUP BY 1
        UNION ALL
-       SELECT ${key('s')}, 0, count(*), sum(s.amount)
+       SELECT ${key('s', 'c')}, 0, count(*), sum(s.amount)
          FROM sales s JOIN clicks c ON c.id = s.click_id WHERE ${sales.sql} GROUP BY 1`,
     )
     .all(...leads.params, ...sales.params)
@@ -225,7 +172,7 @@ export function summarize(db: Db, workspaceId: string, q: SummaryQuery) {
     return totals
   }
   const rows = [...counts.values()]
-  return TIME_BUCKETS.has(q.groupBy)
+  return 'time' in GROUPS[q.groupBy]
     ? rows.sort((a, b) => compareKeys(a.key, b.key))
     : rows.sort((a, b) => b.clicks - a.clicks || b.sales - a.sales || b.leads - a.leads || compareKeys(a.key, b.key))
 }

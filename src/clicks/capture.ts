@@ -1,6 +1,6 @@
 import type { Config } from '../config'
 import type { Db } from '../db'
-import type { Link } from '../links/service'
+import type { Link } from '../links/row'
 import { Geo, type Location } from './geo'
 import { clientIp, truncateIp } from './ip'
 import { AgentParser, type Agent } from './ua'
@@ -59,33 +59,33 @@ export class Clicks {
   /** Settles once the click is committed. */
   record(c: NewClick): Promise<void> {
     const { link, visitor } = c
-    return this.writer.write([
-      c.id,
-      link.workspaceId,
-      link.id,
-      link.shortId,
-      link.partnerId,
-      link.externalId,
-      link.tenantId,
-      Date.now(),
-      c.destination,
-      c.referrer ? c.referrer.slice(0, 2048) : null,
-      hostOf(c.referrer),
-      utmText(c.utm),
-      c.visitorId,
-      c.sessionId,
-      visitor.agent.browserName,
-      visitor.agent.browserVersion,
-      visitor.agent.osName,
-      visitor.agent.osVersion,
-      visitor.agent.deviceType,
-      visitor.language,
-      visitor.location.country,
-      visitor.location.countryCode,
-      visitor.location.city,
-      c.qr ? 1 : 0,
-      visitor.agent.bot ? 1 : 0,
-      truncateIp(visitor.ip),
-    ])
+    return this.writer.write({
+      id: c.id,
+      workspaceId: link.workspaceId,
+      linkId: link.id,
+      shortId: link.shortId,
+      partnerId: link.partnerId,
+      externalId: link.externalId,
+      tenantId: link.tenantId,
+      createdAt: Date.now(),
+      destination: c.destination,
+      referrer: c.referrer ? c.referrer.slice(0, 2048) : null,
+      referrerHost: hostOf(c.referrer),
+      utm: utmText(c.utm),
+      visitorId: c.visitorId,
+      visitorSessionId: c.sessionId,
+      browserName: visitor.agent.browserName,
+      browserVersion: visitor.agent.browserVersion,
+      osName: visitor.agent.osName,
+      osVersion: visitor.agent.osVersion,
+      deviceType: visitor.agent.deviceType,
+      language: visitor.language,
+      country: visitor.location.country,
+      countryCode: visitor.location.countryCode,
+      city: visitor.location.city,
+      qr: c.qr ? 1 : 0,
+      bot: visitor.agent.bot ? 1 : 0,
+      ip: truncateIp(visitor.ip),
+    })
   }
 }

@@ -1,39 +1,5 @@
 import type { Database } from 'bun:sqlite'
-
-/** A click as written, in column order (see COLUMNS). */
-export type ClickRow = [
-  id: string,
-  workspaceId: string,
-  linkId: string,
-  shortId: string,
-  partnerId: string | null,
-  externalId: string | null,
-  tenantId: string | null,
-  createdAt: number,
-  destination: string,
-  referrer: string | null,
-  referrerHost: string | null,
-  utm: string | null,
-  visitorId: string | null,
-  visitorSessionId: string | null,
-  browserName: string | null,
-  browserVersion: string | null,
-  osName: string | null,
-  osVersion: string | null,
-  deviceType: string | null,
-  language: string | null,
-  country: string | null,
-  countryCode: string | null,
-  city: string | null,
-  qr: 0 | 1,
-  bot: 0 | 1,
-  ip: string | null,
-]
-
-const COLUMNS =
-  'id, workspace_id, link_id, short_id, partner_id, external_id, tenant_id, created_at, destination, referrer, ' +
-  'referrer_host, utm, visitor_id, visitor_session_id, browser_name, browser_version, os_name, os_version, ' +
-  'device_type, language, country, country_code, city, qr, bot, ip'
+import { CLICK, type ClickRow } from './row'
 
 /**
  * Group commit. One SQLite commit per click caps a 2-core machine near 23k clicks/s; a transaction of
@@ -50,12 +16,13 @@ export class ClickWriter {
   /** Rows committed since start: for tests and benchmarks. */
   written = 0
 
+  /** `db` must be opened with `strict: true`: rows are bound by field name, without a `$`. */
   constructor(db: Database) {
-    const insert = db.prepare(`INSERT INTO clicks (${COLUMNS}) VALUES (${COLUMNS.split(',').map(() => '?').join(',')})`)
+    const insert = db.prepare<unknown, [ClickRow]>(CLICK.insert())
     // IMMEDIATE: take the write lock up front, so another process's writer makes us wait (busy
     // timeout) instead of failing the upgrade from a read lock.
     this.insertAll = db.transaction((rows: ClickRow[]) => {
-      for (const row of rows) insert.run(...row)
+      for (const row of rows) insert.run(row)
     }).immediate
   }
 

@@ -1,6 +1,7 @@
 import type { Db } from '../db'
 import { HokoError } from '../http/errors'
-import { COLUMNS, fromRaw, linkView, type RawLink } from '../links/service'
+import { fromRow, LINK, type LinkRow } from '../links/row'
+import { linkView } from '../links/view'
 import type { TrackLead, TrackSale } from './model'
 
 type ClickRef = { id: string; link_id: string; partner_id: string | null }
@@ -41,7 +42,7 @@ export function conversionStatements(db: Db) {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     // Any link, deleted or not: a conversion may come long after its link was retired.
-    link: c.prepare<RawLink, [string]>(`SELECT ${COLUMNS} FROM links WHERE id = ?`),
+    link: c.prepare<LinkRow, [string]>(`SELECT ${LINK.select()} FROM links WHERE id = ?`),
     tags: c.prepare<{ tag_id: string }, [string]>('SELECT tag_id FROM link_tags WHERE link_id = ? ORDER BY tag_id'),
   }
 }
@@ -85,7 +86,7 @@ const customerView = (c: CustomerRow) => ({
 })
 
 function linkOf(st: ConversionStatements, linkId: string, baseUrl: string) {
-  const link = fromRaw(st.link.get(linkId)!)
+  const link = fromRow(st.link.get(linkId)!)
   return linkView(link, st.tags.all(linkId).map((t) => t.tag_id), baseUrl)
 }
 

@@ -167,6 +167,27 @@ const ERRORS = {
     en: () => 'Internal server error',
     ar: () => 'حدث خطأ داخلي في الخادم',
   }),
+  // Links: `path` is the field's place in the request, such as links[0].shortId.
+  link_field_required: def<{ path: string }>({
+    status: 400,
+    en: (p) => `${p.path}: is required`,
+    ar: (p) => `${p.path}: حقل مطلوب`,
+  }),
+  short_id_immutable: def<{ path: string; shortId: string }>({
+    status: 400,
+    en: (p) => `${p.path}: cannot be changed once a link exists (it is ${p.shortId})`,
+    ar: (p) => `${p.path}: لا يمكن تغييره بعد إنشاء الرابط (قيمته ${p.shortId})`,
+  }),
+  short_id_taken: def<{ path: string; shortId: string }>({
+    status: 400,
+    en: (p) => `${p.path}: ${p.shortId} is already taken`,
+    ar: (p) => `${p.path}: المعرّف ${p.shortId} مستخدم بالفعل`,
+  }),
+  external_id_taken: def<{ path: string; externalId: string; linkId: string }>({
+    status: 400,
+    en: (p) => `${p.path}: ${p.externalId} is already used by link ${p.linkId}`,
+    ar: (p) => `${p.path}: القيمة ${p.externalId} مستخدمة بالفعل للرابط ${p.linkId}`,
+  }),
 } as const
 
 export type ErrorCode = keyof typeof ERRORS

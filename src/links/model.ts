@@ -1,10 +1,12 @@
 import * as v from 'valibot'
 import { ISO_DATE_TIME, isRealDate } from '../dates'
-import { batchOf, listQuery, Uuid } from '../http/resource'
+import { batchOf, listQuery, type Noun, Uuid } from '../http/resource'
 import { msg } from '../http/validation'
 import { COUNTRY_CODES } from './countries'
 
 export const MAX_DESTINATION_LENGTH = 4096
+
+export const LINK_NOUN: Noun = { en: 'link', ar: 'رابط' }
 
 function isHttpUrl(s: string): boolean {
   if (/[\s\u0000-\u001f\u007f]/.test(s)) return false

@@ -4,7 +4,12 @@ import { scoped } from '../http/api-guard'
 import { checkBatchSize, IdList, jsonBody } from '../http/resource'
 import type { AuthContext } from '../keys/service'
 import { CreateLinksBody, LinkQuery, type LinkUpsert, UpsertLinksBody } from './model'
-import { checkFeatures, deleteLinks, linkStatements, linkView, listLinks, upsertLinks } from './service'
+import { deleteLinks } from './delete'
+import { checkFeatures } from './features'
+import { listLinks } from './list'
+import { linkStatements } from './statements'
+import { upsertLinks } from './upsert'
+import { linkView } from './view'
 
 const tags = ['Links']
 

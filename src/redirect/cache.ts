@@ -1,5 +1,5 @@
 import type { Db } from '../db'
-import { COLUMNS, fromRaw, type Link, type RawLink } from '../links/service'
+import { fromRow, LINK, type Link, type LinkRow } from '../links/row'
 import { Lru } from '../lru'
 
 export type CachedLink = Link & {
@@ -19,8 +19,8 @@ export class LinkCache {
 
   constructor(db: Db, capacity: number) {
     this.lru = new Lru(capacity)
-    this.byShortId = db.$client.prepare<RawLink & { deleted_at: number | null }, [string]>(
-      `SELECT ${COLUMNS}, deleted_at FROM links WHERE short_id = ?`,
+    this.byShortId = db.$client.prepare<LinkRow & { deleted: 0 | 1 }, [string]>(
+      `SELECT ${LINK.select()}, deleted_at IS NOT NULL AS deleted FROM links WHERE short_id = ?`,
     )
   }
 
@@ -29,7 +29,7 @@ export class LinkCache {
     if (hit) return hit
     const row = this.byShortId.get(shortId)
     if (!row) return null
-    const link = { ...fromRaw(row), deleted: row.deleted_at !== null, bases: new Map<string, string>() }
+    const link = { ...fromRow(row), deleted: row.deleted === 1, bases: new Map<string, string>() }
     if (this.lru.capacity > 0) this.lru.set(shortId, link)
     return link
   }

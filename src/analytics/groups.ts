@@ -1,0 +1,39 @@
+import { CLICK, type ClickField } from '../clicks/row'
+
+/**
+ * A group key in SQL, given the alias of the counted row (`row`: a click, lead or sale; a lead or
+ * sale carries its click's link and partner, and its own time) and the alias of its click.
+ */
+type Key = (row: string, click: string) => string
+type Group = { key: Key; rollup: boolean; time?: true }
+
+const own = (column: string): Key => (row) => `${row}.${column}`
+const ofClick = (field: ClickField): Key => (_, click) => `${click}.${CLICK.column[field]}`
+const utm = (name: string): Key => (_, click) => `json_extract(${click}.${CLICK.column.utm}, '$.${name}')`
+const bucket = (format: string): Key => (row) => `strftime('${format}', ${row}.created_at / 1000, 'unixepoch')`
+
+/**
+ * Every groupBy of /api/analytics/summary, in the order the API lists them: the SQL of its key,
+ * whether the rollups keep a dimension for it, and whether it is a time bucket (answered in time
+ * order, not by clicks). `day` needs no dimension of its own: every rollup row has its day. `link`
+ * has none: it is read through the clicks' link index, and would multiply the rollup rows by links.
+ */
+export const GROUPS = {
+  day: { key: bucket('%Y-%m-%d'), rollup: false, time: true },
+  hour: { key: bucket('%Y-%m-%dT%H:00:00Z'), rollup: true, time: true },
+  link: { key: own('link_id'), rollup: false },
+  partner: { key: own('partner_id'), rollup: true },
+  country: { key: ofClick('countryCode'), rollup: true },
+  city: { key: ofClick('city'), rollup: true },
+  device: { key: ofClick('deviceType'), rollup: true },
+  browser: { key: ofClick('browserName'), rollup: true },
+  os: { key: ofClick('osName'), rollup: true },
+  referrer: { key: ofClick('referrerHost'), rollup: true },
+  utm_source: { key: utm('source'), rollup: true },
+  utm_medium: { key: utm('medium'), rollup: true },
+  utm_campaign: { key: utm('campaign'), rollup: true },
+  qr: { key: ofClick('qr'), rollup: true },
+} satisfies Record<string, Group>
+
+export type GroupBy = keyof typeof GROUPS
+export const GROUP_BY = Object.keys(GROUPS) as [GroupBy, ...GroupBy[]]
