@@ -32,9 +32,15 @@ const EnvSchema = v.object({
     optionalString,
     v.check((s) => s === undefined || s.length >= 16, 'HOKO_SECRET must be at least 16 characters'),
   ),
+  // How many reverse proxies stand in front of Hoko. `true`/`false` are the older spellings of 1 and 0.
   HOKO_TRUST_PROXY: v.pipe(
-    v.optional(v.picklist(['', '0', '1', 'true', 'false']), ''),
-    v.transform((s) => s === '1' || s === 'true'),
+    v.optional(v.string(), '0'),
+    v.transform((s) => {
+      const t = s.trim().toLowerCase()
+      return t === '' || t === 'false' ? '0' : t === 'true' ? '1' : t
+    }),
+    v.regex(/^(?:[0-9]|10)$/, 'HOKO_TRUST_PROXY must be the number of reverse proxies in front of Hoko, 0 (off) to 10'),
+    v.transform(Number),
   ),
   HOKO_RATE_LIMIT: intFromEnv('HOKO_RATE_LIMIT', 1000, 1, 100_000_000),
   HOKO_MAX_BODY_BYTES: intFromEnv('HOKO_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
@@ -51,7 +57,8 @@ export type Config = {
   /** null until the server knows its port (PORT=0 picks a free one). */
   baseUrl: string | null
   secret: string | undefined
-  trustProxy: boolean
+  /** Reverse proxies in front of Hoko whose X-Forwarded-For entries are believed; 0 = none. */
+  trustProxy: number
   rateLimit: number
   maxBodyBytes: number
   /** Links kept in the redirect's LRU cache. */

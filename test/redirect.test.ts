@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeMmdb } from './fixtures/mmdb'
@@ -111,7 +112,8 @@ describe('resolution', () => {
 
   test('the country of the client IP picks a geo destination', async () => {
     const l = await link({ geo: { US: 'https://us.example/', SA: 'https://sa.example/' } })
-    const from = async (ip: string) => (await visit(`/${l.shortId}`, { 'x-forwarded-for': `${ip}, 10.0.0.1` })).headers.get('location')!
+    // One trusted proxy: its entry is the right-most; what the client wrote before it does not count.
+    const from = async (ip: string) => (await visit(`/${l.shortId}`, { 'x-forwarded-for': `81.2.69.160, ${ip}` })).headers.get('location')!
     expect(await from('8.8.8.8')).toStartWith('https://us.example/')
     expect(await from('5.42.250.1')).toStartWith('https://sa.example/')
     expect(await from('192.168.1.10')).toStartWith('https://example.com/landing')
@@ -179,6 +181,39 @@ describe('password-protected links', () => {
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0)
     // Another address is not affected.
     expect((await post('correct horse', '198.51.100.2')).status).toBe(303)
+  })
+
+  const wrongPasswords = async (forwardedFor: (i: number) => string) => {
+    const l = await link({ password: 'correct horse' })
+    const statuses: number[] = []
+    for (let i = 0; i < 12; i++) {
+      const res = await visit(`/${l.shortId}`, { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': forwardedFor(i) }, {
+        method: 'POST',
+        body: `password=guess${i}`,
+      })
+      statuses.push(res.status)
+      if (res.status === 429) expect(await res.text()).toContain('Too many')
+    }
+    return { l, statuses }
+  }
+  const lockedAfterFive = [...Array(5).fill(401), ...Array(7).fill(429)]
+
+  test('a new spoofed first X-Forwarded-For entry on every guess does not escape the brake', async () => {
+    // The client writes the left entries; the one trusted proxy appends the address it saw.
+    const { statuses } = await wrongPasswords((i) => `198.18.${i}.1, 203.0.113.50`)
+    expect(statuses).toEqual(lockedAfterFive)
+  })
+
+  test('rotating IPv6 addresses inside one /64 are locked out together, another /64 is not', async () => {
+    const { l, statuses } = await wrongPasswords((i) => `2001:db8:5:6:${i.toString(16)}::${(i + 1).toString(16)}`)
+    expect(statuses).toEqual(lockedAfterFive)
+    const post = (ip: string) =>
+      visit(`/${l.shortId}`, { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip }, {
+        method: 'POST',
+        body: 'password=correct+horse',
+      })
+    expect((await post('2001:db8:5:6:ffff:ffff:ffff:ffff')).status).toBe(429)
+    expect((await post('2001:db8:5:7::1')).status).toBe(303)
   })
 })
 
@@ -256,7 +291,35 @@ describe('destination and click capture', () => {
     expect(clicksOf(l.id)[2].visitor_id).not.toBe(a.visitor_id)
   })
 
-  test('X-Forwarded-For is ignored unless HOKO_TRUST_PROXY=1', async () => {
+  test('a spoofed left X-Forwarded-For entry neither chooses the country nor the geo destination', async () => {
+    const l = await link({ geo: { GB: 'https://gb.example/' } })
+    const countries = async () =>
+      (await (await s.api(`/api/analytics?linkId=${l.id}`)).json()).map((c: any) => [c.country, c.countryCode])
+    // 81.2.69.160 is in the United Kingdom; the proxy in front says the visitor came from loopback.
+    const res = await visit(`/${l.shortId}`, { 'x-forwarded-for': '81.2.69.160, 127.0.0.1' })
+    expect(res.headers.get('location')).toStartWith('https://example.com/landing')
+    expect(await countries()).toEqual([[null, null]])
+    // Rotating the left entries changes nothing: the right-most (5.42.250.1, Saudi Arabia) decides.
+    for (const spoofed of ['81.2.69.160', '8.8.8.8', '81.2.69.160, 8.8.4.4'])
+      await visit(`/${l.shortId}`, { 'x-forwarded-for': `${spoofed}, 5.42.250.1` })
+    expect((await countries()).slice(0, 3)).toEqual(Array(3).fill(['Saudi Arabia', 'SA']))
+  })
+
+  test("several X-Forwarded-For header lines are one list: the last line is the proxy's", async () => {
+    const l = await link({})
+    const { port } = new URL(s.url)
+    const sock = connect(Number(port), '127.0.0.1')
+    const done = new Promise((resolve) => sock.on('close', resolve))
+    sock.on('data', () => {})
+    sock.write(
+      `GET /${l.shortId} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ${UA.chromeWindows}\r\n` +
+        'X-Forwarded-For: 81.2.69.160\r\nX-Forwarded-For: 8.8.8.8\r\nConnection: close\r\n\r\n',
+    )
+    await done
+    expect(clicksOf(l.id).map((c) => c.country_code)).toEqual(['US'])
+  })
+
+  test('X-Forwarded-For is ignored unless HOKO_TRUST_PROXY is set', async () => {
     const other = await startServer()
     try {
       const [col] = await (await other.api('/api/collections', { method: 'POST', json: [{ name: 'c' }] })).json()

@@ -8,7 +8,7 @@ import { isApiPath, workspaceOf } from './api-guard'
  * answers thousands a second). Method, path without its query, status, duration, workspace and the
  * truncated client address; never headers, bodies or query strings, so never a key or a password.
  */
-export function requestLog(trustProxy: boolean) {
+export function requestLog(trustProxy: number) {
   const started = new WeakMap<Request, { at: number; ip: string | null }>()
   return new Elysia({ name: 'hoko-request-log' })
     .onRequest(({ request, server }) => {
