@@ -6,6 +6,7 @@ import { analyticsRoutes } from './analytics/routes'
 import { collectionRoutes } from './collections/routes'
 import { conversionRoutes } from './conversions/routes'
 import { customerRoutes } from './customers/routes'
+import { docsRoutes } from './docs/routes'
 import { healthRoutes } from './health/routes'
 import { apiGuard } from './http/api-guard'
 import { errorHandler } from './http/error-handler'
@@ -25,10 +26,9 @@ export function createApp(ctx: AppContext) {
     .use(requestLog(ctx.config.trustProxy))
     .use(
       openapi({
-        path: '/docs',
+        // The page is src/docs: the plugin's own loads Scalar @latest, with no integrity hash.
+        provider: null,
         specPath: '/openapi.json',
-        // A page built per request: a static Response would go to Bun's static routes, where /:shortId shadows it.
-        embedSpec: true,
         documentation: {
           info: { title: 'Hoko API', version: '0.1.0', description: 'Self-hosted link attribution.' },
           components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
@@ -40,6 +40,7 @@ export function createApp(ctx: AppContext) {
     .use(
 apiGuard(ctx)
     )
+    .use(docsRoutes())
     .use(healthRoutes(ctx))
     .use(linkRoutes(ctx))
     .use(collectionRoutes(ctx))

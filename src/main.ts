@@ -8,6 +8,10 @@ import { createKey, KeyError, listKeys, parseScopes, revokeKey } from './keys/se
 import { serve } from './server'
 import { createWorkspace, findWorkspace, listWorkspaces, toView, WorkspaceError } from './workspaces/service'
 
+// Whatever Hoko writes (database, -wal, -shm, backups, folders) is for its owner only, whatever the
+// umask of the shell or service manager that started it; the files also set their modes explicitly.
+process.umask(0o077)
+
 const USAGE = `Usage: hoko <command> [options]
 
 Commands:

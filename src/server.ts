@@ -1,6 +1,6 @@
 import { createApp } from './app'
 import { createContext } from './context'
-import { setLogLevel } from './log'
+import { log, setLogLevel } from './log'
 import type { Config } from './config'
 import { openDatabase, runMigrations } from './db'
 import { startRollups } from './analytics/rollups'
@@ -25,6 +25,12 @@ function bootstrap(db: ReturnType<typeof openDatabase>): string | null {
   )
 }
 
+/** 127.0.0.0/8, ::1 and localhost: addresses no other machine can reach. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1')
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h) || /^(0+:){7}0*1$/.test(h)
+}
+
 export function serve(config: Config) {
   setLogLevel(config.logLevel)
   const db = openDatabase(config.dbPath)
@@ -44,6 +50,15 @@ export function serve(config: Config) {
     console.log(`Created workspace "default". Its API key, with all scopes, is shown only this once:`)
     console.log(`HOKO_API_KEY=${firstKey}`)
   }
+  if (config.baseUrl === null && !isLoopback(config.host))
+    // Reachable by others, yet links would name localhost and the password cookie would lack Secure.
+    log(
+      'warn',
+      `listening on ${config.host} without HOKO_BASE_URL: short links and QR codes say ${ctx.baseUrl} and ` +
+        'cookies are sent without Secure. Set HOKO_BASE_URL to the public origin (e.g. https://go.example.com), ' +
+        'or HOST=127.0.0.1 to listen on this machine only.',
+      { host: config.host, baseUrl: ctx.baseUrl },
+    )
   console.log(`Hoko listening on http://${config.host}:${port} (database ${config.dbPath}, base URL ${ctx.baseUrl})`)
 
   let stopping = false

@@ -8,11 +8,15 @@ const BUN = process.execPath
 
 export type CliResult = { code: number; stdout: string; stderr: string }
 
+/** The variables whose value is not undefined: undefined in a test's env removes a variable. */
+const defined = (env: Record<string, string | undefined>) =>
+  Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>
+
 /** Runs `bun src/main.ts …` against a database file, as a user would. */
-export function cli(dbPath: string, args: string[], env: Record<string, string> = {}): CliResult {
+export function cli(dbPath: string, args: string[], env: Record<string, string | undefined> = {}): CliResult {
   const r = Bun.spawnSync([BUN, 'src/main.ts', ...args], {
     cwd: ROOT,
-    env: { ...process.env, HOKO_DB: dbPath, ...env },
+    env: defined({ ...process.env, HOKO_DB: dbPath, ...env }),
     stdout: 'pipe',
     stderr: 'pipe',
   })
@@ -61,14 +65,15 @@ async function readUntil(stream: ReadableStream<Uint8Array>, marker: RegExp, ms:
 }
 
 export async function startServer(
-  opts: { env?: Record<string, string>; dir?: string; command?: string[]; stderr?: 'pipe' } = {},
+  /** An env value of undefined removes that variable; cwd defaults to the checkout. */
+  opts: { env?: Record<string, string | undefined>; dir?: string; command?: string[]; stderr?: 'pipe'; cwd?: string } = {},
 ): Promise<TestServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'hoko-test-'))
   const dbPath = join(dir, 'hoko.db')
   // Request logs only where a test asks for them.
-  const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', HOKO_DB: dbPath, HOKO_LOG: 'warn', ...opts.env }
+  const env = defined({ ...process.env, PORT: '0', HOST: '127.0.0.1', HOKO_DB: dbPath, HOKO_LOG: 'warn', ...opts.env })
   const proc = Bun.spawn(opts.command ?? [BUN, 'src/main.ts', 'serve'], {
-    cwd: ROOT,
+    cwd: opts.cwd ?? ROOT,
     env,
     stdout: 'pipe',
     stderr: opts.stderr ?? 'inherit',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expectBilingual, removeDir, ROOT, startServer, type TestServer } from './harness'
@@ -117,6 +117,44 @@ describe('configuration', () => {
     }
   })
 
+  test('a .env file in the checkout is not read: npm start and bun src/main.ts take the real environment only', async () => {
+    const dotenv = join(ROOT, '.env')
+    const own = existsSync(dotenv) ? readFileSync(dotenv) : null
+    const dir = mkdtempSync(join(tmpdir(), 'hoko-dotenv-'))
+    // HOKO_DB stays set here (unset, the server would open the checkout's own ./data/hoko.db): the
+    // base URL shows whether the file was read. The binary's test below covers HOKO_DB itself.
+    writeFileSync(dotenv, 'HOKO_BASE_URL=https://from-dotenv.example\n')
+    try {
+      const s = await startServer({ dir, env: { HOKO_BASE_URL: undefined } })
+      await s.stop()
+      removeDir(dir)
+      expect(s.stdout).toContain('base URL http://localhost:')
+      expect(s.stdout).not.toContain('from-dotenv')
+    } finally {
+      if (own) writeFileSync(dotenv, own)
+      else rmSync(dotenv)
+    }
+  })
+
+  const startWarnings = async (env: Record<string, string>) => {
+    const s = await startServer({ env, stderr: 'pipe' })
+    await s.stop()
+    removeDir(s.dir)
+    const lines = (await new Response(s.proc.stderr as ReadableStream).text()).split('\n').filter(Boolean)
+    return lines.map((l) => JSON.parse(l)).filter((l) => l.level === 'warn')
+  }
+
+  test('listening beyond loopback without HOKO_BASE_URL warns that links say localhost and cookies lack Secure', async () => {
+    // Bound on every interface, but the test talks to 127.0.0.1 only.
+    const [warning, ...others] = await startWarnings({ HOST: '0.0.0.0' })
+    expect(others).toEqual([])
+    expect(warning.msg).toMatch(/^listening on 0\.0\.0\.0 without HOKO_BASE_URL: short links and QR codes say http:\/\/localhost:\d+ /)
+    expect(warning.msg).toContain('cookies are sent without Secure')
+    expect(warning.msg).toContain('Set HOKO_BASE_URL to the public origin')
+    expect(await startWarnings({ HOST: '0.0.0.0', HOKO_BASE_URL: 'https://go.example.com' })).toEqual([])
+    expect(await startWarnings({ HOST: '127.0.0.1' })).toEqual([])
+  })
+
   test('a bad variable stops the server with one line', () => {
     const r = Bun.spawnSync([process.execPath, 'src/main.ts', 'serve'], {
       cwd: ROOT,
@@ -160,4 +198,22 @@ describe('the compiled binary', () => {
       await s.stop()
     }
   }, 120_000)
+
+  test('dist/hoko reads no .env and no bunfig.toml from its working folder', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'hoko-bin-cwd-'))
+    try {
+      writeFileSync(join(cwd, '.env'), `HOKO_DB=${join(cwd, 'dotenv.db')}\nHOKO_BASE_URL=https://from-dotenv.example\n`)
+      // bunfig.toml can name scripts to run before the program: code from whatever folder Hoko starts in.
+      writeFileSync(join(cwd, 'bunfig.toml'), 'preload = ["./preload.ts"]\n')
+      writeFileSync(join(cwd, 'preload.ts'), `require('node:fs').writeFileSync(${JSON.stringify(join(cwd, 'preload-ran'))}, '')\n`)
+      const s = await startServer({ dir: cwd, cwd, command: [join(ROOT, 'dist', 'hoko'), 'serve'], env: { HOKO_DB: undefined } })
+      await s.stop()
+      expect(s.stdout).toContain('(database ./data/hoko.db, base URL http://localhost:')
+      expect(existsSync(join(cwd, 'data', 'hoko.db'))).toBe(true)
+      expect(existsSync(join(cwd, 'dotenv.db'))).toBe(false)
+      expect(existsSync(join(cwd, 'preload-ran'))).toBe(false)
+    } finally {
+      removeDir(cwd)
+    }
+  })
 })

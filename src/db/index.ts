@@ -1,10 +1,9 @@
 import { Database } from 'bun:sqlite'
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
 import { createHash } from 'node:crypto'
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import { migrations } from '../../drizzle/migrations'
+import { prepareDatabaseFile } from './private-files'
 import * as schema from './schema'
 
 export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database }
@@ -12,7 +11,7 @@ export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database }
 export type Queryable = BaseSQLiteDatabase<'sync', unknown, typeof schema>
 
 export function openDatabase(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  if (path !== ':memory:') prepareDatabaseFile(path)
   const sqlite = new Database(path, { create: true, strict: true })
   sqlite.exec('PRAGMA journal_mode = WAL')
   sqlite.exec('PRAGMA synchronous = NORMAL')
