@@ -4,6 +4,8 @@ import { Clicks } from './clicks/capture'
 import { SlidingWindowLimiter } from './http/rate-limit'
 import { type Authenticate, createAuthenticator } from './keys/service'
 import { LinkCache } from './redirect/cache'
+import { LoginBrake } from './accounts/brake'
+import { type AuthenticateSession, createSessionAuthenticator, createSessionStore, type SessionStore } from './accounts/sessions'
 
 /**
  * What every feature receives: built once per server (or per in-process test app), so every
@@ -21,6 +23,12 @@ export type AppContext = {
   clicks: Clicks
   /** API key → workspace, scopes, plan (cached lookups of hashed keys). */
   authenticate: Authenticate
+  /** Dashboard sessions by cookie secret (null when none or ended). */
+  sessions: SessionStore
+  /** A session cookie → workspace, role scopes, plan, after the CSRF check. */
+  authenticateSession: AuthenticateSession
+  /** Failed logins per address and per account. */
+  brake: LoginBrake
   /** Per-workspace API rate limit. */
   limiter: SlidingWindowLimiter
   /** Milliseconds since the epoch; one clock for decisions that tests may want to pin. */
@@ -28,7 +36,9 @@ export type AppContext = {
 }
 
 export function createContext(opts: { db: Db; config: Config; baseUrl: string; secret: string; now?: () => number }): AppContext {
-  return {
+  const now = opts.now ?? Date.now
+  const sessions = createSessionStore(opts.db, opts.secret, now)
+  const ctx: AppContext = {
     db: opts.db,
     config: opts.config,
     baseUrl: opts.baseUrl,
@@ -36,7 +46,11 @@ export function createContext(opts: { db: Db; config: Config; baseUrl: string; s
     links: new LinkCache(opts.db, opts.config.linkCacheSize),
     clicks: new Clicks(opts.db, opts.config),
     authenticate: createAuthenticator(opts.db, opts.config.rateLimit),
+    sessions,
+    authenticateSession: createSessionAuthenticator(opts.db, sessions, { baseUrl: () => ctx.baseUrl, defaultRateLimit: opts.config.rateLimit }),
+    brake: new LoginBrake(),
     limiter: new SlidingWindowLimiter(),
-    now: opts.now ?? Date.now,
+    now,
   }
+  return ctx
 }
