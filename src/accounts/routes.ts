@@ -4,7 +4,7 @@ import type { AppContext } from '../context'
 import { sessions, users } from '../db/schema'
 import { scoped } from '../http/api-guard'
 import { HokoError } from '../http/errors'
-import { iso, jsonBody, notFound } from '../http/resource'
+import { iso, jsonBody, NoQuery, notFound } from '../http/resource'
 import type { AuthContext } from '../keys/service'
 import { SCOPES } from '../keys/scopes'
 import { findWorkspace } from '../workspaces/service'
@@ -40,6 +40,7 @@ export function accountRoutes(ctx: AppContext): AnyElysia {
     .use(scoped(ctx))
     .get('/me', ({ auth }) => me(ctx, auth), {
       access: 'any',
+      query: NoQuery,
       detail: { summary: 'Get the current user, workspace and scopes', tags },
     })
     .put(
@@ -78,7 +79,7 @@ export function accountRoutes(ctx: AppContext): AnyElysia {
           .filter((s) => s.lastSeenAt.getTime() > idleSince)
           .map((s) => ({ id: s.id, createdAt: iso(s.createdAt), lastSeenAt: iso(s.lastSeenAt), userAgent: s.userAgent, current: s.id === auth.session!.id }))
       },
-      { access: 'session', detail: { summary: 'Get your sessions', tags } },
+      { access: 'session', query: NoQuery, detail: { summary: 'Get your sessions', tags } },
     )
     .delete(
       '/sessions',

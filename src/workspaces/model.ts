@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import { objectOf } from '../http/resource'
 import { msg } from '../http/validation'
 import { PLAN_NAMES } from './plans'
 
@@ -26,12 +27,14 @@ const Slug = v.pipe(
   ),
 )
 const Name = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(255))
-export const UpdateWorkspaceBody = v.strictObject({
-  name: v.optional(Name),
-  slug: v.optional(Slug),
-  plan: v.optional(v.picklist(PLAN_NAMES)),
-  rateLimit: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000_000)))),
-})
+export const UpdateWorkspaceBody = objectOf(
+  v.strictObject({
+    name: v.optional(Name),
+    slug: v.optional(Slug),
+    plan: v.optional(v.picklist(PLAN_NAMES)),
+    rateLimit: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000_000)))),
+  }),
+)
 export const NewWorkspacesBody = v.pipe(
   v.array(v.strictObject({ name: Name, slug: v.optional(Slug), plan: v.optional(v.picklist(PLAN_NAMES)) })),
   v.minLength(1),

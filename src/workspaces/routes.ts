@@ -7,7 +7,7 @@ import type { AppContext } from '../context'
 import { workspaces } from '../db/schema'
 import { scoped } from '../http/api-guard'
 import { HokoError } from '../http/errors'
-import { jsonBody, notFound } from '../http/resource'
+import { jsonBody, NoQuery, notFound } from '../http/resource'
 import { NewWorkspacesBody, UpdateWorkspaceBody } from './model'
 import { findWorkspace, slugify, toView } from './service'
 
@@ -24,6 +24,7 @@ export function workspaceRoutes(ctx: AppContext): AnyElysia {
     .use(scoped(ctx))
     .get('/workspace', ({ auth }) => toView(findWorkspace(db, auth.workspaceId)!, rate), {
       scope: 'workspaceRead',
+      query: NoQuery,
       detail: { summary: 'Get the workspace', tags },
     })
     .put(
@@ -69,7 +70,7 @@ export function workspaceRoutes(ctx: AppContext): AnyElysia {
       },
       { access: 'admin', ...jsonBody(NewWorkspacesBody), detail: { summary: 'Create workspaces (you become their owner)', tags: adminTags } },
     )
-    .get('/admin/users', () => listUsers(db), { access: 'admin', detail: { summary: 'Get every user', tags: adminTags } })
+    .get('/admin/users', () => listUsers(db), { access: 'admin', query: NoQuery, detail: { summary: 'Get every user', tags: adminTags } })
     .post(
       '/admin/users',
       async ({ body, set }) => {
