@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import type { Database } from 'bun:sqlite'
-import { ENDPOINTS, label, send, storedData, type Endpoint, type Prepared } from './endpoints'
+import { authOf, ENDPOINTS, label, send, storedData, type Endpoint, type Prepared } from './endpoints'
 import { expectBilingual, removeDir, startServer, type TestServer } from './harness'
 
 /**
@@ -196,7 +196,7 @@ function invalidQuery(q: Record<string, string>): fc.Arbitrary<Record<string, st
   const twice = fc.tuple(fc.constantFrom(...Object.keys(q)), queryValue).map(([k, v]): [string, string][] => [...Object.entries(q), [k, v]])
   const ids = Object.keys(q).filter((k) => UUID.test(q[k]))
   const notUuid = fc.tuple(fc.constantFrom(...(ids.length ? ids : ['id'])), queryValue.filter((v) => !UUID.test(v))).map(([k, v]) => ({ ...q, [k]: v }))
-  return fc.oneof(unknown, twice, ...(ids.length ? [notUuid] : []))
+  return fc.oneof(unknown, ...(Object.keys(q).length ? [twice] : []), ...(ids.length ? [notUuid] : []))
 }
 
 const hostileQuery = (q: Record<string, string>) =>
@@ -204,8 +204,8 @@ const hostileQuery = (q: Record<string, string>) =>
 
 const mutate = (e: Endpoint, req: Prepared, how: 'invalid' | 'hostile'): fc.Arbitrary<Prepared> =>
   e.method === 'GET'
-    ? (how === 'invalid' ? invalidQuery : hostileQuery)(req.query as Record<string, string>).map((query) => ({ query }))
-    : (how === 'invalid' ? invalidBody : hostileBody)(req.body as Json).map((body) => ({ body }))
+    ? (how === 'invalid' ? invalidQuery : hostileQuery)(req.query as Record<string, string>).map((query) => ({ ...req, query }))
+    : (how === 'invalid' ? invalidBody : hostileBody)(req.body as Json).map((body) => ({ ...req, body }))
 
 describe('every endpoint, its valid request made hostile', () => {
   let defaultData: () => string
@@ -220,7 +220,7 @@ describe('every endpoint, its valid request made hostile', () => {
       await fc.assert(
         fc.asyncProperty(mutate(e, req, 'invalid'), async (bad) => {
           const before = defaultData()
-          const res = await send(s, e, bad, s.key)
+          const res = await send(s, e, bad, authOf(bad, s.key))
           const what = `${label(e)} ${JSON.stringify(bad).slice(0, 200)} → ${res.status}`
           if (res.status < 400 || res.status >= 500 || res.status === 429) throw new Error(what)
           expectBilingual(await res.json())
@@ -228,7 +228,7 @@ describe('every endpoint, its valid request made hostile', () => {
         }),
         { numRuns: 50 },
       )
-      expect((await send(s, e, req, s.key)).status).toBe(e.ok)
+      expect((await send(s, e, req, authOf(req, s.key))).status).toBe(e.ok)
     }, 60_000)
 
     test(`${label(e)}: hostile values are never a 5xx, and a 4xx writes nothing`, async () => {
@@ -236,7 +236,7 @@ describe('every endpoint, its valid request made hostile', () => {
       await fc.assert(
         fc.asyncProperty(mutate(e, req, 'hostile'), async (bad) => {
           const before = defaultData()
-          const res = await send(s, e, bad, s.key)
+          const res = await send(s, e, bad, authOf(bad, s.key))
           await expectSafe(res, `${label(e)} ${JSON.stringify(bad).slice(0, 200)}`)
           if (res.status === 429) throw new Error('rate limited')
           if (res.status >= 400 && defaultData() !== before) throw new Error(`${label(e)} ${JSON.stringify(bad).slice(0, 200)} → ${res.status} wrote`)

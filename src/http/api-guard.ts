@@ -156,8 +156,8 @@ export const scoped = (deps: GuardDeps) =>
       transform({ request, body, set }) {
         if (body instanceof HokoError && body.code === 'payload_too_large') throw body
         const auth = admit(deps, request, set)
-        if (kind !== 'any' && !auth.session) throw new HokoError('session_required')
         if (kind === 'admin' && !auth.session?.isAdmin) throw new HokoError('admin_required', { what: ADMIN_WHAT })
+        if (kind === 'session' && !auth.session) throw new HokoError('session_required')
         if (body instanceof HokoError) throw body
       },
       resolve({ request }) {
