@@ -20,6 +20,8 @@ export type AppContext = {
   clicks: Clicks
   /** Per-workspace API rate limit. */
   limiter: SlidingWindowLimiter
+  /** Per-address limit of the endpoints that need no key (see http/keyless-limit.ts). */
+  keylessLimiter: SlidingWindowLimiter
   /** Milliseconds since the epoch; one clock for decisions that tests may want to pin. */
   now: () => number
 }
@@ -33,6 +35,8 @@ export function createContext(opts: { db: Db; config: Config; baseUrl: string; s
     links: new LinkCache(opts.db, opts.config.linkCacheSize),
     clicks: new Clicks(opts.db, opts.config),
     limiter: new SlidingWindowLimiter(),
+    // About 1 KB a window: at most ~20 MB however many addresses send requests.
+    keylessLimiter: new SlidingWindowLimiter(Date.now, 20_000),
     now: opts.now ?? Date.now,
   }
 }

@@ -3,6 +3,7 @@ import * as v from 'valibot'
 import type { AppContext } from '../context'
 import { hostOf } from '../clicks/capture'
 import { HokoError } from '../http/errors'
+import { keylessLimit } from '../http/keyless-limit'
 import { HttpUrl } from '../links/model'
 import { clickUtm } from '../redirect/destination'
 import { ANALYTICS_JS, embedScript, NOOP_SCRIPT } from './scripts'
@@ -43,6 +44,7 @@ export function trackingRoutes(ctx: AppContext) {
   const cors = (origin: string) => ({ 'access-control-allow-origin': origin, vary: 'Origin' })
 
   return new Elysia({ name: 'hoko-tracking' })
+    .use(keylessLimit(ctx))
     .get(
       '/analytics.js',
       () => new Response(ANALYTICS_JS, { headers: { 'content-type': JS, 'cache-control': 'public, max-age=3600' } }),
@@ -114,5 +116,5 @@ export function trackingRoutes(ctx: AppContext) {
       return new Response(JSON.stringify({ clickId }), {
         headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...(origin ? cors(origin) : {}) },
       })
-    })
+    }, { keyless: 'capture' })
 }
