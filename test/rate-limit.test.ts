@@ -53,6 +53,20 @@ describe('sliding window', () => {
   })
 })
 
+describe('sliding window with outside keys', () => {
+  test('keeps at most maxKeys windows: the least recently seen key is forgotten, which only frees it', () => {
+    const rl = new SlidingWindowLimiter(() => 1_000_000_000_000, 2)
+    expect(rl.hit('a', 1).allowed).toBe(true)
+    expect(rl.hit('a', 1).allowed).toBe(false)
+    expect(rl.hit('b', 1).allowed).toBe(true)
+    expect(rl.hit('a', 1).allowed).toBe(false)
+    // c pushes out b, the least recently seen; a is still counted.
+    expect(rl.hit('c', 1).allowed).toBe(true)
+    expect(rl.hit('a', 1).allowed).toBe(false)
+    expect(rl.hit('b', 1).allowed).toBe(true)
+  })
+})
+
 describe('rate limits over HTTP', () => {
   let s: TestServer
   beforeAll(async () => {

@@ -5,6 +5,7 @@ import * as v from 'valibot'
 import type { AppContext } from '../context'
 import type { Visitor } from '../clicks/capture'
 import { HokoError } from '../http/errors'
+import { keylessLimit } from '../http/keyless-limit'
 import { RESERVED_SHORT_IDS } from '../links/model'
 import type { CachedLink } from './cache'
 import { baseDestination, clickUtm, withClickId } from './destination'
@@ -122,6 +123,7 @@ export function redirectRoutes(ctx: AppContext) {
   }
 
   return new Elysia({ name: 'hoko-redirect' })
+    .use(keylessLimit(ctx))
     .get('/:shortId', ({ request, params, server }) => visit(request, params.shortId, () => server?.requestIP(request)?.address), {
       detail: { hide: true },
     })
@@ -131,6 +133,6 @@ export function redirectRoutes(ctx: AppContext) {
     .post(
       '/:shortId',
       ({ request, params, server, body }) => visit(request, params.shortId, () => server?.requestIP(request)?.address, body.password),
-      { body: PasswordForm, detail: { hide: true } },
+      { body: PasswordForm, keyless: 'password', detail: { hide: true } },
     )
 }

@@ -2,6 +2,7 @@ import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import type { AppContext } from '../context'
 import { HokoError } from '../http/errors'
+import { keylessLimit } from '../http/keyless-limit'
 import { HttpUrl } from '../links/model'
 import { clickUtm } from '../redirect/destination'
 import { ANALYTICS_JS, embedScript, NOOP_SCRIPT } from './scripts'
@@ -45,6 +46,7 @@ export function trackingRoutes(ctx: AppContext) {
   const cors = (origin: string) => ({ 'access-control-allow-origin': origin, vary: 'Origin' })
 
   return new Elysia({ name: 'hoko-tracking' })
+    .use(keylessLimit(ctx))
     .get(
       '/analytics.js',
       () => new Response(ANALYTICS_JS, { headers: { 'content-type': JS, 'cache-control': 'public, max-age=3600' } }),
@@ -117,5 +119,5 @@ export function trackingRoutes(ctx: AppContext) {
       return new Response(JSON.stringify({ clickId }), {
         headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...(origin ? cors(origin) : {}) },
       })
-    })
+    }, { keyless: 'capture' })
 }
