@@ -1,5 +1,11 @@
 import { UTM_KEYS } from '../links/model'
 
+/** The short URL's own query parameters; null when it has none, the common case, which parses nothing. */
+export function shortQuery(url: string): URLSearchParams | null {
+  const q = url.indexOf('?')
+  return q >= 0 && q < url.length - 1 ? new URLSearchParams(url.slice(q + 1)) : null
+}
+
 /**
  * The destination before its click id: the destination's own URL and query; the link's utm as utm_*
  * parameters the destination does not already carry; the short URL's own query parameters (except

@@ -2,9 +2,10 @@ import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import type { AppContext } from '../context'
 import { hostOf } from '../clicks/capture'
+import { clientIpPlugin } from '../http/client-ip'
 import { HokoError } from '../http/errors'
 import { HttpUrl } from '../links/model'
-import { clickUtm } from '../redirect/destination'
+import { clickUtm, shortQuery } from '../redirect/destination'
 import { ANALYTICS_JS, embedScript, NOOP_SCRIPT } from './scripts'
 import { CaptureTokens } from './token'
 
@@ -43,6 +44,7 @@ export function trackingRoutes(ctx: AppContext) {
   const cors = (origin: string) => ({ 'access-control-allow-origin': origin, vary: 'Origin' })
 
   return new Elysia({ name: 'hoko-tracking' })
+    .use(clientIpPlugin)
     .get(
       '/analytics.js',
       () => new Response(ANALYTICS_JS, { headers: { 'content-type': JS, 'cache-control': 'public, max-age=3600' } }),
@@ -76,7 +78,7 @@ export function trackingRoutes(ctx: AppContext) {
         },
       })
     })
-    .post('/:shortId/analytics.js', async ({ params, request, server, body: raw }) => {
+    .post('/:shortId/analytics.js', async ({ params, request, socketIp, body: raw }) => {
       const target = trackable(params.shortId)
       // Sent as text/plain so that the browser needs no CORS preflight.
       let json: unknown = raw
@@ -98,15 +100,13 @@ export function trackingRoutes(ctx: AppContext) {
         throw invalidCapture()
 
       const clickId = Bun.randomUUIDv7()
-      const q = request.url.indexOf('?')
-      const query = q >= 0 ? new URLSearchParams(request.url.slice(q + 1)) : null
       await clicks.record({
         id: clickId,
         link: target.link,
-        visitor: clicks.describe(request, () => server?.requestIP(request)?.address),
+        visitor: clicks.describe(request, socketIp),
         destination: body.url,
         referrer: body.referrer || null,
-        utm: clickUtm(target.link.utm, query),
+        utm: clickUtm(target.link.utm, shortQuery(request.url)),
         qr: false,
         visitorId: body.sessionId,
         sessionId: body.sessionId,
