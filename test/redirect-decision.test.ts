@@ -17,18 +17,19 @@ const link = (fields: Partial<DecidableLink> = {}): DecidableLink => ({
   ...fields,
 })
 
-const desktop: Audience = { agent: { platform: null }, location: { countryCode: null } }
-const iphone = (countryCode: string | null = null): Audience => ({ agent: { platform: 'ios' }, location: { countryCode } })
-const androidPhone: Audience = { agent: { platform: 'android' }, location: { countryCode: null } }
-const inCountry = (countryCode: string): Audience => ({ agent: { platform: null }, location: { countryCode } })
+const IP = '203.0.113.7'
+const desktop: Audience = { ip: IP, agent: { platform: null }, location: { countryCode: null } }
+const iphone = (countryCode: string | null = null): Audience => ({ ip: IP, agent: { platform: 'ios' }, location: { countryCode } })
+const androidPhone: Audience = { ip: IP, agent: { platform: 'android' }, location: { countryCode: null } }
+const inCountry = (countryCode: string): Audience => ({ ip: IP, agent: { platform: null }, location: { countryCode } })
 
-/** A decision with no brake and a desktop visitor unless the case says otherwise. */
+/** A decision with the brake released and a desktop visitor unless the case says otherwise. */
 const input = (fields: Partial<DecisionInput<DecidableLink>>): DecisionInput<DecidableLink> => ({
   link: link(),
   now: NOW,
   mode: 'get',
   visitor: () => desktop,
-  brake: () => 0,
+  brake: { blockedFor: () => 0 },
   ...fields,
 })
 
@@ -82,8 +83,8 @@ describe('the redirect decision', () => {
     ['a wrong password is refused', { link: link(secret), mode: 'form', password: 'open sesame ' }, { kind: 'wrongPassword', title: 'Spring sale' }],
     ['a form without a password is a wrong password', { link: link(secret), mode: 'form' }, { kind: 'wrongPassword' }],
     ['a password on a GET is not read', { link: link(secret), mode: 'get', password: 'open sesame' }, { kind: 'needPassword' }],
-    ['while the brake holds, even the right password waits', { link: link(secret), mode: 'form', password: 'open sesame', brake: () => 42 }, { kind: 'tooManyAttempts', retryAfter: 42 }],
-    ['the brake is not asked about a link without password', { mode: 'form', brake: () => 42 }, { kind: 'redirect', status: 303 }],
+    ['while the brake holds, even the right password waits', { link: link(secret), mode: 'form', password: 'open sesame', brake: { blockedFor: () => 42 } }, { kind: 'tooManyAttempts', retryAfter: 42 }],
+    ['the brake is not asked about a link without password', { mode: 'form', brake: { blockedFor: () => 42 } }, { kind: 'redirect', status: 303 }],
   ]
 
   for (const [name, fields, expected] of cases)
@@ -97,17 +98,16 @@ describe('the redirect decision', () => {
     expect(decide(input({ link: l, mode: 'form', password: 'nope' }))).toMatchObject({ kind: 'wrongPassword', link: l })
   })
 
-  test('the brake is asked about the link being opened', () => {
-    const l = link(secret)
-    const asked: DecidableLink[] = []
-    decide(input({ link: l, mode: 'form', password: 'x', brake: (b) => (asked.push(b), 0) }))
-    expect(asked).toEqual([l])
+  test('the brake is asked about this visitor, this link, at this time', () => {
+    const asked: unknown[][] = []
+    decide(input({ link: link(secret), mode: 'form', password: 'x', brake: { blockedFor: (...args) => (asked.push(args), 0) } }))
+    expect(asked).toEqual([[IP, 'lnk_1', NOW]])
   })
 
-  test('the visitor is not described for a link that is not found, gone, or behind a password', () => {
+  test('the visitor is not described for a link that is not found, gone, or asking for its password', () => {
     const described: string[] = []
     const visitor = () => (described.push('asked'), desktop)
-    for (const fields of [{ link: null }, { link: link(expiring) }, { link: link(secret) }, { link: link(secret), mode: 'form' as const, password: 'x' }])
+    for (const fields of [{ link: null }, { link: link({ deleted: true }) }, { link: link(expiring) }, { link: link(secret) }])
       decide(input({ ...fields, visitor }))
     expect(described).toEqual([])
     decide(input({ visitor }))

@@ -11,8 +11,11 @@ export type DecidableLink = Pick<
   'id' | 'deleted' | 'url' | 'title' | 'expiresAt' | 'expiredUrl' | 'password' | 'ios' | 'android' | 'geo'
 >
 
-/** What targeting reads of a visitor. */
-export type Audience = { agent: Pick<Visitor['agent'], 'platform'>; location: Pick<Visitor['location'], 'countryCode'> }
+/** What targeting and the brake read of a visitor. */
+export type Audience = Pick<Visitor, 'ip'> & { agent: Pick<Visitor['agent'], 'platform'>; location: Pick<Visitor['location'], 'countryCode'> }
+
+/** The password brake (PasswordGuard), only read here: seconds to wait, 0 when an attempt may be made. */
+export type Brake = { blockedFor(ip: string | null, linkId: string, now: number): number }
 
 export type DecisionInput<L extends DecidableLink> = {
   /** The link under the short id; null when there is none. */
@@ -27,8 +30,7 @@ export type DecisionInput<L extends DecidableLink> = {
    * agent and looks up the country, which a 404 or a 410 need not pay for.
    */
   visitor: () => Audience
-  /** Seconds the password brake still holds for this visitor and link; 0 when an attempt may be made. */
-  brake: (link: L) => number
+  brake: Brake
 }
 
 export type Decision<L extends DecidableLink> =
@@ -74,7 +76,7 @@ export function decide<L extends DecidableLink>(input: DecisionInput<L>): Decisi
   let unlocked = false
   if (link.password !== null) {
     if (mode !== 'form') return { kind: 'needPassword', title: link.title }
-    const retryAfter = input.brake(link)
+    const retryAfter = input.brake.blockedFor(input.visitor().ip, link.id, input.now)
     if (retryAfter > 0) return { kind: 'tooManyAttempts', retryAfter }
     if (!samePassword(input.password ?? '', link.password)) return { kind: 'wrongPassword', title: link.title, link }
     unlocked = true

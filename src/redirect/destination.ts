@@ -39,7 +39,8 @@ export function withClickId(base: string, clickId: string): string {
   const hash = base.indexOf('#')
   const head = hash < 0 ? base : base.slice(0, hash)
   const q = head.indexOf('?')
-  if (q >= 0 && /[?&]hoko_id=/.test(head)) {
+  // includes() first: the regular expression costs more, and a destination rarely carries hoko_id.
+  if (q >= 0 && head.includes('hoko_id=') && /[?&]hoko_id=/.test(head)) {
     const url = new URL(base)
     url.searchParams.set('hoko_id', clickId)
     return url.toString()

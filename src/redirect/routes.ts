@@ -2,7 +2,7 @@ import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import type { Visitor } from '../clicks/capture'
 import type { AppContext } from '../context'
-import { clientIpPlugin } from '../http/client-ip'
+import { socketAddress } from '../http/client-ip'
 import { HokoError } from '../http/errors'
 import { cloakPage, gonePage, notFoundPage, passwordPage, tooManyAttemptsPage, unavailablePage } from '../http/pages'
 import { RESERVED_SHORT_IDS } from '../links/model'
@@ -36,6 +36,7 @@ function cookie(header: string | null, name: string): string | null {
 export function redirectRoutes(ctx: AppContext) {
   const { links, clicks } = ctx
   const guard = new PasswordGuard()
+  // baseUrl is known only once the server listens.
   const secure = () => (ctx.baseUrl.startsWith('https:') ? '; Secure' : '')
 
   /** The decision (see decide.ts), then what follows it: the brake, the click, the cookies, the response. */
@@ -53,7 +54,7 @@ export function redirectRoutes(ctx: AppContext) {
       mode,
       password,
       visitor: describe,
-      brake: (link) => guard.blockedFor(describe().ip, link.id, now),
+      brake: guard,
     })
     switch (decision.kind) {
       case 'notFound':
@@ -102,10 +103,11 @@ export function redirectRoutes(ctx: AppContext) {
       return unavailablePage()
     }
 
+    const attributes = `; Path=/; HttpOnly; SameSite=Lax${secure()}`
     const headers: [string, string][] = [
       ['cache-control', 'private, no-store'],
-      ['set-cookie', `${VISITOR_COOKIE}=${visitorId}; Max-Age=${VISITOR_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax${secure()}`],
-      ['set-cookie', `${SESSION_COOKIE}=${sessionId}; Max-Age=${SESSION_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax${secure()}`],
+      ['set-cookie', `${VISITOR_COOKIE}=${visitorId}; Max-Age=${VISITOR_MAX_AGE}${attributes}`],
+      ['set-cookie', `${SESSION_COOKIE}=${sessionId}; Max-Age=${SESSION_MAX_AGE}${attributes}`],
     ]
     if (link.cloaked) return cloakPage(finalUrl, link.title, new Headers(headers))
     headers.push(['location', finalUrl])
@@ -113,10 +115,9 @@ export function redirectRoutes(ctx: AppContext) {
   }
 
   return new Elysia({ name: 'hoko-redirect' })
-    .use(clientIpPlugin)
-    .get('/:shortId', ({ request, params, socketIp }) => visit(request, params.shortId, socketIp, 'get'), { detail: { hide: true } })
-    .head('/:shortId', ({ request, params, socketIp }) => visit(request, params.shortId, socketIp, 'head'), { detail: { hide: true } })
-    .post('/:shortId', ({ request, params, socketIp, body }) => visit(request, params.shortId, socketIp, 'form', body.password), {
+    .get('/:shortId', ({ request, params, server }) => visit(request, params.shortId, socketAddress(server, request), 'get'), { detail: { hide: true } })
+    .head('/:shortId', ({ request, params, server }) => visit(request, params.shortId, socketAddress(server, request), 'head'), { detail: { hide: true } })
+    .post('/:shortId', ({ request, params, server, body }) => visit(request, params.shortId, socketAddress(server, request), 'form', body.password), {
       body: PasswordForm,
       detail: { hide: true },
     })

@@ -2,7 +2,7 @@ import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import type { AppContext } from '../context'
 import { hostOf } from '../clicks/capture'
-import { clientIpPlugin } from '../http/client-ip'
+import { socketAddress } from '../http/client-ip'
 import { HokoError } from '../http/errors'
 import { HttpUrl } from '../links/model'
 import { clickUtm, shortQuery } from '../redirect/destination'
@@ -44,7 +44,6 @@ export function trackingRoutes(ctx: AppContext) {
   const cors = (origin: string) => ({ 'access-control-allow-origin': origin, vary: 'Origin' })
 
   return new Elysia({ name: 'hoko-tracking' })
-    .use(clientIpPlugin)
     .get(
       '/analytics.js',
       () => new Response(ANALYTICS_JS, { headers: { 'content-type': JS, 'cache-control': 'public, max-age=3600' } }),
@@ -78,7 +77,7 @@ export function trackingRoutes(ctx: AppContext) {
         },
       })
     })
-    .post('/:shortId/analytics.js', async ({ params, request, socketIp, body: raw }) => {
+    .post('/:shortId/analytics.js', async ({ params, request, server, body: raw }) => {
       const target = trackable(params.shortId)
       // Sent as text/plain so that the browser needs no CORS preflight.
       let json: unknown = raw
@@ -103,7 +102,7 @@ export function trackingRoutes(ctx: AppContext) {
       await clicks.record({
         id: clickId,
         link: target.link,
-        visitor: clicks.describe(request, socketIp),
+        visitor: clicks.describe(request, socketAddress(server, request)),
         destination: body.url,
         referrer: body.referrer || null,
         utm: clickUtm(target.link.utm, shortQuery(request.url)),
