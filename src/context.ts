@@ -31,6 +31,8 @@ export type AppContext = {
   brake: LoginBrake
   /** Per-workspace API rate limit. */
   limiter: SlidingWindowLimiter
+  /** Per-address limit of the endpoints that need no key (see http/keyless-limit.ts). */
+  keylessLimiter: SlidingWindowLimiter
   /** Milliseconds since the epoch; one clock for decisions that tests may want to pin. */
   now: () => number
 }
@@ -50,6 +52,8 @@ export function createContext(opts: { db: Db; config: Config; baseUrl: string; s
     authenticateSession: createSessionAuthenticator(opts.db, sessions, { baseUrl: () => ctx.baseUrl, defaultRateLimit: opts.config.rateLimit }),
     brake: new LoginBrake(),
     limiter: new SlidingWindowLimiter(),
+    // About 1 KB a window: at most ~20 MB however many addresses send requests.
+    keylessLimiter: new SlidingWindowLimiter(Date.now, 20_000),
     now,
   }
   return ctx

@@ -301,6 +301,15 @@ export const rollupState = sqliteTable('rollup_state', {
   clickRowid: integer('click_rowid').notNull(),
 })
 
+/**
+ * One row counting writes to `links`, bumped by triggers (drizzle/0005_link_changes.sql) whichever
+ * connection or process writes: how a server notices links changed elsewhere (redirect/cache.ts).
+ */
+export const linkChanges = sqliteTable('link_changes', {
+  id: integer('id').primaryKey(),
+  n: integer('n').notNull(),
+})
+
 /** Dashboard users; the email is stored lower-cased and is the login name. */
 export const users = sqliteTable('users', {
   id: text('id').primaryKey(),
