@@ -6,7 +6,7 @@ import { expectBilingual, removeDir, startServer, type TestServer } from './harn
 let s: TestServer
 let admin: Session
 beforeAll(async () => {
-  s = await startServer({ env: { HOKO_RATE_LIMIT: '100000000' } })
+  s = await startServer({ env: { HOKO_RATE_LIMIT: '100000000', HOKO_KEYLESS_RATE_LIMIT: '0' } })
   admin = await adminSession(s)
 })
 afterAll(async () => {
@@ -489,6 +489,12 @@ describe('pages', () => {
     expect(remembered).toContain('dir="rtl"')
     const css = await fetch(`${s.url}/auth.css`)
     expect(css.headers.get('content-type')).toContain('text/css')
+  })
+
+  test('the forms take at most 16 KB, as every keyless POST', async () => {
+    const res = await form('/login', { email: ADMIN.email, password: 'x'.repeat(20_000) })
+    expect(res.status).toBe(413)
+    expectBilingual(await res.json())
   })
 
   test('user input on the pages is escaped', async () => {

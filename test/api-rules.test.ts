@@ -15,7 +15,7 @@ let revokedKey: string
 let stored: () => string
 beforeAll(async () => {
   // Every endpoint is called many times here: the rate limit must not answer in their place.
-  s = await startServer({ env: { HOKO_RATE_LIMIT: '100000000' } })
+  s = await startServer({ env: { HOKO_RATE_LIMIT: '100000000', HOKO_KEYLESS_RATE_LIMIT: '0' } })
   // Keys written straight into the server's database (a second connection), as the CLI would.
   const db = openDatabase(s.dbPath)
   const { id: workspaceId } = db.$client.query("SELECT id FROM workspaces WHERE slug = 'default'").get() as { id: string }

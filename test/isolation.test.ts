@@ -33,7 +33,7 @@ async function seed(key: string, tag: string) {
 }
 
 beforeAll(async () => {
-  s = await startServer({ env: { HOKO_RATE_LIMIT: '100000000' } })
+  s = await startServer({ env: { HOKO_RATE_LIMIT: '100000000', HOKO_KEYLESS_RATE_LIMIT: '0' } })
   s.cliJson(['workspace', 'create', '--name', 'Theirs'])
   theirKey = s.newKey('all', 'theirs')
   mine = await seed(s.key, 'mine')

@@ -2,6 +2,7 @@ import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import type { AppContext } from '../context'
 import { clientIp } from '../clicks/ip'
+import { keylessLimit } from '../http/keyless-limit'
 import { validationError } from '../http/validation'
 import { findWorkspace, listWorkspaces } from '../workspaces/service'
 import { acceptInvite, findOpenInvite } from './invites'
@@ -112,6 +113,7 @@ export function accountPageRoutes(ctx: AppContext) {
     see(location, [sessionCookie(createSession(db, userId, userAgent, ctx.now()).secret, ctx.baseUrl)])
 
   return new Elysia({ name: 'hoko-account-pages' })
+    .use(keylessLimit(ctx))
     .get(AUTH_CSS_PATH, () => new Response(AUTH_CSS, { headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600', 'x-content-type-options': 'nosniff' } }), {
       detail: { hide: true },
     })
@@ -145,7 +147,7 @@ export function accountPageRoutes(ctx: AppContext) {
         ctx.brake.succeed(email)
         return loggedIn(user.id, request.headers.get('user-agent'), next)
       },
-      { detail: { hide: true } },
+      { keyless: 'account', detail: { hide: true } },
     )
     .get(
       '/setup',
@@ -181,7 +183,7 @@ export function accountPageRoutes(ctx: AppContext) {
         if (!user) return setupInvalid(request)
         return loggedIn(user.id, request.headers.get('user-agent'), '/app')
       },
-      { detail: { hide: true } },
+      { keyless: 'account', detail: { hide: true } },
     )
     .get(
       '/invite',
@@ -235,7 +237,7 @@ export function accountPageRoutes(ctx: AppContext) {
         if (user === 'taken') return again(strings(lang).emailTaken)
         return loggedIn(user.id, request.headers.get('user-agent'), '/app')
       },
-      { detail: { hide: true } },
+      { keyless: 'account', detail: { hide: true } },
     )
     .get(
       '/logout',
@@ -263,7 +265,7 @@ export function accountPageRoutes(ctx: AppContext) {
         }
         return see('/login', [clearSessionCookie(ctx.baseUrl)])
       },
-      { detail: { hide: true } },
+      { keyless: 'account', detail: { hide: true } },
     )
 }
 
