@@ -32,6 +32,8 @@ const ENDPOINTS: [method: string, path: string, scope: (typeof SCOPES)[number]][
   ['GET', '/api/analytics/summary', 'analyticsRead'],
   ['POST', '/api/track/lead', 'conversionsWrite'],
   ['POST', '/api/track/sale', 'conversionsWrite'],
+  ['GET', '/api/leads', 'analyticsRead'],
+  ['GET', '/api/sales', 'analyticsRead'],
 ]
 
 let s: TestServer
