@@ -6,7 +6,7 @@ import { accountPageRoutes } from './accounts/page-routes'
 import { accountRoutes } from './accounts/routes'
 import { analyticsRoutes } from './analytics/routes'
 import { collectionRoutes } from './collections/routes'
-import { conversionRoutes } from './conversions/routes'
+import { conversionListRoutes, conversionRoutes } from './conversions/routes'
 import { customerRoutes } from './customers/routes'
 import { docsRoutes } from './docs/routes'
 import { healthRoutes } from './health/routes'
@@ -60,6 +60,7 @@ apiGuard(ctx)
     .use(customerRoutes(ctx))
     .use(analyticsRoutes(ctx))
     .use(conversionRoutes(ctx))
+    .use(conversionListRoutes(ctx))
     .use(qrcodeRoutes(ctx))
     .use(trackingRoutes(ctx))
     .use(accountRoutes(ctx))

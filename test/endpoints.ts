@@ -133,6 +133,18 @@ export const ENDPOINTS: Endpoint[] = [
     ok: 201,
     prepare: async (s, key) => ({ body: { clickId: (await click(s, key)).clickId, customerExternalId: unique(), customerName: 'C', amount: 1999, currency: 'usd' } }),
   },
+  { method: 'GET', path: '/api/leads', scope: 'analyticsRead', ok: 200, prepare: async (s, key) => ({ query: { customerId: (await customer(s, key)).id } }) },
+  {
+    method: 'GET',
+    path: '/api/sales',
+    scope: 'analyticsRead',
+    ok: 200,
+    prepare: async (s, key) => {
+      const { clickId, linkId } = await click(s, key)
+      await post(s, key, '/api/track/sale', { clickId, customerExternalId: unique(), customerName: 'C', amount: 500 })
+      return { query: { linkId, startDate: '2020-01-01' } }
+    },
+  },
   // The dashboard's: the current user, their sessions, keys, members, invites, the workspace, admin.
   { method: 'GET', path: '/api/me', scope: null, ok: 200, prepare: async () => ({ query: {} }) },
   { method: 'PUT', path: '/api/me', scope: null, session: 'user', ok: 200, prepare: async (s, key) => ({ body: { name: 'Renamed', language: 'ar' }, session: await userSession(s, key) }) },
