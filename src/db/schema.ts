@@ -152,6 +152,7 @@ export const links = sqliteTable(
       .where(sql`external_id IS NOT NULL AND deleted_at IS NULL`),
     index('links_workspace_tenant_idx').on(t.workspaceId, t.tenantId),
     index('links_workspace_partner_idx').on(t.workspaceId, t.partnerId),
+    index('links_collection_idx').on(t.collectionId),
   ],
 )
 
@@ -259,7 +260,11 @@ export const sales = sqliteTable(
     metadata: text('metadata'),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [index('sales_workspace_created_idx').on(t.workspaceId, t.createdAt), index('sales_click_idx').on(t.clickId)],
+  (t) => [
+    index('sales_workspace_created_idx').on(t.workspaceId, t.createdAt),
+    index('sales_click_idx').on(t.clickId),
+    index('sales_customer_created_idx').on(t.customerId, t.createdAt),
+  ],
 )
 
 /** Responses of conversion requests sent with an Idempotency-Key, replayed to retries. */
