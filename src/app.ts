@@ -17,6 +17,7 @@ import { qrcodeRoutes } from './qrcode/routes'
 import { redirectRoutes } from './redirect/routes'
 import { tagRoutes } from './tags/routes'
 import { trackingRoutes } from './tracking/routes'
+import { webhookRoutes } from './webhooks/routes'
 
 /** The whole HTTP surface: global plugins first, then one `.use()` per feature. */
 export function createApp(ctx: AppContext) {
@@ -51,6 +52,7 @@ apiGuard(ctx)
     .use(conversionRoutes(ctx))
     .use(qrcodeRoutes(ctx))
     .use(trackingRoutes(ctx))
+    .use(webhookRoutes(ctx))
     // Last: /:shortId takes whatever no other route does.
     .use(redirectRoutes(ctx))
 }

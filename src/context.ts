@@ -4,6 +4,7 @@ import { Clicks } from './clicks/capture'
 import { SlidingWindowLimiter } from './http/rate-limit'
 import { type Authenticate, createAuthenticator } from './keys/service'
 import { LinkCache } from './redirect/cache'
+import { Outbox } from './webhooks/outbox'
 
 /**
  * What every feature receives: built once per server (or per in-process test app), so every
@@ -25,22 +26,28 @@ export type AppContext = {
   limiter: SlidingWindowLimiter
   /** Per-address limit of the endpoints that need no key (see http/keyless-limit.ts). */
   keylessLimiter: SlidingWindowLimiter
+  /** The webhook outbox: services emit events into it inside their transactions (src/webhooks). */
+  webhooks: Outbox
   /** Milliseconds since the epoch; one clock for decisions that tests may want to pin. */
   now: () => number
 }
 
 export function createContext(opts: { db: Db; config: Config; baseUrl: string; secret: string; now?: () => number }): AppContext {
-  return {
+  const webhooks = new Outbox(opts.db, () => ctx.baseUrl)
+  const ctx: AppContext = {
     db: opts.db,
     config: opts.config,
     baseUrl: opts.baseUrl,
     secret: opts.secret,
     links: new LinkCache(opts.db, opts.config.linkCacheSize),
-    clicks: new Clicks(opts.db, opts.config),
+    // Clicks of workspaces subscribed to link.clicked add their events in the click writer's commit.
+    clicks: new Clicks(opts.db, opts.config, (rows) => webhooks.clicked(rows)),
     authenticate: createAuthenticator(opts.db, opts.config.rateLimit),
     limiter: new SlidingWindowLimiter(),
     // About 1 KB a window: at most ~20 MB however many addresses send requests.
     keylessLimiter: new SlidingWindowLimiter(Date.now, 20_000),
+    webhooks,
     now: opts.now ?? Date.now,
   }
+  return ctx
 }

@@ -9,6 +9,7 @@ import { resolveSecret } from './db/settings'
 import { createKey } from './keys/service'
 import { SCOPES } from './keys/scopes'
 import { countWorkspaces, createWorkspace } from './workspaces/service'
+import { DeliveryWorker } from './webhooks/worker'
 
 /**
  * On an empty database: workspace `default` and an all-scopes key, printed once so that a new user
@@ -46,6 +47,14 @@ export function serve(config: Config) {
   const port = app.server!.port
   ctx.baseUrl = config.baseUrl ?? `http://localhost:${port}`
 
+  // Webhooks changed by another process (the CLI, a second server) reach the click writer within a second.
+  const subscriptions = setInterval(() => ctx.webhooks.refreshClickSubscribers(), 1000)
+  const deliveries = new DeliveryWorker(db, config)
+  if (config.webhookDelivery) {
+    ctx.webhooks.onEmit = () => deliveries.wake()
+    deliveries.start()
+  }
+
   if (firstKey) {
     console.log(`Created workspace "default". Its API key, with all scopes, is shown only this once:`)
     console.log(`HOKO_API_KEY=${firstKey}`)
@@ -67,6 +76,8 @@ export function serve(config: Config) {
     stopping = true
     console.log(`${signal}: finishing in-flight requests, then closing the database`)
     await app.stop()
+    clearInterval(subscriptions)
+    await deliveries.stop()
     // After-response hooks (the request log) of the last answers run on the next turns.
     await Bun.sleep(5)
     await rollups.stop()
@@ -78,5 +89,5 @@ export function serve(config: Config) {
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
-  return { app, db, port }
+  return { app, db, port, deliveries }
 }

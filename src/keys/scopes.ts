@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 
-/** The 11 permission scopes of the spec's API Keys page, in its order. */
+/** The 11 permission scopes of the spec's API Keys page, in its order, then those of later features. */
 export const SCOPES = [
   'linksRead',
   'linksWrite',
@@ -13,6 +13,8 @@ export const SCOPES = [
   'customersRead',
   'partnersRead',
   'partnersWrite',
+  'webhooksRead',
+  'webhooksWrite',
 ] as const
 
 export type Scope = (typeof SCOPES)[number]
