@@ -35,11 +35,13 @@ function startReceiver() {
 }
 type Receiver = ReturnType<typeof startReceiver>
 
-async function until<T>(what: string, probe: () => T | Promise<T>, ms = 15_000): Promise<NonNullable<T>> {
+type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>
+/** Polls `probe` until it returns something truthy, and returns that. */
+async function until<T>(what: string, probe: () => T | Promise<T>, ms = 15_000): Promise<Truthy<T>> {
   const deadline = Date.now() + ms
   for (;;) {
     const v = await probe()
-    if (v) return v as NonNullable<T>
+    if (v) return v as Truthy<T>
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await Bun.sleep(25)
   }
