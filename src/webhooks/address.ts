@@ -63,7 +63,7 @@ export type Target = { address: string; refused?: undefined } | { refused: strin
 
 /**
  * Where a delivery to `url` connects: its host resolved now (not when the webhook was saved: DNS
- * may have changed since), every address checked, and the first one used, so that nothing can
+ * may have changed since), every address checked, and one of them used, so that nothing can
  * resolve differently between the check and the connection.
  */
 export async function resolveTarget(url: URL, allowPrivate: boolean): Promise<Target> {
@@ -83,5 +83,6 @@ export async function resolveTarget(url: URL, allowPrivate: boolean): Promise<Ta
       const reason = forbiddenReason(a)
       if (reason) return { refused: `${host === a ? a : `${host} resolves to ${a}`}, ${reason}: refused (HOKO_WEBHOOK_ALLOW_PRIVATE=1 allows it)` }
     }
-  return { address: addresses[0] }
+  // IPv4 first, as Node did before `verbatim`: a local receiver often listens on 127.0.0.1 only.
+  return { address: addresses.find((a) => isIP(a) === 4) ?? addresses[0] }
 }
