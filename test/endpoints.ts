@@ -146,7 +146,7 @@ export const ENDPOINTS: Endpoint[] = [
     path: '/api/webhooks',
     scope: 'webhooksWrite',
     ok: 200,
-    prepare: async (s, key) => ({ body: [{ id: (await webhook(s, key)).id, events: ['lead.created'], description: null, disabled: true }] }),
+    prepare: async (s, key) => ({ body: [{ id: (await webhook(s, key)).id, events: ['lead.created'], description: 'Renamed', disabled: true }] }),
   },
   { method: 'DELETE', path: '/api/webhooks', scope: 'webhooksWrite', ok: 200, prepare: async (s, key) => ({ body: [(await webhook(s, key)).id] }) },
   { method: 'POST', path: '/api/webhooks/rotate-secret', scope: 'webhooksWrite', ok: 200, prepare: async (s, key) => ({ body: [(await webhook(s, key)).id] }) },
