@@ -4,7 +4,7 @@
  *
  *   npm run bench                       all sections, full size (10M clicks, 1M links: ~10 minutes)
  *   npm run bench -- --quick            a tenth of the data and shorter load runs
- *   npm run bench -- --only redirect,bulk,analytics,startup,qrload
+ *   npm run bench -- --only redirect,bulk,analytics,startup,qrload,webhooks
  */
 import { existsSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -403,6 +403,79 @@ if (run('qrload')) {
     say()
   } finally {
     await h.stop()
+    cleanup(h.dir)
+  }
+}
+
+if (run('webhooks')) {
+  // A local receiver answering 204 at once: what is measured is Hoko's side of the delivery.
+  let received = 0
+  const receiver = Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    async fetch(req) {
+      await req.arrayBuffer()
+      received++
+      return new Response(null, { status: 204 })
+    },
+  })
+  const h = await startHoko({ port: freePort(), env: { HOKO_WEBHOOK_ALLOW_PRIVATE: '1' } })
+  try {
+    const links = await linkSet(h, 1, false)
+    const path = `/${links.shortIds[0]}`
+    await fetch(`${h.url}${path}`, { redirect: 'manual' })
+    const { Database } = require('bun:sqlite')
+    const db = new Database(h.dbPath, { readonly: true })
+    const pending = () => db.query("SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'pending'").get().n as number
+    // wrkAsync: this process must stay free to answer as the receiver while wrk runs.
+    const runs = async (n: number) => {
+      const out: WrkResult[] = []
+      for (let i = 0; i < n; i++) out.push(await wrkAsync(`${h.url}${path}`, { seconds: LOAD_SECONDS }))
+      return out
+    }
+    const none = await runs(ROUNDS)
+    // A webhook of another event type: a subscriber, but not to clicks.
+    await api(h, 'POST', '/api/webhooks', [{ url: `http://127.0.0.1:${receiver.port}/links`, events: ['link.created'] }])
+    const other = await runs(ROUNDS)
+    await api(h, 'POST', '/api/webhooks', [{ url: `http://127.0.0.1:${receiver.port}/clicks`, events: ['link.clicked'] }])
+    const clicksBefore = clickCount(h.dbPath)
+    const t = performance.now()
+    const subscribed = await runs(ROUNDS)
+    const loadMs = performance.now() - t
+    const backlogAtEnd = pending()
+    const deliveredDuringLoad = received
+    // Drain: how long the worker needs to send what the load left behind (at most 2 minutes).
+    const drainStart = performance.now()
+    while (pending() > 0 && performance.now() - drainStart < 120_000) await Bun.sleep(100)
+    const drainMs = performance.now() - drainStart
+    const left = pending()
+    db.close()
+    const clicks = clickCount(h.dbPath) - clicksBefore
+    const m = (rs: WrkResult[], k: keyof WrkResult) => median(rs.map((r) => r[k]))
+    const row = (label: string, rs: WrkResult[]) => say(`| ${label} | ${fmt(m(rs, 'rps'))} | ${fmt(m(rs, 'p50'), 2)} ms | ${fmt(m(rs, 'p99'), 2)} ms |`)
+    say('## 8. Redirect throughput with webhooks')
+    say()
+    say(`wrk, 2 threads, 64 connections, one link, ${ROUNDS} runs of ${LOAD_SECONDS} s each, medians; the receiver is a local \`Bun.serve\` answering 204.`)
+    say()
+    say('| webhooks | requests/s | p50 | p99 |')
+    say('| --- | ---: | ---: | ---: |')
+    row('none', none)
+    row('one, subscribed to link.created only', other)
+    row('one subscribed to link.clicked (an outbox row per click)', subscribed)
+    say()
+    say(
+      `With the click subscriber: ${fmt(clicks)} clicks, so ${fmt(clicks)} deliveries queued in ${fmt(loadMs / 1000, 1)} s; ` +
+        `${fmt(deliveredDuringLoad)} were delivered during the load (${fmt((deliveredDuringLoad * 1000) / loadMs)}/s), ` +
+        `**${fmt(backlogAtEnd)} were still waiting** when it stopped. ` +
+        (left === 0
+          ? `The backlog drained in ${fmt(drainMs / 1000, 1)} s after the load (${fmt((backlogAtEnd * 1000) / Math.max(drainMs, 1))} deliveries/s with the redirect idle).`
+          : `${fmt(left)} were still waiting 2 minutes after the load.`) +
+        ` The worker sends at most 4 at a time: at this click rate the webhooks ${backlogAtEnd > deliveredDuringLoad ? 'do not keep up; the outbox holds the rest, durably, and catches up once the load stops' : 'keep up'}.`,
+    )
+    say()
+  } finally {
+    await h.stop()
+    receiver.stop(true)
     cleanup(h.dir)
   }
 }
