@@ -6,6 +6,7 @@ import { openDatabase, runMigrations, type Db } from './db'
 import { backup, BackupError } from './db/backup'
 import { createKey, KeyError, listKeys, parseScopes, revokeKey } from './keys/service'
 import { serve } from './server'
+import { VERSION } from './version'
 import { createWorkspace, findWorkspace, listWorkspaces, toView, WorkspaceError } from './workspaces/service'
 
 // Whatever Hoko writes (database, -wal, -shm, backups, folders) is for its owner only, whatever the
@@ -23,6 +24,7 @@ Commands:
   key list --workspace SLUG|ID [--json]
   key revoke ID [--json]
   backup PATH [--json]                     a consistent copy of the database, also while serving
+  version [--json]                        the version of this binary
 
 Configuration comes from the environment: PORT, HOST, HOKO_DB, HOKO_BASE_URL, HOKO_SECRET,
 HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES, HOKO_LINK_CACHE_SIZE, HOKO_GEOIP_DB, HOKO_IDLE_TIMEOUT, HOKO_LOG (see README.md).`
@@ -84,11 +86,14 @@ function run(argv: string[]): void {
   if (flags.help) return console.log(USAGE)
   const defaultRate = () => loadConfig().rateLimit
 
-  switch (`${command} ${['serve', 'migrate', 'backup'].includes(command) ? '' : (sub ?? '')}`.trim()) {
+  switch (`${command} ${['serve', 'migrate', 'backup', 'version'].includes(command) ? '' : (sub ?? '')}`.trim()) {
     case 'serve':
       if (sub) throw new UsageError(`serve takes no arguments, got "${sub}"`)
       serve(loadConfig())
       return
+    case 'version':
+      if (sub) throw new UsageError(`version takes no arguments, got "${sub}"`)
+      return print(flags, { version: VERSION }, `hoko ${VERSION}`)
     case 'migrate':
       withDb(() => undefined)
       return console.log('migrations applied')
