@@ -12,7 +12,7 @@ type Filters = Pick<SummaryQuery, 'linkId' | 'partnerId' | 'tenantId' | 'startDa
  * own time), `c` always the click: the workspace, never bot clicks, link and partner (either, as every
  * id filter of the API), the click's tenant, and the inclusive date range.
  */
-function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sql: string; params: (string | number)[] } {
+export function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sql: string; params: (string | number)[] } {
   if (f.startDate !== undefined && f.endDate !== undefined && f.startDate > f.endDate)
     throw new HokoError('end_before_start')
   const parts = [`${a}.workspace_id = ?`]
@@ -44,14 +44,14 @@ function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sql: stri
 }
 
 /** The fields of the spec's click object, in its order, plus qr. */
-const CLICK_VIEW = [
+export const CLICK_VIEW = [
   'id', 'linkId', 'partnerId', 'visitorId', 'visitorSessionId', 'referrer', 'destination', 'shortId', 'utm',
   'externalId', 'tenantId', 'browserName', 'browserVersion', 'osName', 'osVersion', 'deviceType', 'country',
   'countryCode', 'city', 'createdAt', 'qr',
 ] as const satisfies readonly ClickField[]
 
 /** A click read with CLICK.select(CLICK_VIEW): its values as stored, in the view's order. */
-const clickView = (c: Pick<ClickRow, (typeof CLICK_VIEW)[number]>) => ({
+export const clickView = (c: Pick<ClickRow, (typeof CLICK_VIEW)[number]>) => ({
   ...c,
   utm: c.utm === null ? null : (JSON.parse(c.utm) as Record<string, string>),
   createdAt: new Date(c.createdAt).toISOString(),

@@ -20,16 +20,16 @@ const at = (i: number, field?: string) => `links[${i}]${field ? `.${field}` : ''
  * without one are created. Everything is checked before anything is written, in one transaction.
  */
 export function upsertLinks(db: Db, st: LinkStatements, workspaceId: string, items: LinkUpsert[]): LinkWithTags[] {
-  return db.transaction(
-    () => {
-      const { existing, indexOfId } = checkExisting(st, workspaceId, items)
-      checkReferences(db, workspaceId, items)
-      const chosen = checkShortIds(st, items)
-      checkExternalIds(st, workspaceId, items, existing, indexOfId)
-      return write(st, workspaceId, items, existing, chosen)
-    },
-    { behavior: 'immediate' },
-  )
+  return db.transaction(() => upsertLinksInTransaction(db, st, workspaceId, items), { behavior: 'immediate' })
+}
+
+/** The same checks and writes, inside a transaction the caller holds (the CSV import, links/import.ts). */
+export function upsertLinksInTransaction(db: Db, st: LinkStatements, workspaceId: string, items: LinkUpsert[]): LinkWithTags[] {
+  const { existing, indexOfId } = checkExisting(st, workspaceId, items)
+  checkReferences(db, workspaceId, items)
+  const chosen = checkShortIds(st, items)
+  checkExternalIds(st, workspaceId, items, existing, indexOfId)
+  return write(st, workspaceId, items, existing, chosen)
 }
 
 /**
