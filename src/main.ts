@@ -1,4 +1,5 @@
 #!/usr/bin/env bun
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config'
 import { ISO_DATE, ISO_DATE_TIME, isRealDate } from './dates'
@@ -7,6 +8,11 @@ import { backup, BackupError } from './db/backup'
 import { createKey, KeyError, listKeys, parseScopes, revokeKey } from './keys/service'
 import { serve } from './server'
 import { VERSION } from './version'
+import { HokoError } from './http/errors'
+import { importLinks, type ImportReport } from './links/import'
+import { IMPORT_FORMATS } from './links/formats'
+import { linkStatements } from './links/statements'
+import { PLANS, type PlanName } from './workspaces/plans'
 import { createWorkspace, findWorkspace, listWorkspaces, toView, WorkspaceError } from './workspaces/service'
 
 // Whatever Hoko writes (database, -wal, -shm, backups, folders) is for its owner only, whatever the
@@ -25,6 +31,8 @@ Commands:
   key revoke ID [--json]
   backup PATH [--json]                     a consistent copy of the database, also while serving
   version [--json]                        the version of this binary
+  import links FILE --workspace SLUG|ID [--collection ID] [--format auto|hoko|dub|bitly|shlink]
+               [--on-conflict skip|fail] [--json]   links from a CSV export (Hoko, Dub, Bitly, Shlink)
 
 Configuration comes from the environment: PORT, HOST, HOKO_DB, HOKO_BASE_URL, HOKO_SECRET,
 HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES, HOKO_LINK_CACHE_SIZE, HOKO_GEOIP_DB, HOKO_IDLE_TIMEOUT, HOKO_LOG (see README.md).`
@@ -39,6 +47,9 @@ const OPTIONS = {
   workspace: { type: 'string' },
   scopes: { type: 'string' },
   expires: { type: 'string' },
+  collection: { type: 'string' },
+  format: { type: 'string' },
+  'on-conflict': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
@@ -78,6 +89,25 @@ function parseDate(value: string): Date {
     throw new UsageError(`--expires must be an ISO 8601 date or date-time with a time zone, got "${value}"`)
   if (!isRealDate(value)) throw new UsageError(`--expires is not a real date: "${value}"`)
   return new Date(value)
+}
+
+function readFile(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path))
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`)
+  }
+}
+
+function importSummary(r: ImportReport): string {
+  const lines = [
+    `${r.format} file, ${r.rows} rows: ${r.created.length} created, ${r.skipped.length} skipped (already taken), ${r.rejected.length} rejected` +
+      (r.collectionId ? `; collection ${r.collectionId}` : '') +
+      (r.tagsCreated ? `; ${r.tagsCreated} new tags` : ''),
+  ]
+  for (const s of r.skipped) lines.push(`line ${s.line}: skipped: ${s.reason.en}`)
+  for (const s of r.rejected) lines.push(`line ${s.line}: rejected: ${s.reason.en}`)
+  return lines.join('\n')
 }
 
 function run(argv: string[]): void {
@@ -155,6 +185,27 @@ function run(argv: string[]): void {
           .join('\n') || 'no keys',
       )
     }
+    case 'import links': {
+      const [file, extra] = rest
+      if (!file || extra !== undefined) throw new UsageError('usage: hoko import links FILE --workspace SLUG [--collection ID] [--format auto|hoko|dub|bitly|shlink] [--on-conflict skip|fail]')
+      const format = flags.format ?? 'auto'
+      if (format !== 'auto' && !(IMPORT_FORMATS as readonly string[]).includes(format))
+        throw new UsageError(`--format must be auto, ${IMPORT_FORMATS.join(', ')}; got "${format}"`)
+      const onConflict = flags['on-conflict'] ?? 'skip'
+      if (onConflict !== 'skip' && onConflict !== 'fail') throw new UsageError(`--on-conflict must be skip or fail; got "${onConflict}"`)
+      const bytes = readFile(file)
+      const report = withDb((db) => {
+        const ws = workspaceOrFail(db, required(flags, 'workspace'))
+        return importLinks(db, linkStatements(db), bytes, {
+          workspaceId: ws.id,
+          plan: PLANS[ws.plan as PlanName] ?? PLANS.unlimited,
+          collectionId: flags.collection,
+          format: format as never,
+          onConflict,
+        })
+      })
+      return print(flags, report, importSummary(report))
+    }
     case 'key revoke': {
       const [id, extra] = rest
       if (!id || extra !== undefined) throw new UsageError('usage: hoko key revoke ID')
@@ -175,6 +226,7 @@ try {
     e instanceof WorkspaceError ||
     e instanceof ConfigError ||
     e instanceof BackupError ||
+    e instanceof HokoError ||
     String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')
   if (!known) console.error(e)
   // One line on stderr; a usage mistake exits 2, anything unexpected 1.

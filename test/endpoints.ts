@@ -14,8 +14,11 @@ export type Client = {
   api(path: string, init?: RequestInit & { json?: unknown; key?: string | null }): Promise<Response>
 }
 
-/** A valid request: query parameters for GET (pairs, when one is repeated), a JSON body for the rest. */
-export type Prepared = { query?: Record<string, string> | [string, string][]; body?: unknown }
+/**
+ * A valid request: query parameters (pairs, when one is repeated), a JSON body for POST, PUT and
+ * DELETE, or a CSV body (text/csv) for the import.
+ */
+export type Prepared = { query?: Record<string, string> | [string, string][]; body?: unknown; csv?: string }
 
 export type Endpoint = {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -94,6 +97,17 @@ export const ENDPOINTS: Endpoint[] = [
     },
   },
   { method: 'DELETE', path: '/api/links', scope: 'linksWrite', ok: 200, prepare: async (s, key) => ({ body: [(await link(s, key)).id] }) },
+  {
+    method: 'POST',
+    path: '/api/links/import',
+    scope: 'linksWrite',
+    ok: 200,
+    prepare: async (s, key) => ({
+      query: { collectionId: (await collection(s, key)).id, format: 'hoko' },
+      csv: `shortId,url,title,tags\r\ni-${unique()},https://example.com/imported,Imported,t-${unique()}\r\n`,
+    }),
+  },
+  { method: 'GET', path: '/api/links/export', scope: 'linksRead', ok: 200, prepare: async () => ({ query: { format: 'csv' } }) },
   ...crud('/api/collections', 'collectionsRead', 'collectionsWrite', collection),
   ...crud('/api/tags', 'tagsRead', 'tagsWrite', tag),
   ...crud('/api/partners', 'partnersRead', 'partnersWrite', partner),
@@ -105,6 +119,13 @@ export const ENDPOINTS: Endpoint[] = [
     scope: 'analyticsRead',
     ok: 200,
     prepare: async (s, key) => ({ query: { linkId: (await click(s, key)).linkId, groupBy: 'country' } }),
+  },
+  {
+    method: 'GET',
+    path: '/api/analytics/export',
+    scope: 'analyticsRead',
+    ok: 200,
+    prepare: async (s, key) => ({ query: { linkId: (await click(s, key)).linkId, format: 'ndjson', startDate: '2020-01-01' } }),
   },
   {
     method: 'POST',
@@ -127,6 +148,7 @@ export const label = (e: Endpoint) => `${e.method} ${e.path}`
 /** Sends a prepared request with `key` (null: no Authorization header; `headers` may set another). */
 export function send(s: Client, e: Endpoint, req: Prepared, key: string | null, headers: Record<string, string> = {}): Promise<Response> {
   const qs = req.query ? `?${new URLSearchParams(req.query)}` : ''
+  if (req.csv !== undefined) return s.api(e.path + qs, { method: e.method, key, headers: { 'content-type': 'text/csv', ...headers }, body: req.csv })
   return s.api(e.path + qs, { method: e.method, key, headers, json: e.method === 'GET' ? undefined : req.body })
 }
 
