@@ -20,9 +20,9 @@ afterAll(async () => {
   removeDir(s.dir)
 })
 
-const importCsv = (body: string | Uint8Array, query = '', key = s.key) =>
+const importCsv = (body: string | Uint8Array<ArrayBuffer>, query = '', key = s.key) =>
   s.api(`/api/links/import${query}`, { method: 'POST', key, headers: { 'content-type': 'text/csv' }, body })
-async function report(body: string | Uint8Array, query = '', key = s.key) {
+async function report(body: string | Uint8Array<ArrayBuffer>, query = '', key = s.key) {
   const res = await importCsv(body, query, key)
   const json = await res.json()
   if (res.status !== 200) throw new Error(`import answered ${res.status}: ${JSON.stringify(json)}`)

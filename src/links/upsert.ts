@@ -38,7 +38,8 @@ export function upsertLinksInTransaction(db: Db, st: LinkStatements, workspaceId
  */
 function checkExisting(st: LinkStatements, workspaceId: string, items: LinkUpsert[]) {
   const ids = items.flatMap((it) => (it.id ? [it.id] : []))
-  const existing = new Map(st.byIds.all(workspaceId, JSON.stringify(ids)).map((r) => [r.id, fromRow(r)]))
+  // No ids, no query: with an empty list SQLite still walks the workspace's links.
+  const existing = new Map(ids.length === 0 ? [] : st.byIds.all(workspaceId, JSON.stringify(ids)).map((r) => [r.id, fromRow(r)]))
   const indexOfId = new Map<string, number>()
   items.forEach((it, i) => {
     if (!it.id) {
@@ -141,7 +142,8 @@ function write(st: LinkStatements, workspaceId: string, items: LinkUpsert[], exi
     }
     out.push(l)
     if (it.tagIds !== undefined) {
-      st.clearTags.run(l.id)
+      // A new link has no tags to clear.
+      if (it.id) st.clearTags.run(l.id)
       for (const t of it.tagIds ?? []) st.addTag.run(l.id, t)
     }
   }
