@@ -70,7 +70,7 @@ describe.skipIf(!existsSync(CHROMIUM))('in a real browser, with every other orig
       await page.goto(`${s.url}/docs`)
       await page.getByText('Health check: answers once the database does').first().waitFor({ timeout: 30_000 })
       // Tag groups start collapsed, each listing its operations by method and path (lower ones render on scroll).
-      const listed = ['GET\n/api/links', 'POST\n/api/links', 'PUT\n/api/collections', 'DELETE\n/api/tags']
+      const listed = ['GET\n/api/links', 'POST\n/api/links/import', 'GET\n/api/links/export', 'PUT\n/api/collections']
       await page.waitForFunction((ops) => ops.every((op) => document.body.innerText.includes(op)), listed, { timeout: 30_000 })
       // Let late requests (fonts, images, telemetry) show up before judging.
       await page.waitForLoadState('networkidle')
