@@ -1,4 +1,5 @@
 #!/usr/bin/env bun
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config'
 import { ISO_DATE, ISO_DATE_TIME, isRealDate } from './dates'
@@ -8,6 +9,14 @@ import { createKey, KeyError, listKeys, parseScopes, revokeKey } from './keys/se
 import { createUserFromCli, listUsersForCli, setPasswordFromCli } from './accounts/cli'
 import { AccountError } from './accounts/users'
 import { serve } from './server'
+import { VERSION } from './version'
+import { HokoError } from './http/errors'
+import { importLinks, type ImportReport } from './links/import'
+import { IMPORT_FORMATS } from './links/formats'
+import { linkStatements } from './links/statements'
+import { linkView } from './links/view'
+import { Outbox } from './webhooks/outbox'
+import { PLANS, type PlanName } from './workspaces/plans'
 import { createWorkspace, findWorkspace, listWorkspaces, toView, WorkspaceError } from './workspaces/service'
 
 // Whatever Hoko writes (database, -wal, -shm, backups, folders) is for its owner only, whatever the
@@ -29,6 +38,9 @@ Commands:
   user list [--json]
   user set-password --email E --password P  also ends that user's sessions
   backup PATH [--json]                     a consistent copy of the database, also while serving
+  version [--json]                        the version of this binary
+  import links FILE --workspace SLUG|ID [--collection ID] [--format auto|hoko|dub|bitly|shlink]
+               [--on-conflict skip|fail] [--json]   links from a CSV export (Hoko, Dub, Bitly, Shlink)
 
 Configuration comes from the environment: PORT, HOST, HOKO_DB, HOKO_BASE_URL, HOKO_SECRET,
 HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES, HOKO_LINK_CACHE_SIZE, HOKO_GEOIP_DB, HOKO_IDLE_TIMEOUT, HOKO_LOG (see README.md).`
@@ -47,6 +59,9 @@ const OPTIONS = {
   password: { type: 'string' },
   role: { type: 'string' },
   admin: { type: 'boolean' },
+  collection: { type: 'string' },
+  format: { type: 'string' },
+  'on-conflict': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
@@ -88,17 +103,39 @@ function parseDate(value: string): Date {
   return new Date(value)
 }
 
+function readFile(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path))
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`)
+  }
+}
+
+function importSummary(r: ImportReport): string {
+  const lines = [
+    `${r.format} file, ${r.rows} rows: ${r.created.length} created, ${r.skipped.length} skipped (already taken), ${r.rejected.length} rejected` +
+      (r.collectionId ? `; collection ${r.collectionId}` : '') +
+      (r.tagsCreated ? `; ${r.tagsCreated} new tags` : ''),
+  ]
+  for (const s of r.skipped) lines.push(`line ${s.line}: skipped: ${s.reason.en}`)
+  for (const s of r.rejected) lines.push(`line ${s.line}: rejected: ${s.reason.en}`)
+  return lines.join('\n')
+}
+
 function run(argv: string[]): void {
   const { values: flags, positionals } = parse(argv)
   const [command = 'serve', sub, ...rest] = positionals
   if (flags.help) return console.log(USAGE)
   const defaultRate = () => loadConfig().rateLimit
 
-  switch (`${command} ${['serve', 'migrate', 'backup'].includes(command) ? '' : (sub ?? '')}`.trim()) {
+  switch (`${command} ${['serve', 'migrate', 'backup', 'version'].includes(command) ? '' : (sub ?? '')}`.trim()) {
     case 'serve':
       if (sub) throw new UsageError(`serve takes no arguments, got "${sub}"`)
       serve(loadConfig())
       return
+    case 'version':
+      if (sub) throw new UsageError(`version takes no arguments, got "${sub}"`)
+      return print(flags, { version: VERSION }, `hoko ${VERSION}`)
     case 'migrate':
       withDb(() => undefined)
       return console.log('migrations applied')
@@ -160,6 +197,32 @@ function run(argv: string[]): void {
           .join('\n') || 'no keys',
       )
     }
+    case 'import links': {
+      const [file, extra] = rest
+      if (!file || extra !== undefined) throw new UsageError('usage: hoko import links FILE --workspace SLUG [--collection ID] [--format auto|hoko|dub|bitly|shlink] [--on-conflict skip|fail]')
+      const format = flags.format ?? 'auto'
+      if (format !== 'auto' && !(IMPORT_FORMATS as readonly string[]).includes(format))
+        throw new UsageError(`--format must be auto, ${IMPORT_FORMATS.join(', ')}; got "${format}"`)
+      const onConflict = flags['on-conflict'] ?? 'skip'
+      if (onConflict !== 'skip' && onConflict !== 'fail') throw new UsageError(`--on-conflict must be skip or fail; got "${onConflict}"`)
+      const bytes = readFile(file)
+      const report = withDb((db) => {
+        const ws = workspaceOrFail(db, required(flags, 'workspace'))
+        // The running server's delivery worker sends what the import queues (link.created).
+        const config = loadConfig()
+        const baseUrl = config.baseUrl ?? `http://localhost:${config.port}`
+        const outbox = new Outbox(db, () => baseUrl)
+        return importLinks(db, linkStatements(db), bytes, {
+          workspaceId: ws.id,
+          plan: PLANS[ws.plan as PlanName] ?? PLANS.unlimited,
+          collectionId: flags.collection,
+          format: format as never,
+          onConflict,
+          onWritten: (out) => outbox.emit(ws.id, 'link.created', () => out.map((r) => linkView(r.link, r.tagIds, baseUrl))),
+        })
+      })
+      return print(flags, report, importSummary(report))
+    }
     case 'key revoke': {
       const [id, extra] = rest
       if (!id || extra !== undefined) throw new UsageError('usage: hoko key revoke ID')
@@ -214,6 +277,7 @@ try {
     e instanceof ConfigError ||
     e instanceof BackupError ||
     e instanceof AccountError ||
+    e instanceof HokoError ||
     String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')
   if (!known) console.error(e)
   // One line on stderr; a usage mistake exits 2, anything unexpected 1.

@@ -8,3 +8,9 @@ declare module '*.mmdb' {
   const path: string
   export default path
 }
+
+declare module '*/standalone.js' {
+  /** A path: `with { type: 'file' }` embeds the file in the compiled binary. */
+  const path: string
+  export default path
+}

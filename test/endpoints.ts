@@ -23,6 +23,8 @@ export type Session = { cookie: string; csrf: string; workspace?: string }
 export type Prepared = {
   query?: Record<string, string> | [string, string][]
   body?: unknown
+  /** A CSV body (text/csv), for the import. */
+  csv?: string
   /** For the endpoints only a session may call: the session of a user in the key's workspace. */
   session?: Session
 }
@@ -120,6 +122,17 @@ export const ENDPOINTS: Endpoint[] = [
     },
   },
   { method: 'DELETE', path: '/api/links', scope: 'linksWrite', ok: 200, prepare: async (s, key) => ({ body: [(await link(s, key)).id] }) },
+  {
+    method: 'POST',
+    path: '/api/links/import',
+    scope: 'linksWrite',
+    ok: 200,
+    prepare: async (s, key) => ({
+      query: { collectionId: (await collection(s, key)).id, format: 'hoko' },
+      csv: `shortId,url,title,tags\r\ni-${unique()},https://example.com/imported,Imported,t-${unique()}\r\n`,
+    }),
+  },
+  { method: 'GET', path: '/api/links/export', scope: 'linksRead', ok: 200, prepare: async () => ({ query: { format: 'csv' } }) },
   ...crud('/api/collections', 'collectionsRead', 'collectionsWrite', collection),
   ...crud('/api/tags', 'tagsRead', 'tagsWrite', tag),
   ...crud('/api/partners', 'partnersRead', 'partnersWrite', partner),
@@ -131,6 +144,13 @@ export const ENDPOINTS: Endpoint[] = [
     scope: 'analyticsRead',
     ok: 200,
     prepare: async (s, key) => ({ query: { linkId: (await click(s, key)).linkId, groupBy: 'country' } }),
+  },
+  {
+    method: 'GET',
+    path: '/api/analytics/export',
+    scope: 'analyticsRead',
+    ok: 200,
+    prepare: async (s, key) => ({ query: { linkId: (await click(s, key)).linkId, format: 'ndjson', startDate: '2020-01-01' } }),
   },
   {
     method: 'POST',
@@ -255,6 +275,8 @@ export const sessionHeaders = (session: Session): Record<string, string> => ({
 export function send(s: Client, e: Endpoint, req: Prepared, auth: string | Session | null, headers: Record<string, string> = {}): Promise<Response> {
   const qs = req.query ? `?${new URLSearchParams(req.query)}` : ''
   const asSession = auth !== null && typeof auth === 'object'
+  if (req.csv !== undefined)
+    return s.api(e.path + qs, { method: e.method, key: asSession ? null : auth, headers: { 'content-type': 'text/csv', ...(asSession ? sessionHeaders(auth) : {}), ...headers }, body: req.csv })
   return s.api(e.path + qs, {
     method: e.method,
     key: asSession ? null : auth,

@@ -123,7 +123,7 @@ describe('every endpoint, called by another workspace', () => {
     const leaked = identifiersOf(reader, mineId).filter((id) => text.includes(id) && !sent.includes(id))
     expect(leaked).toEqual([])
     expect(storedData(reader, mineId)).toBe(before)
-    return { status: res.status, text }
+    return { status: res.status, text, type: res.headers.get('content-type') ?? '' }
   }
 
   // The admin's endpoints are instance-wide by design (the admin sees and serves every workspace).
@@ -137,6 +137,9 @@ describe('every endpoint, called by another workspace', () => {
       if (names && e.method !== 'GET') expect(r.status).toBe(400)
       if (names && e.method === 'GET') {
         expect(r.status).toBe(200)
+        // Exports: a CSV of its header only, or no NDJSON line at all.
+        if (r.type.startsWith('text/csv')) return expect(r.text.trimEnd().split('\n')).toHaveLength(1)
+        if (r.type.startsWith('application/x-ndjson')) return expect(r.text).toBe('')
         const body = JSON.parse(r.text)
         if (Array.isArray(body)) expect(body).toEqual([])
         else expect(Object.values(body).every((v) => v === 0 || (Array.isArray(v) && v.length === 0))).toBe(true)

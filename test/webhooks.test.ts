@@ -185,6 +185,17 @@ describe('events', () => {
     expect(d.e.data).toEqual(created[2])
   })
 
+  test('a CSV import sends link.created for every link it creates', async () => {
+    const n = ofType('link.created').length
+    const csv = 'shortId,url,title\nwh-import-1,https://example.com/i1,Imported 1\nwh-import-2,https://example.com/i2,Imported 2\n'
+    const res = await s.api('/api/links/import', { method: 'POST', body: csv, headers: { 'content-type': 'text/csv' } })
+    expect(res.status).toBe(200)
+    const report = await res.json()
+    expect(report.created).toHaveLength(2)
+    const got = await arrived('link.created', n + 2)
+    expect(got.slice(n).map((x) => x.e.data.shortId).sort()).toEqual(['wh-import-1', 'wh-import-2'])
+  })
+
   test('clicks: link.clicked for people with the click and the link, none for bots; leads and sales as the track answers', async () => {
     const [col] = (await post('/api/collections', [{ name: 'clicks' }])).body
     const [link] = (await post('/api/links', [{ url: 'https://example.com/c', collectionId: col.id }])).body

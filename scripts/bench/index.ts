@@ -4,7 +4,7 @@
  *
  *   npm run bench                       all sections, full size (10M clicks, 1M links: ~10 minutes)
  *   npm run bench -- --quick            a tenth of the data and shorter load runs
- *   npm run bench -- --only redirect,bulk,analytics,startup,qrload,webhooks
+ *   npm run bench -- --only redirect,bulk,analytics,startup,qrload,webhooks,import
  */
 import { existsSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -476,6 +476,46 @@ if (run('webhooks')) {
   } finally {
     await h.stop()
     receiver.stop(true)
+  }
+}
+
+if (run('import')) {
+  // A Dub export of 100,000 links (the API's limit per file on the larger plans), with titles and tags.
+  const ROWS = quick ? 10_000 : 100_000
+  const lines = ['Link ID,Short link,Destination URL,Title,Description,Clicks,Created at,Updated at,Tags,Archived']
+  for (let i = 0; i < ROWS; i++)
+    lines.push(`link_${i},https://dub.sh/imp-${i},https://example.com/products/${i}?ref=dub,"Product ${i}, imported",,${i % 97},2024-03-01T10:00:00.000Z,2024-03-01T10:00:00.000Z,"tag-${i % 20}, all",false`)
+  const csv = `${lines.join('\r\n')}\r\n`
+  const h = await startHoko({ port: freePort() })
+  try {
+    const api = await timeIt(async () => {
+      const res = await fetch(`${h.url}/api/links/import`, { method: 'POST', headers: { authorization: `Bearer ${h.key}`, 'content-type': 'text/csv' }, body: csv })
+      return { status: res.status, report: (await res.json()) as { created: unknown[]; rejected: unknown[] } }
+    })
+    if (api.value.status !== 200 || api.value.report.created.length !== ROWS) throw new Error(`import answered ${api.value.status}`)
+    const exported = await timeIt(async () => (await fetch(`${h.url}/api/links/export`, { headers: { authorization: `Bearer ${h.key}` } })).text())
+    const file = join(h.dir, 'again.csv')
+    writeFileSync(file, csv.replaceAll('dub.sh/imp-', 'dub.sh/cli-'))
+    const t = performance.now()
+    const cli = Bun.spawnSync([BUN, join(ROOT, 'src/main.ts'), 'import', 'links', file, '--workspace', 'default', '--json'], {
+      env: { ...process.env, HOKO_DB: h.dbPath },
+      stdout: 'pipe',
+      stderr: 'inherit',
+    })
+    const cliMs = performance.now() - t
+    const cliCreated = (JSON.parse(cli.stdout.toString()) as { created: unknown[] }).created.length
+    say('## 8. CSV import and export')
+    say()
+    say(`A Dub export of ${fmt(ROWS)} links (${fmt(csv.length / 2 ** 20, 1)} MB, a title and two tags each), into an empty workspace.`)
+    say()
+    say('| operation | time | rows/s |')
+    say('| --- | ---: | ---: |')
+    say(`| \`POST /api/links/import\` (parse, check, write, report) | ${fmt(api.ms)} ms | ${fmt((ROWS * 1000) / api.ms)} |`)
+    say(`| \`hoko import links\` (same file, new codes; process start included) | ${fmt(cliMs)} ms | ${fmt((cliCreated * 1000) / cliMs)} |`)
+    say(`| \`GET /api/links/export\` of the ${fmt(ROWS * 2)} links, streamed | ${fmt(exported.ms)} ms | ${fmt((ROWS * 2 * 1000) / exported.ms)} |`)
+    say()
+  } finally {
+    await h.stop()
     cleanup(h.dir)
   }
 }

@@ -46,6 +46,10 @@ export const SummaryQuery = v.strictObject({
   groupBy: v.optional(v.picklist(GROUP_BY)),
 })
 
+/** GET /api/analytics/export: every click in the range, no paging (the answer is streamed). */
+export const ExportQuery = v.strictObject({ ...filters, format: v.optional(v.picklist(['csv', 'ndjson']), 'csv') })
+
 export type AnalyticsQuery = v.InferOutput<typeof AnalyticsQuery>
 export type SummaryQuery = v.InferOutput<typeof SummaryQuery>
+export type ExportQuery = v.InferOutput<typeof ExportQuery>
 export type { GroupBy } from './groups'

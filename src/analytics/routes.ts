@@ -1,8 +1,9 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
 import { scoped } from '../http/api-guard'
-import { AnalyticsQuery, SummaryQuery } from './model'
 import { paged } from '../http/resource'
+import { exportClicks } from './export'
+import { AnalyticsQuery, ExportQuery, SummaryQuery } from './model'
 import { listClicks, summarize, totalClicks } from './service'
 
 const tags = ['Analytics']
@@ -20,3 +21,18 @@ export const analyticsRoutes = (ctx: AppContext) =>
       query: SummaryQuery,
       detail: { summary: 'Click, lead and sale totals, optionally grouped', tags },
     })
+    .get(
+      '/export',
+      ({ auth, query }) =>
+        new Response(exportClicks(ctx.db, auth.workspaceId, query).pipeThrough(new TextEncoderStream()), {
+          headers:
+            query.format === 'csv'
+              ? { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="hoko-clicks.csv"' }
+              : { 'content-type': 'application/x-ndjson; charset=utf-8', 'content-disposition': 'attachment; filename="hoko-clicks.ndjson"' },
+        }),
+      {
+        scope: 'analyticsRead',
+        query: ExportQuery,
+        detail: { summary: 'Export clicks as CSV or NDJSON (streamed; the same filters, bots excluded, oldest first)', tags },
+      },
+    )

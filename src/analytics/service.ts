@@ -20,7 +20,7 @@ type ClickQuery = Filters & { groupBy?: GroupBy }
  * id filter of the spec), and then each of the other filters: collection and tag (through the links,
  * deleted ones too: their clicks stay), the click's country, device and tenant, the inclusive date range.
  */
-function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sql: string; params: (string | number)[] } {
+export function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sql: string; params: (string | number)[] } {
   if (f.startDate !== undefined && f.endDate !== undefined && f.startDate > f.endDate)
     throw new HokoError('end_before_start')
   // A collection or tag selects links: their clicks are read through the clicks' link index. Without

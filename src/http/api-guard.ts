@@ -26,6 +26,9 @@ export function isApiPath(url: string): boolean {
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
+const CSV_TYPE = /^text\/csv\s*(?:;|$)/i
+/** Routes whose body is a CSV file, handed over as bytes: the importer reports bad bytes per line. */
+const CSV_ROUTES = new Set(['/api/links/import'])
 /** No documented body nests deeper than 4; hostile nesting costs seconds of validation. */
 export const MAX_JSON_DEPTH = 32
 
@@ -89,13 +92,14 @@ function admit(deps: GuardDeps, request: Request, set: { headers: Record<string,
  * in the spec's order, in `transform`: 413 first, other body errors after the key and scope checks.
  * A declared oversized body is not read at all.
  */
-async function readJson(deps: GuardDeps, request: Request, contentType: string | undefined): Promise<unknown> {
+async function readJson(deps: GuardDeps, request: Request, contentType: string | undefined, csv = false): Promise<unknown> {
   const max = deps.config.maxBodyBytes
   const length = request.headers.get('content-length')
   if (length !== null && Number(length) > max) return new HokoError('payload_too_large', { limit: max })
   const bytes = await request.arrayBuffer()
   if (bytes.byteLength === 0) return new HokoError('body_required')
   if (bytes.byteLength > max) return new HokoError('payload_too_large', { limit: max })
+  if (csv) return CSV_TYPE.test(contentType ?? '') ? new Uint8Array(bytes) : new HokoError('csv_content_type')
   if (!JSON_TYPE.test(contentType ?? '')) return new HokoError('unsupported_content_type')
   let text: string
   try {
@@ -136,7 +140,9 @@ export function apiGuard(deps: GuardDeps) {
       }
     })
     // The matched route decides, not the URL: every route under /api reads its body this way.
-    .onParse({ as: 'global' }, ({ request, contentType, route }) => (isApiRoute(route) ? readJson(deps, request, contentType) : undefined))
+    .onParse({ as: 'global' }, ({ request, contentType, route }) =>
+      isApiRoute(route) ? readJson(deps, request, contentType, CSV_ROUTES.has(route)) : undefined,
+    )
     .all('/api', notFound, { detail: { hide: true } })
     .all('/api/*', notFound, { detail: { hide: true } })
 }

@@ -33,6 +33,36 @@ const ERRORS = {
     en: () => 'Content-Type must be application/json',
     ar: () => 'يجب أن يكون نوع المحتوى (Content-Type) هو application/json',
   }),
+  csv_content_type: def({
+    status: 400,
+    en: () => 'Content-Type must be text/csv',
+    ar: () => 'يجب أن يكون نوع المحتوى (Content-Type) هو text/csv',
+  }),
+  import_no_header: def({
+    status: 400,
+    en: () => 'The file has no header row: the first line must name the columns',
+    ar: () => 'الملف بلا سطر عناوين: يجب أن يسمّي السطر الأول الأعمدة',
+  }),
+  import_unknown_format: def<{ formats: string }>({
+    status: 400,
+    en: (p) => `The header row matches no known export (${p.formats}); pass format to say which it is`,
+    ar: (p) => `سطر العناوين لا يطابق أي تصدير معروف (${p.formats})؛ حدّد format لتوضيح نوعه`,
+  }),
+  import_missing_columns: def<{ format: string; columns: string[] }>({
+    status: 400,
+    en: (p) => `A ${p.format} export has the columns ${p.columns.map((c) => `"${c}"`).join(', ')}; this file lacks them`,
+    ar: (p) => `تصدير ${p.format} يحتوي على الأعمدة ${p.columns.map((c) => `"${c}"`).join('، ')}؛ وهذا الملف يخلو منها`,
+  }),
+  import_too_many_rows: def<{ max: number }>({
+    status: 400,
+    en: (p) => `Your plan allows at most ${p.max} rows per import; split the file`,
+    ar: (p) => `تسمح خطتك بحد أقصى ${p.max} صف في الاستيراد الواحد؛ قسّم الملف`,
+  }),
+  import_conflicts: def<{ count: number; line: number; en: string; ar: string }>({
+    status: 400,
+    en: (p) => `${p.count} row(s) conflict with existing links (first: line ${p.line}, ${p.en}); nothing was imported (onConflict=fail)`,
+    ar: (p) => `${p.count} صف يتعارض مع روابط موجودة (أولها: السطر ${p.line}، ${p.ar})؛ لم يُستورد شيء (onConflict=fail)`,
+  }),
   body_required: def({
     status: 400,
     en: () => 'Request body is required',

@@ -15,7 +15,7 @@ function featuresUsed(item: LinkUpsert): Feature[] {
 }
 
 /** Refuses a batch that uses any feature the workspace's plan lacks, naming all of them. */
-export function checkFeatures(auth: AuthContext, items: LinkUpsert[]) {
+export function checkFeatures(auth: Pick<AuthContext, 'plan'>, items: LinkUpsert[]) {
   const missing = new Set<Feature>()
   for (const item of items) for (const f of featuresUsed(item)) if (!auth.plan.features.has(f)) missing.add(f)
   if (missing.size > 0) {

@@ -126,5 +126,13 @@ export const LinkQuery = listQuery({
   search: v.optional(SearchText),
 })
 
+/** POST /api/links/import: the body is the CSV file itself; these say how to read it. */
+export const ImportQuery = v.strictObject({
+  format: v.optional(v.picklist(['auto', 'hoko', 'dub', 'bitly', 'shlink']), 'auto'),
+  collectionId: v.optional(Uuid),
+  onConflict: v.optional(v.picklist(['skip', 'fail']), 'skip'),
+})
+export const ExportLinksQuery = v.strictObject({ format: v.optional(v.picklist(['csv']), 'csv') })
+
 export type LinkUpsert = v.InferOutput<typeof LinkUpsert>
 export type LinkQuery = v.InferOutput<typeof LinkQuery>

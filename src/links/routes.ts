@@ -3,9 +3,11 @@ import type { AppContext } from '../context'
 import { scoped } from '../http/api-guard'
 import { checkBatchSize, IdList, jsonBody, paged, textParams } from '../http/resource'
 import type { AuthContext } from '../keys/service'
-import { CreateLinksBody, LinkQuery, type LinkUpsert, UpsertLinksBody } from './model'
+import { CreateLinksBody, ExportLinksQuery, ImportQuery, LinkQuery, type LinkUpsert, UpsertLinksBody } from './model'
 import { deleteLinks } from './delete'
+import { exportLinksCsv } from './export'
 import { checkFeatures } from './features'
+import { importLinks } from './import'
 import { listLinks } from './list'
 import { linkStatements } from './statements'
 import { upsertLinks } from './upsert'
@@ -58,6 +60,41 @@ export const linkRoutes = (ctx: AppContext) => {
       ...jsonBody(UpsertLinksBody),
       detail: { summary: 'Update or create links', tags },
     })
+    .post(
+      '/import',
+      ({ auth, body, query }) => {
+        // The API guard read the body as bytes (a CSV route) and refused other content types.
+        const report = importLinks(db, st, body as Uint8Array, {
+          workspaceId: auth.workspaceId,
+          plan: auth.plan,
+          collectionId: query.collectionId,
+          format: query.format,
+          onConflict: query.onConflict,
+          // Ten of the plan's batches: 100,000 rows on the larger plans.
+          maxRows: auth.plan.maxBatch * 10,
+          onWritten: (out) => outbox.emit(auth.workspaceId, 'link.created', () => out.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl))),
+        })
+        cache.evict(report.created.map((c) => c.shortId))
+        return report
+      },
+      {
+        scope: 'linksWrite',
+        query: ImportQuery,
+        detail: {
+          summary: 'Import links from a CSV file (Hoko, Dub, Bitly or Shlink export)',
+          tags,
+          requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string' } } } },
+        },
+      },
+    )
+    .get(
+      '/export',
+      ({ auth }) =>
+        new Response(exportLinksCsv(db, auth.workspaceId).pipeThrough(new TextEncoderStream()), {
+          headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="hoko-links.csv"' },
+        }),
+      { scope: 'linksRead', query: ExportLinksQuery, detail: { summary: 'Export links as CSV (the columns the import reads back)', tags } },
+    )
     .delete(
       '',
       ({ auth, body }) => {

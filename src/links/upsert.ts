@@ -29,16 +29,21 @@ export function upsertLinks(
 ): LinkWithTags[] {
   return db.transaction(
     () => {
-      const { existing, indexOfId } = checkExisting(st, workspaceId, items)
-      checkReferences(db, workspaceId, items)
-      const chosen = checkShortIds(st, items)
-      checkExternalIds(st, workspaceId, items, existing, indexOfId)
-      const written = write(st, workspaceId, items, existing, chosen)
+      const written = upsertLinksInTransaction(db, st, workspaceId, items)
       inTransaction?.(written)
       return written
     },
     { behavior: 'immediate' },
   )
+}
+
+/** The same checks and writes, inside a transaction the caller holds (the CSV import, links/import.ts). */
+export function upsertLinksInTransaction(db: Db, st: LinkStatements, workspaceId: string, items: LinkUpsert[]): LinkWithTags[] {
+  const { existing, indexOfId } = checkExisting(st, workspaceId, items)
+  checkReferences(db, workspaceId, items)
+  const chosen = checkShortIds(st, items)
+  checkExternalIds(st, workspaceId, items, existing, indexOfId)
+  return write(st, workspaceId, items, existing, chosen)
 }
 
 /**
@@ -47,7 +52,8 @@ export function upsertLinks(
  */
 function checkExisting(st: LinkStatements, workspaceId: string, items: LinkUpsert[]) {
   const ids = items.flatMap((it) => (it.id ? [it.id] : []))
-  const existing = new Map(st.byIds.all(workspaceId, JSON.stringify(ids)).map((r) => [r.id, fromRow(r)]))
+  // No ids, no query: with an empty list SQLite still walks the workspace's links.
+  const existing = new Map(ids.length === 0 ? [] : st.byIds.all(workspaceId, JSON.stringify(ids)).map((r) => [r.id, fromRow(r)]))
   const indexOfId = new Map<string, number>()
   items.forEach((it, i) => {
     if (!it.id) {
@@ -150,7 +156,8 @@ function write(st: LinkStatements, workspaceId: string, items: LinkUpsert[], exi
     }
     out.push(l)
     if (it.tagIds !== undefined) {
-      st.clearTags.run(l.id)
+      // A new link has no tags to clear.
+      if (it.id) st.clearTags.run(l.id)
       for (const t of it.tagIds ?? []) st.addTag.run(l.id, t)
     }
   }
