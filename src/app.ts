@@ -12,6 +12,8 @@ import { apiGuard } from './http/api-guard'
 import { errorHandler } from './http/error-handler'
 import { requestLog } from './http/request-log'
 import { linkRoutes } from './links/routes'
+import { apiRequestMetrics } from './metrics/api-requests'
+import { metricsRoutes } from './metrics/routes'
 import { partnerRoutes } from './partners/routes'
 import { qrcodeRoutes } from './qrcode/routes'
 import { redirectRoutes } from './redirect/routes'
@@ -24,6 +26,7 @@ export function createApp(ctx: AppContext) {
   return new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes + 1024 * 1024, idleTimeout: ctx.config.idleTimeout } })
     .use(errorHandler)
     .use(requestLog(ctx.config.trustProxy))
+    .use(apiRequestMetrics(ctx.metrics))
     .use(
       openapi({
         // The page is src/docs: the plugin's own loads Scalar @latest, with no integrity hash.
@@ -42,6 +45,7 @@ apiGuard(ctx)
     )
     .use(docsRoutes())
     .use(healthRoutes(ctx))
+    .use(metricsRoutes(ctx))
     .use(linkRoutes(ctx))
     .use(collectionRoutes(ctx))
     .use(tagRoutes(ctx))

@@ -48,6 +48,11 @@ const EnvSchema = v.object({
   HOKO_LINK_CACHE_SIZE: intFromEnv('HOKO_LINK_CACHE_SIZE', 10_000, 0, 10_000_000),
   HOKO_GEOIP_DB: optionalString,
   HOKO_IDLE_TIMEOUT: intFromEnv('HOKO_IDLE_TIMEOUT', 10, 1, 255),
+  // Bearer token of GET /metrics; without it, /metrics answers loopback clients only.
+  HOKO_METRICS_TOKEN: v.pipe(
+    optionalString,
+    v.check((s) => s === undefined || /^[\x21-\x7e]{16,}$/.test(s), 'HOKO_METRICS_TOKEN must be at least 16 printable characters without spaces'),
+  ),
   HOKO_LOG: v.optional(v.picklist(['error', 'warn', 'info', 'debug'], 'HOKO_LOG must be one of: error, warn, info, debug'), 'info'),
 })
 
@@ -71,6 +76,8 @@ export type Config = {
   /** Seconds a connection may stay silent (a stalled or slow client) before it is closed. */
   idleTimeout: number
   logLevel: 'error' | 'warn' | 'info' | 'debug'
+  /** Bearer token required by GET /metrics; unset: loopback clients only. */
+  metricsToken: string | undefined
 }
 
 export class ConfigError extends Error {}
@@ -98,5 +105,6 @@ export function loadConfig(env: Record<string, string | undefined> = Bun.env): C
     geoipDb: e.HOKO_GEOIP_DB,
     idleTimeout: e.HOKO_IDLE_TIMEOUT,
     logLevel: e.HOKO_LOG,
+    metricsToken: e.HOKO_METRICS_TOKEN,
   }
 }

@@ -3,6 +3,7 @@ import type { Db } from './db'
 import { Clicks } from './clicks/capture'
 import { SlidingWindowLimiter } from './http/rate-limit'
 import { type Authenticate, createAuthenticator } from './keys/service'
+import { Metrics } from './metrics/registry'
 import { LinkCache } from './redirect/cache'
 
 /**
@@ -25,12 +26,14 @@ export type AppContext = {
   limiter: SlidingWindowLimiter
   /** Per-address limit of the endpoints that need no key (see http/keyless-limit.ts). */
   keylessLimiter: SlidingWindowLimiter
+  /** The Prometheus registry served at /metrics (see src/metrics). */
+  metrics: Metrics
   /** Milliseconds since the epoch; one clock for decisions that tests may want to pin. */
   now: () => number
 }
 
 export function createContext(opts: { db: Db; config: Config; baseUrl: string; secret: string; now?: () => number }): AppContext {
-  return {
+  const ctx: AppContext = {
     db: opts.db,
     config: opts.config,
     baseUrl: opts.baseUrl,
@@ -41,6 +44,9 @@ export function createContext(opts: { db: Db; config: Config; baseUrl: string; s
     limiter: new SlidingWindowLimiter(),
     // About 1 KB a window: at most ~20 MB however many addresses send requests.
     keylessLimiter: new SlidingWindowLimiter(Date.now, 20_000),
+    metrics: new Metrics(),
     now: opts.now ?? Date.now,
   }
+  ctx.metrics.watch(ctx)
+  return ctx
 }
