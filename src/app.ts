@@ -16,6 +16,8 @@ import { requestLog } from './http/request-log'
 import { keyRoutes } from './keys/routes'
 import { linkRoutes } from './links/routes'
 import { memberRoutes } from './members/routes'
+import { apiRequestMetrics } from './metrics/api-requests'
+import { metricsRoutes } from './metrics/routes'
 import { partnerRoutes } from './partners/routes'
 import { qrcodeRoutes } from './qrcode/routes'
 import { redirectRoutes } from './redirect/routes'
@@ -30,6 +32,7 @@ export function createApp(ctx: AppContext) {
   return new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes + 1024 * 1024, idleTimeout: ctx.config.idleTimeout } })
     .use(errorHandler)
     .use(requestLog(ctx.config.trustProxy))
+    .use(apiRequestMetrics(ctx.metrics))
     .use(
       openapi({
         // The page is src/docs: the plugin's own loads Scalar @latest, with no integrity hash.
@@ -54,6 +57,7 @@ apiGuard(ctx)
     )
     .use(docsRoutes())
     .use(healthRoutes(ctx))
+    .use(metricsRoutes(ctx))
     .use(linkRoutes(ctx))
     .use(collectionRoutes(ctx))
     .use(tagRoutes(ctx))

@@ -71,6 +71,11 @@ const EnvSchema = v.object({
     ),
     v.transform((list) => list.map((x) => Number(x) * 1000)),
   ),
+  // Bearer token of GET /metrics; without it, /metrics answers loopback clients only.
+  HOKO_METRICS_TOKEN: v.pipe(
+    optionalString,
+    v.check((s) => s === undefined || /^[\x21-\x7e]{16,}$/.test(s), 'HOKO_METRICS_TOKEN must be at least 16 printable characters without spaces'),
+  ),
   HOKO_LOG: v.optional(v.picklist(['error', 'warn', 'info', 'debug'], 'HOKO_LOG must be one of: error, warn, info, debug'), 'info'),
 })
 
@@ -100,6 +105,8 @@ export type Config = {
   webhookDelivery: boolean
   /** Milliseconds before each attempt of a delivery, the first included (then jittered). */
   webhookRetrySchedule: number[]
+  /** Bearer token required by GET /metrics; unset: loopback clients only. */
+  metricsToken: string | undefined
 }
 
 export class ConfigError extends Error {}
@@ -130,5 +137,6 @@ export function loadConfig(env: Record<string, string | undefined> = Bun.env): C
     webhookAllowPrivate: e.HOKO_WEBHOOK_ALLOW_PRIVATE,
     webhookDelivery: e.HOKO_WEBHOOK_DELIVERY,
     webhookRetrySchedule: e.HOKO_WEBHOOK_RETRY_SCHEDULE,
+    metricsToken: e.HOKO_METRICS_TOKEN,
   }
 }

@@ -3,6 +3,7 @@ import type { Db } from './db'
 import { Clicks } from './clicks/capture'
 import { SlidingWindowLimiter } from './http/rate-limit'
 import { type Authenticate, createAuthenticator } from './keys/service'
+import { Metrics } from './metrics/registry'
 import { LinkCache } from './redirect/cache'
 import { LoginBrake } from './accounts/brake'
 import { type AuthenticateSession, createSessionAuthenticator, createSessionStore, type SessionStore } from './accounts/sessions'
@@ -36,6 +37,8 @@ export type AppContext = {
   keylessLimiter: SlidingWindowLimiter
   /** The webhook outbox: services emit events into it inside their transactions (src/webhooks). */
   webhooks: Outbox
+  /** The Prometheus registry served at /metrics (see src/metrics). */
+  metrics: Metrics
   /** Milliseconds since the epoch; one clock for decisions that tests may want to pin. */
   now: () => number
 }
@@ -61,6 +64,8 @@ export function createContext(opts: { db: Db; config: Config; baseUrl: string; s
     keylessLimiter: new SlidingWindowLimiter(Date.now, 20_000),
     now,
     webhooks,
+    metrics: new Metrics(),
   }
+  ctx.metrics.watch(ctx)
   return ctx
 }

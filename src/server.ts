@@ -52,6 +52,9 @@ export function serve(config: Config) {
   // Webhooks changed by another process (the CLI, a second server) reach the click writer within a second.
   const subscriptions = setInterval(() => ctx.webhooks.refreshClickSubscribers(), 1000)
   const deliveries = new DeliveryWorker(db, config)
+  const attempts = ctx.metrics.counter('hoko_webhook_deliveries_total', 'Webhook delivery attempts by result.', ['result'])
+  deliveries.onAttempt = (result) => attempts.labels(result).inc()
+  ctx.metrics.registerGauge('hoko_webhook_outbox_backlog', 'Webhook deliveries waiting in the outbox (due or not).', [], () => deliveries.backlog())
   if (config.webhookDelivery) {
     ctx.webhooks.onEmit = () => deliveries.wake()
     deliveries.start()

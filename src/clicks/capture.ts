@@ -41,7 +41,7 @@ function utmText(utm: Record<string, string> | null): string | null {
 export class Clicks {
   private readonly agents = new AgentParser()
   private readonly geo: Geo
-  private readonly writer: ClickWriter
+  readonly writer: ClickWriter
 
   constructor(
     db: Db,

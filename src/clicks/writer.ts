@@ -15,6 +15,8 @@ export class ClickWriter {
   readonly insertAll: (rows: ClickRow[]) => void
   /** Rows committed since start: for tests and benchmarks. */
   written = 0
+  /** Told of every commit, its rows and milliseconds (for /metrics). */
+  committed?: (rows: number, ms: number) => void
 
   /** `db` must be opened with `strict: true`: rows are bound by field name, without a `$`. */
   constructor(db: Database, inCommit?: (rows: ClickRow[]) => void) {
@@ -46,8 +48,10 @@ export class ClickWriter {
     this.rows = []
     this.waiters = []
     try {
+      const started = performance.now()
       this.insertAll(rows)
       this.written += rows.length
+      this.committed?.(rows.length, performance.now() - started)
       for (const w of waiters) w.resolve()
     } catch (e) {
       for (const w of waiters) w.reject(e)

@@ -222,6 +222,16 @@ const ERRORS = {
     en: (p) => `Your workspace's plan does not include: ${p.features.join(', ')}`,
     ar: (p) => `خطة مساحة العمل لا تتضمن الميزات التالية: ${p.features.join(', ')}`,
   }),
+  metrics_token_invalid: def({
+    status: 403,
+    en: () => 'Wrong metrics token',
+    ar: () => 'رمز المقاييس (metrics token) غير صحيح',
+  }),
+  metrics_local_only: def({
+    status: 403,
+    en: () => 'Metrics are served to this machine only, and not through a proxy; set HOKO_METRICS_TOKEN to scrape them from elsewhere',
+    ar: () => 'تُقدَّم المقاييس لهذا الجهاز فقط وليس عبر وكيل (proxy)؛ اضبط HOKO_METRICS_TOKEN لجمعها من مكان آخر',
+  }),
   not_found: def<{ method: string; path: string }>({
     status: 404,
     en: (p) => `Endpoint not found: ${p.method} ${p.path}`,

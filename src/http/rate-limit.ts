@@ -21,6 +21,8 @@ export type RateLimitResult = {
 
 export class SlidingWindowLimiter {
   private readonly windows: Lru<string, Window>
+  /** Requests refused since start (for /metrics). */
+  refused = 0
 
   /**
    * `maxKeys` bounds memory where keys come from outside (client addresses): the least recently seen
@@ -51,6 +53,7 @@ export class SlidingWindowLimiter {
     }
 
     if (used >= limit) {
+      this.refused++
       const freeAt = this.secondWhenFree(w, now, used - limit + 1)
       return {
         allowed: false,

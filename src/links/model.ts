@@ -71,7 +71,7 @@ export const Geo = v.pipe(
 /** Paths the server answers itself, which a short link must never shadow. */
 export const RESERVED_SHORT_IDS = new Set([
   'api', 'docs', 'openapi.json', 'healthz', 'qrcode', 'analytics.js', 'favicon.ico', 'robots.txt',
-  'static', 'assets', '.well-known', 'admin', 'login',
+  'static', 'assets', '.well-known', 'admin', 'login', 'metrics',
   // The dashboard and the pages around it.
   'app', 'setup', 'invite', 'logout', 'auth.css',
 ])

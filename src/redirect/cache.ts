@@ -34,6 +34,9 @@ export class LinkCache {
   private nextCheck = 0
   private seenVersion: number
   private seenChanges: number
+  /** Lookups answered from memory and from the database since start (for /metrics). */
+  hits = 0
+  misses = 0
 
   constructor(db: Db, capacity: number) {
     this.lru = new Lru(capacity)
@@ -53,12 +56,20 @@ export class LinkCache {
       if (now >= this.nextCheck) this.dropIfChangedElsewhere(now)
     }
     const hit = this.lru.get(shortId)
-    if (hit) return hit
+    if (hit) {
+      this.hits++
+      return hit
+    }
+    this.misses++
     const row = this.byShortId.get(shortId)
     if (!row) return null
     const link = { ...fromRow(row), deleted: row.deleted === 1, bases: new Map<string, string>() }
     if (this.lru.capacity > 0) this.lru.set(shortId, link)
     return link
+  }
+
+  get size(): number {
+    return this.lru.size
   }
 
   evict(shortIds: Iterable<string>): void {

@@ -57,6 +57,7 @@ export function redirectRoutes(ctx: AppContext) {
       visitor: describe,
       brake: guard,
     })
+    ctx.metrics.redirects[decision.kind]++
     switch (decision.kind) {
       case 'notFound':
         return notFoundPage()

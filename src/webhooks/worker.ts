@@ -50,6 +50,8 @@ export class DeliveryWorker {
   private timer: ReturnType<typeof setInterval> | null = null
   private woken = false
   private prunedAt = 0
+  /** Told the result of every attempt (for /metrics): succeeded, retry, failed or gone (a 410). */
+  onAttempt: (result: 'succeeded' | 'retry' | 'failed' | 'gone') => void = () => {}
   private readonly claim
   private readonly hook
   private readonly record
@@ -172,6 +174,7 @@ export class DeliveryWorker {
     else if (gone || !hook || hook.disabled || attempts >= schedule.length) next = { status: 'failed', at: started }
     // Jitter: ±20%, so that a receiver back from an outage is not hit by every retry at once.
     else next = { status: 'pending', at: Date.now() + Math.round(schedule[attempts] * (0.8 + Math.random() * 0.4)) }
+    this.onAttempt(ok ? 'succeeded' : gone ? 'gone' : next.status === 'pending' ? 'retry' : 'failed')
     if (!hook || hook.disabled) return void this.record(d, started, took, outcome, next, 'none')
     this.record(d, started, took, outcome, next, ok ? 'ok' : gone ? 'gone' : 'failed')
     if (gone) log('warn', 'webhook disabled: the receiver answered 410 Gone', { webhookId: d.webhookId })
