@@ -4,7 +4,7 @@ import { Elysia } from 'elysia'
 import type { AppContext } from './context'
 import { analyticsRoutes } from './analytics/routes'
 import { collectionRoutes } from './collections/routes'
-import { conversionRoutes } from './conversions/routes'
+import { conversionListRoutes, conversionRoutes } from './conversions/routes'
 import { customerRoutes } from './customers/routes'
 import { dashboardRoutes } from './dashboard/routes'
 import { docsRoutes } from './docs/routes'
@@ -50,6 +50,7 @@ apiGuard(ctx)
     .use(customerRoutes(ctx))
     .use(analyticsRoutes(ctx))
     .use(conversionRoutes(ctx))
+    .use(conversionListRoutes(ctx))
     .use(qrcodeRoutes(ctx))
     .use(trackingRoutes(ctx))
     // Until accounts land: any session cookie counts; the API still refuses an invalid one.

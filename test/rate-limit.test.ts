@@ -117,6 +117,19 @@ describe('rate limits over HTTP', () => {
     expect(other.status).toBe(404)
   })
 
+  test('one key written in any accepted form counts against the same pool', async () => {
+    s.cliJson(['workspace', 'create', '--name', 'Forms', '--slug', 'forms', '--rate-limit', '4'])
+    const k = s.newKey('all', 'forms')
+    const forms = [`Bearer ${k}`, k, `bearer   ${k}`, `  BEARER ${k}  `]
+    const remaining: string[] = []
+    for (const authorization of forms) {
+      const res = await s.api('/api/__probe', { key: null, headers: { authorization } })
+      remaining.push(res.headers.get('x-ratelimit-remaining')!)
+    }
+    expect(remaining).toEqual(['3', '2', '1', '0'])
+    for (const authorization of forms) expect((await s.api('/api/__probe', { key: null, headers: { authorization } })).status).toBe(429)
+  })
+
   test('the plan sets the limit when the workspace has no explicit one', async () => {
     s.cliJson(['workspace', 'create', '--name', 'Free one', '--plan', 'free'])
     const key = s.newKey('all', 'free-one')

@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
 import { addressBlock, clientIp } from '../clicks/ip'
+import { socketAddress } from './client-ip'
 import { MAX_JSON_DEPTH, tooDeep } from './api-guard'
 import { HokoError } from './errors'
 import { tooManyRequestsPage } from './pages'
@@ -49,7 +50,7 @@ export const keylessLimit = (ctx: AppContext) =>
         beforeHandle({ request, server, set }) {
           const limit = ctx.config.keylessRateLimit
           if (limit === 0) return
-          const ip = clientIp(request, () => server?.requestIP(request)?.address, ctx.config.trustProxy)
+          const ip = clientIp(request, socketAddress(server, request), ctx.config.trustProxy)
           const rl = ctx.keylessLimiter.hit(`${endpoint}|${addressBlock(ip)}`, limit)
           if (rl.allowed) return
           if (rules.page) return tooManyRequestsPage(rl.retryAfter)
