@@ -2,6 +2,9 @@ import { openapi } from '@elysiajs/openapi'
 import { toJsonSchema } from '@valibot/to-json-schema'
 import { Elysia } from 'elysia'
 import type { AppContext } from './context'
+import { accountPageRoutes } from './accounts/page-routes'
+import { accountRoutes } from './accounts/routes'
+import { sessionFromRequest } from './accounts/sessions'
 import { analyticsRoutes } from './analytics/routes'
 import { collectionRoutes } from './collections/routes'
 import { conversionListRoutes, conversionRoutes } from './conversions/routes'
@@ -12,12 +15,15 @@ import { healthRoutes } from './health/routes'
 import { apiGuard } from './http/api-guard'
 import { errorHandler } from './http/error-handler'
 import { requestLog } from './http/request-log'
+import { keyRoutes } from './keys/routes'
 import { linkRoutes } from './links/routes'
+import { memberRoutes } from './members/routes'
 import { partnerRoutes } from './partners/routes'
 import { qrcodeRoutes } from './qrcode/routes'
 import { redirectRoutes } from './redirect/routes'
 import { tagRoutes } from './tags/routes'
 import { trackingRoutes } from './tracking/routes'
+import { workspaceRoutes } from './workspaces/routes'
 
 /** The whole HTTP surface: global plugins first, then one `.use()` per feature. */
 export function createApp(ctx: AppContext) {
@@ -32,8 +38,14 @@ export function createApp(ctx: AppContext) {
         specPath: '/openapi.json',
         documentation: {
           info: { title: 'Hoko API', version: '0.1.0', description: 'Self-hosted link attribution.' },
-          components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
-          security: [{ apiKey: [] }],
+          components: {
+            securitySchemes: {
+              apiKey: { type: 'http', scheme: 'bearer' },
+              // The dashboard's: with it, every request but GET/HEAD/OPTIONS also sends X-CSRF-Token.
+              session: { type: 'apiKey', in: 'cookie', name: 'hoko_session' },
+            },
+          },
+          security: [{ apiKey: [] }, { session: [] }],
         },
         mapJsonSchema: { valibot: (s: any) => toJsonSchema(s, { errorMode: 'ignore', typeMode: 'input' }) },
       }),
@@ -53,8 +65,12 @@ apiGuard(ctx)
     .use(conversionListRoutes(ctx))
     .use(qrcodeRoutes(ctx))
     .use(trackingRoutes(ctx))
-    // Until accounts land: any session cookie counts; the API still refuses an invalid one.
-    .use(dashboardRoutes(ctx, { signedIn: (request) => /(?:^|;\s*)hoko_session=/.test(request.headers.get('cookie') ?? '') }))
+    .use(accountRoutes(ctx))
+    .use(keyRoutes(ctx))
+    .use(memberRoutes(ctx))
+    .use(workspaceRoutes(ctx))
+    .use(accountPageRoutes(ctx))
+    .use(dashboardRoutes(ctx, { signedIn: (request) => sessionFromRequest(ctx, request) !== null }))
     // Last: /:shortId takes whatever no other route does.
     .use(redirectRoutes(ctx))
 }
