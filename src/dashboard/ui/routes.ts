@@ -1,5 +1,6 @@
 import type { ComponentType } from 'preact'
 import type { Bilingual } from './i18n'
+import type { PageProps } from './router'
 import CollectionsPage from './pages/collections'
 import LinkEditPage from './pages/links/edit'
 import LinksPage from './pages/links'
@@ -9,8 +10,6 @@ import MembersPage from './pages/settings-members'
 import WorkspacePage from './pages/settings-workspace'
 import TagsPage from './pages/tags'
 
-/** What every page receives: the path's `:params` and the query string (`?a=b`, or ''). */
-export type PageProps = { params: Record<string, string>; search: string }
 
 export type Route = {
   path: string
