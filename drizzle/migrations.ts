@@ -6,6 +6,8 @@ import m3 from './0003_partner_index.sql' with { type: 'text' }
 import m4 from './0004_rollups.sql' with { type: 'text' }
 import m5 from './0005_link_changes.sql' with { type: 'text' }
 import m6 from './0006_accounts.sql' with { type: 'text' }
+import m7 from './0007_dashboard_indexes.sql' with { type: 'text' }
+import m8 from './0008_webhooks.sql' with { type: 'text' }
 
 export const migrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_init", when: 1795624717912, breakpoints: true, sql: m0 },
@@ -15,4 +17,6 @@ export const migrations: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: "0004_rollups", when: 1795628066609, breakpoints: true, sql: m4 },
   { tag: "0005_link_changes", when: 1795639677802, breakpoints: true, sql: m5 },
   { tag: "0006_accounts", when: 1795641240537, breakpoints: true, sql: m6 },
+  { tag: "0007_dashboard_indexes", when: 1795642287848, breakpoints: true, sql: m7 },
+  { tag: "0008_webhooks", when: 1795642714355, breakpoints: true, sql: m8 },
 ]

@@ -24,6 +24,7 @@ import { redirectRoutes } from './redirect/routes'
 import { tagRoutes } from './tags/routes'
 import { trackingRoutes } from './tracking/routes'
 import { workspaceRoutes } from './workspaces/routes'
+import { webhookRoutes } from './webhooks/routes'
 
 /** The whole HTTP surface: global plugins first, then one `.use()` per feature. */
 export function createApp(ctx: AppContext) {
@@ -70,6 +71,7 @@ apiGuard(ctx)
     .use(memberRoutes(ctx))
     .use(workspaceRoutes(ctx))
     .use(accountPageRoutes(ctx))
+    .use(webhookRoutes(ctx))
     .use(dashboardRoutes(ctx, { signedIn: (request) => sessionFromRequest(ctx, request) !== null }))
     // Last: /:shortId takes whatever no other route does.
     .use(redirectRoutes(ctx))

@@ -15,6 +15,17 @@ const optionalString = v.pipe(
   v.transform((s) => (s === undefined || s.trim() === '' ? undefined : s.trim())),
 )
 
+const flag = (name: string, fallback: '0' | '1') =>
+  v.pipe(
+    v.optional(v.string(), fallback),
+    v.transform((s) => (s.trim() === '' ? fallback : s.trim().toLowerCase())),
+    v.picklist(['0', '1', 'true', 'false'], `${name} must be 1 or 0`),
+    v.transform((s) => s === '1' || s === 'true'),
+  )
+
+/** Immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, 10 h: about 3 days and 2 hours in all. */
+const DEFAULT_RETRY_SCHEDULE = ['0', '5', '300', '1800', '7200', '18000', '36000', '36000', '36000']
+
 // The one place that reads the environment; everything else receives a Config.
 const EnvSchema = v.object({
   PORT: intFromEnv('PORT', 3000, 0, 65535),
@@ -48,6 +59,18 @@ const EnvSchema = v.object({
   HOKO_LINK_CACHE_SIZE: intFromEnv('HOKO_LINK_CACHE_SIZE', 10_000, 0, 10_000_000),
   HOKO_GEOIP_DB: optionalString,
   HOKO_IDLE_TIMEOUT: intFromEnv('HOKO_IDLE_TIMEOUT', 10, 1, 255),
+  HOKO_WEBHOOK_ALLOW_PRIVATE: flag('HOKO_WEBHOOK_ALLOW_PRIVATE', '0'),
+  HOKO_WEBHOOK_DELIVERY: flag('HOKO_WEBHOOK_DELIVERY', '1'),
+  // A testing knob: the seconds before each attempt of a delivery, the first included.
+  HOKO_WEBHOOK_RETRY_SCHEDULE: v.pipe(
+    v.optional(v.string(), ''),
+    v.transform((s) => (s.trim() === '' ? DEFAULT_RETRY_SCHEDULE : s.split(',').map((x) => x.trim()))),
+    v.check(
+      (list) => list.length <= 50 && list.every((x) => /^\d+(\.\d+)?$/.test(x)),
+      'HOKO_WEBHOOK_RETRY_SCHEDULE must be a comma-separated list of at most 50 numbers of seconds',
+    ),
+    v.transform((list) => list.map((x) => Number(x) * 1000)),
+  ),
   HOKO_LOG: v.optional(v.picklist(['error', 'warn', 'info', 'debug'], 'HOKO_LOG must be one of: error, warn, info, debug'), 'info'),
 })
 
@@ -71,6 +94,12 @@ export type Config = {
   /** Seconds a connection may stay silent (a stalled or slow client) before it is closed. */
   idleTimeout: number
   logLevel: 'error' | 'warn' | 'info' | 'debug'
+  /** Webhooks may target loopback, private and link-local addresses, and plain http (local development, tests). */
+  webhookAllowPrivate: boolean
+  /** Whether this server sends webhook deliveries; off, events still wait in the outbox. */
+  webhookDelivery: boolean
+  /** Milliseconds before each attempt of a delivery, the first included (then jittered). */
+  webhookRetrySchedule: number[]
 }
 
 export class ConfigError extends Error {}
@@ -98,5 +127,8 @@ export function loadConfig(env: Record<string, string | undefined> = Bun.env): C
     geoipDb: e.HOKO_GEOIP_DB,
     idleTimeout: e.HOKO_IDLE_TIMEOUT,
     logLevel: e.HOKO_LOG,
+    webhookAllowPrivate: e.HOKO_WEBHOOK_ALLOW_PRIVATE,
+    webhookDelivery: e.HOKO_WEBHOOK_DELIVERY,
+    webhookRetrySchedule: e.HOKO_WEBHOOK_RETRY_SCHEDULE,
   }
 }

@@ -6,6 +6,7 @@ import { type Authenticate, createAuthenticator } from './keys/service'
 import { LinkCache } from './redirect/cache'
 import { LoginBrake } from './accounts/brake'
 import { type AuthenticateSession, createSessionAuthenticator, createSessionStore, type SessionStore } from './accounts/sessions'
+import { Outbox } from './webhooks/outbox'
 
 /**
  * What every feature receives: built once per server (or per in-process test app), so every
@@ -33,6 +34,8 @@ export type AppContext = {
   limiter: SlidingWindowLimiter
   /** Per-address limit of the endpoints that need no key (see http/keyless-limit.ts). */
   keylessLimiter: SlidingWindowLimiter
+  /** The webhook outbox: services emit events into it inside their transactions (src/webhooks). */
+  webhooks: Outbox
   /** Milliseconds since the epoch; one clock for decisions that tests may want to pin. */
   now: () => number
 }
@@ -40,13 +43,15 @@ export type AppContext = {
 export function createContext(opts: { db: Db; config: Config; baseUrl: string; secret: string; now?: () => number }): AppContext {
   const now = opts.now ?? Date.now
   const sessions = createSessionStore(opts.db, opts.secret, now)
+  const webhooks = new Outbox(opts.db, () => ctx.baseUrl)
   const ctx: AppContext = {
     db: opts.db,
     config: opts.config,
     baseUrl: opts.baseUrl,
     secret: opts.secret,
     links: new LinkCache(opts.db, opts.config.linkCacheSize),
-    clicks: new Clicks(opts.db, opts.config),
+    // Clicks of workspaces subscribed to link.clicked add their events in the click writer's commit.
+    clicks: new Clicks(opts.db, opts.config, (rows) => webhooks.clicked(rows)),
     authenticate: createAuthenticator(opts.db, opts.config.rateLimit),
     sessions,
     authenticateSession: createSessionAuthenticator(opts.db, sessions, { baseUrl: () => ctx.baseUrl, defaultRateLimit: opts.config.rateLimit }),
@@ -55,6 +60,7 @@ export function createContext(opts: { db: Db; config: Config; baseUrl: string; s
     // About 1 KB a window: at most ~20 MB however many addresses send requests.
     keylessLimiter: new SlidingWindowLimiter(Date.now, 20_000),
     now,
+    webhooks,
   }
   return ctx
 }

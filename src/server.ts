@@ -11,6 +11,7 @@ import { SCOPES } from './keys/scopes'
 import { countWorkspaces, createWorkspace } from './workspaces/service'
 import { issueSetupToken } from './accounts/setup'
 import { countUsers } from './accounts/users'
+import { DeliveryWorker } from './webhooks/worker'
 
 /**
  * On an empty database: workspace `default` and an all-scopes key, printed once so that a new user
@@ -48,6 +49,14 @@ export function serve(config: Config) {
   const port = app.server!.port
   ctx.baseUrl = config.baseUrl ?? `http://localhost:${port}`
 
+  // Webhooks changed by another process (the CLI, a second server) reach the click writer within a second.
+  const subscriptions = setInterval(() => ctx.webhooks.refreshClickSubscribers(), 1000)
+  const deliveries = new DeliveryWorker(db, config)
+  if (config.webhookDelivery) {
+    ctx.webhooks.onEmit = () => deliveries.wake()
+    deliveries.start()
+  }
+
   if (firstKey) {
     console.log(`Created workspace "default". Its API key, with all scopes, is shown only this once:`)
     console.log(`HOKO_API_KEY=${firstKey}`)
@@ -72,6 +81,8 @@ export function serve(config: Config) {
     stopping = true
     console.log(`${signal}: finishing in-flight requests, then closing the database`)
     await app.stop()
+    clearInterval(subscriptions)
+    await deliveries.stop()
     // After-response hooks (the request log) of the last answers run on the next turns.
     await Bun.sleep(5)
     await rollups.stop()
@@ -83,5 +94,5 @@ export function serve(config: Config) {
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
-  return { app, db, port }
+  return { app, db, port, deliveries }
 }

@@ -69,6 +69,19 @@ export async function click(s: Client, key: string): Promise<{ clickId: string; 
   return { clickId: new URL(location).searchParams.get('hoko_id')!, linkId: l.id }
 }
 
+/**
+ * A webhook on a loopback address: the servers of the endpoint suites send nothing (see harness.ts),
+ * and a server that did would refuse this address without HOKO_WEBHOOK_ALLOW_PRIVATE.
+ */
+export const webhook = async (s: Client, key: string): Promise<{ id: string; secret: string }> =>
+  (await post(s, key, '/api/webhooks', [{ url: 'https://127.0.0.1:9/hoko', events: ['link.created', 'partner.deleted'], description: `w-${unique()}` }]))[0]
+
+/** A webhook.test delivery of a new webhook. */
+async function delivery(s: Client, key: string): Promise<{ id: string; webhookId: string }> {
+  const w = await webhook(s, key)
+  return (await post(s, key, '/api/webhooks/test', [w.id]))[0]
+}
+
 async function customer(s: Client, key: string): Promise<{ id: string }> {
   const { clickId } = await click(s, key)
   return (await post(s, key, '/api/track/lead', { clickId, eventName: 'Sign up', customerExternalId: unique(), customerName: 'C' })).customer
@@ -198,6 +211,32 @@ export const ENDPOINTS: Endpoint[] = [
     }),
   },
   { method: 'POST', path: '/api/admin/workspaces', scope: null, session: 'admin', ok: 201, prepare: async (s) => ({ body: [{ name: `W ${unique()}` }], session: await adminSession(s) }) },
+  { method: 'GET', path: '/api/webhooks', scope: 'webhooksRead', ok: 200, prepare: async (s, key) => ({ query: { id: (await webhook(s, key)).id } }) },
+  {
+    method: 'POST',
+    path: '/api/webhooks',
+    scope: 'webhooksWrite',
+    ok: 201,
+    prepare: async () => ({ body: [{ url: 'https://127.0.0.1:9/new', events: ['link.clicked', 'sale.created'], description: 'New' }] }),
+  },
+  {
+    method: 'PUT',
+    path: '/api/webhooks',
+    scope: 'webhooksWrite',
+    ok: 200,
+    prepare: async (s, key) => ({ body: [{ id: (await webhook(s, key)).id, events: ['lead.created'], description: 'Renamed', disabled: true }] }),
+  },
+  { method: 'DELETE', path: '/api/webhooks', scope: 'webhooksWrite', ok: 200, prepare: async (s, key) => ({ body: [(await webhook(s, key)).id] }) },
+  { method: 'POST', path: '/api/webhooks/rotate-secret', scope: 'webhooksWrite', ok: 200, prepare: async (s, key) => ({ body: [(await webhook(s, key)).id] }) },
+  { method: 'POST', path: '/api/webhooks/test', scope: 'webhooksWrite', ok: 201, prepare: async (s, key) => ({ body: [(await webhook(s, key)).id] }) },
+  {
+    method: 'GET',
+    path: '/api/webhooks/deliveries',
+    scope: 'webhooksRead',
+    ok: 200,
+    prepare: async (s, key) => ({ query: { webhookId: (await delivery(s, key)).webhookId, status: 'pending' } }),
+  },
+  { method: 'POST', path: '/api/webhooks/deliveries/retry', scope: 'webhooksWrite', ok: 200, prepare: async (s, key) => ({ body: [(await delivery(s, key)).id] }) },
 ]
 
 export const label = (e: Endpoint) => `${e.method} ${e.path}`
@@ -284,7 +323,7 @@ export function adminSession(s: Client): Promise<Session> {
 const workspaceOf = async (s: Client, key: string): Promise<string> => (await (await s.api('/api/me', { key })).json()).workspace.id
 
 /** Tables of a workspace's data; the rollups, key use times and settings change on their own. */
-const DATA = ['collections', 'tags', 'partners', 'customers', 'links', 'clicks', 'leads', 'sales', 'idempotency_keys', 'memberships', 'invites'] as const
+const DATA = ['collections', 'tags', 'partners', 'customers', 'links', 'clicks', 'leads', 'sales', 'idempotency_keys', 'memberships', 'invites', 'webhooks', 'webhook_deliveries'] as const
 
 /**
  * Every stored row of the data tables (of one workspace, if given), as text: equal before and after
@@ -310,7 +349,9 @@ export function storedData(db: Database, workspaceId?: string): string {
 export function identifiersOf(db: Database, workspaceId: string): string[] {
   const q = (sql: string) => (db.query(sql).all(workspaceId) as { v: string | null }[]).map((r) => r.v).filter((v): v is string => !!v)
   return [
-    ...['collections', 'tags', 'partners', 'customers', 'links', 'clicks', 'leads', 'sales'].flatMap((t) => q(`SELECT id AS v FROM ${t} WHERE workspace_id = ?`)),
+    ...['collections', 'tags', 'partners', 'customers', 'links', 'clicks', 'leads', 'sales', 'webhooks', 'webhook_deliveries'].flatMap((t) => q(`SELECT id AS v FROM ${t} WHERE workspace_id = ?`)),
+    ...q('SELECT secret AS v FROM webhooks WHERE workspace_id = ?'),
+    ...q('SELECT previous_secret AS v FROM webhooks WHERE workspace_id = ?'),
     ...q('SELECT short_id AS v FROM links WHERE workspace_id = ?'),
     ...q('SELECT external_id AS v FROM links WHERE workspace_id = ?'),
     ...q('SELECT external_id AS v FROM customers WHERE workspace_id = ?'),

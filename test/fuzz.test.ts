@@ -15,7 +15,7 @@ let fuzz: { id: string; key: string }
 
 const WRITES = ENDPOINTS.filter((e) => e.method !== 'GET')
 const LISTS = [...ENDPOINTS.filter((e) => e.method === 'GET').map((e) => e.path), '/qrcode']
-const FIELDS = ['url', 'collectionId', 'id', 'name', 'color', 'email', 'geo', 'utm', 'tagIds', 'shortId', 'expiresAt', 'clickId', 'amount', 'metadata', 'customerExternalId', 'customerName', '__proto__', 'constructor', 'take', 'skip', 'sort', 'linkId', 'startDate', 'groupBy', 'text', 'size']
+const FIELDS = ['url', 'collectionId', 'id', 'name', 'color', 'email', 'geo', 'utm', 'tagIds', 'shortId', 'expiresAt', 'clickId', 'amount', 'metadata', 'customerExternalId', 'customerName', '__proto__', 'constructor', 'take', 'skip', 'sort', 'linkId', 'startDate', 'groupBy', 'text', 'size', 'events', 'disabled', 'description', 'webhookId', 'status']
 
 const nasty = fc.oneof(
   fc.constantFrom(

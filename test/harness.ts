@@ -70,8 +70,9 @@ export async function startServer(
 ): Promise<TestServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'hoko-test-'))
   const dbPath = join(dir, 'hoko.db')
-  // Request logs only where a test asks for them.
-  const env = defined({ ...process.env, PORT: '0', HOST: '127.0.0.1', HOKO_DB: dbPath, HOKO_LOG: 'warn', ...opts.env })
+  // Request logs only where a test asks for them. Webhook deliveries only where a test asks for them
+  // (its receiver on 127.0.0.1): a URL a fuzzed request sets must never be called.
+  const env = defined({ ...process.env, PORT: '0', HOST: '127.0.0.1', HOKO_DB: dbPath, HOKO_LOG: 'warn', HOKO_WEBHOOK_DELIVERY: '0', ...opts.env })
   const proc = Bun.spawn(opts.command ?? [BUN, 'src/main.ts', 'serve'], {
     cwd: opts.cwd ?? ROOT,
     env,

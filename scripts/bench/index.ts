@@ -4,7 +4,7 @@
  *
  *   npm run bench                       all sections, full size (10M clicks, 1M links: ~10 minutes)
  *   npm run bench -- --quick            a tenth of the data and shorter load runs
- *   npm run bench -- --only redirect,bulk,analytics,startup,qrload,dashboard
+ *   npm run bench -- --only redirect,bulk,analytics,startup,qrload,webhooks,dashboard
  */
 import { existsSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -284,6 +284,18 @@ if (run('analytics')) {
     const byCountry = await time(path('/api/analytics/summary?groupBy=country'), 5)
     const byDay = await time(path('/api/analytics/summary?groupBy=day'), 5)
     const byLinkDay = await time((i: number) => `/api/analytics/summary?linkId=${clicked[i]}&groupBy=day`, 20)
+    // The dashboard's filters: a collection and a tag of 100 clicked links, a country, a device.
+    const [small] = await api(h, 'POST', '/api/collections', [{ name: 'small' }])
+    const [tagged] = await api(h, 'POST', '/api/tags', [{ name: 'bench tag' }])
+    await api(h, 'PUT', '/api/links', clicked.slice(0, 100).map((id) => ({ id, collectionId: small.id, tagIds: [tagged.id] })))
+    const byCountryFilter = await time(path('/api/analytics/summary?country=SA'), 5)
+    const byCountryDay = await time(path('/api/analytics/summary?country=SA&groupBy=day'), 5)
+    const byCountryDevice = await time(path('/api/analytics/summary?country=SA&groupBy=device'), 3)
+    const byCollectionDay = await time(path(`/api/analytics/summary?collectionId=${small.id}&groupBy=day`), 5)
+    const byTagCountry = await time(path(`/api/analytics/summary?tagId=${tagged.id}&groupBy=country`), 5)
+    const countryPage = await time((i: number) => `/api/analytics?country=SA,AE&device=mobile&take=50&skip=${i * 50}`, 20)
+    const linksPage = await time((i: number) => `/api/links?take=50&skip=${i * 50}`, 20)
+    const linksSearch = await time((i: number) => `/api/links?search=p/${1000 + i}1&take=50`, 20)
     const mem = memoryOf(h.proc.pid)
     const dbSize = statSync(h.dbPath).size
     say(`## 4. Analytics over ${fmt(total)} clicks (${fmt(clickLinks)} links, 90 days; ${fmt(linkCount)} links in all)`)
@@ -299,6 +311,14 @@ if (run('analytics')) {
     say(`| GET /api/analytics/summary?groupBy=country | ${fmt(median(byCountry))} ms | ${fmt(percentile(byCountry, 99))} ms |`)
     say(`| GET /api/analytics/summary?groupBy=day | ${fmt(median(byDay))} ms | ${fmt(percentile(byDay, 99))} ms |`)
     say(`| GET /api/analytics/summary?linkId=…&groupBy=day | ${fmt(median(byLinkDay), 1)} ms | ${fmt(percentile(byLinkDay, 99), 1)} ms |`)
+    say(`| GET /api/analytics/summary?country=SA (rollups) | ${fmt(median(byCountryFilter))} ms | ${fmt(percentile(byCountryFilter, 99))} ms |`)
+    say(`| GET /api/analytics/summary?country=SA&groupBy=day (rollups) | ${fmt(median(byCountryDay))} ms | ${fmt(percentile(byCountryDay, 99))} ms |`)
+    say(`| GET /api/analytics/summary?country=SA&groupBy=device (clicks table) | ${fmt(median(byCountryDevice))} ms | ${fmt(percentile(byCountryDevice, 99))} ms |`)
+    say(`| GET /api/analytics/summary?collectionId=…&groupBy=day (100 links) | ${fmt(median(byCollectionDay), 1)} ms | ${fmt(percentile(byCollectionDay, 99), 1)} ms |`)
+    say(`| GET /api/analytics/summary?tagId=…&groupBy=country (100 links) | ${fmt(median(byTagCountry), 1)} ms | ${fmt(percentile(byTagCountry, 99), 1)} ms |`)
+    say(`| GET /api/analytics?country=SA,AE&device=mobile&take=50, paging, with X-Total-Count | ${fmt(median(countryPage), 1)} ms | ${fmt(percentile(countryPage, 99), 1)} ms |`)
+    say(`| GET /api/links?take=50, paging, with X-Total-Count (${fmt(linkCount)} links) | ${fmt(median(linksPage), 1)} ms | ${fmt(percentile(linksPage, 99), 1)} ms |`)
+    say(`| GET /api/links?search=…&take=50 (${fmt(linkCount)} links) | ${fmt(median(linksSearch), 1)} ms | ${fmt(percentile(linksSearch, 99), 1)} ms |`)
     say()
     say('## 5. Memory (resident set of the server process)')
     say()
@@ -411,6 +431,79 @@ if (run('qrload')) {
     say()
   } finally {
     await h.stop()
+    cleanup(h.dir)
+  }
+}
+
+if (run('webhooks')) {
+  // A local receiver answering 204 at once: what is measured is Hoko's side of the delivery.
+  let received = 0
+  const receiver = Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    async fetch(req) {
+      await req.arrayBuffer()
+      received++
+      return new Response(null, { status: 204 })
+    },
+  })
+  const h = await startHoko({ port: freePort(), env: { HOKO_WEBHOOK_ALLOW_PRIVATE: '1' } })
+  try {
+    const links = await linkSet(h, 1, false)
+    const path = `/${links.shortIds[0]}`
+    await fetch(`${h.url}${path}`, { redirect: 'manual' })
+    const { Database } = require('bun:sqlite')
+    const db = new Database(h.dbPath, { readonly: true })
+    const pending = () => db.query("SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'pending'").get().n as number
+    // wrkAsync: this process must stay free to answer as the receiver while wrk runs.
+    const runs = async (n: number) => {
+      const out: WrkResult[] = []
+      for (let i = 0; i < n; i++) out.push(await wrkAsync(`${h.url}${path}`, { seconds: LOAD_SECONDS }))
+      return out
+    }
+    const none = await runs(ROUNDS)
+    // A webhook of another event type: a subscriber, but not to clicks.
+    await api(h, 'POST', '/api/webhooks', [{ url: `http://127.0.0.1:${receiver.port}/links`, events: ['link.created'] }])
+    const other = await runs(ROUNDS)
+    await api(h, 'POST', '/api/webhooks', [{ url: `http://127.0.0.1:${receiver.port}/clicks`, events: ['link.clicked'] }])
+    const clicksBefore = clickCount(h.dbPath)
+    const t = performance.now()
+    const subscribed = await runs(ROUNDS)
+    const loadMs = performance.now() - t
+    const backlogAtEnd = pending()
+    const deliveredDuringLoad = received
+    // Drain: how long the worker needs to send what the load left behind (at most 2 minutes).
+    const drainStart = performance.now()
+    while (pending() > 0 && performance.now() - drainStart < 120_000) await Bun.sleep(100)
+    const drainMs = performance.now() - drainStart
+    const left = pending()
+    db.close()
+    const clicks = clickCount(h.dbPath) - clicksBefore
+    const m = (rs: WrkResult[], k: keyof WrkResult) => median(rs.map((r) => r[k]))
+    const row = (label: string, rs: WrkResult[]) => say(`| ${label} | ${fmt(m(rs, 'rps'))} | ${fmt(m(rs, 'p50'), 2)} ms | ${fmt(m(rs, 'p99'), 2)} ms |`)
+    say('## 8. Redirect throughput with webhooks')
+    say()
+    say(`wrk, 2 threads, 64 connections, one link, ${ROUNDS} runs of ${LOAD_SECONDS} s each, medians; the receiver is a local \`Bun.serve\` answering 204.`)
+    say()
+    say('| webhooks | requests/s | p50 | p99 |')
+    say('| --- | ---: | ---: | ---: |')
+    row('none', none)
+    row('one, subscribed to link.created only', other)
+    row('one subscribed to link.clicked (an outbox row per click)', subscribed)
+    say()
+    say(
+      `With the click subscriber: ${fmt(clicks)} clicks, so ${fmt(clicks)} deliveries queued in ${fmt(loadMs / 1000, 1)} s; ` +
+        `${fmt(deliveredDuringLoad)} were delivered during the load (${fmt((deliveredDuringLoad * 1000) / loadMs)}/s), ` +
+        `**${fmt(backlogAtEnd)} were still waiting** when it stopped. ` +
+        (left === 0
+          ? `The backlog drained in ${fmt(drainMs / 1000, 1)} s after the load (${fmt((backlogAtEnd * 1000) / Math.max(drainMs, 1))} deliveries/s with the redirect idle).`
+          : `${fmt(left)} were still waiting 2 minutes after the load.`) +
+        ` The worker sends at most 4 at a time: at this click rate the webhooks ${backlogAtEnd > deliveredDuringLoad ? 'do not keep up; the outbox holds the rest, durably, and catches up once the load stops' : 'keep up'}.`,
+    )
+    say()
+  } finally {
+    await h.stop()
+    receiver.stop(true)
     cleanup(h.dir)
   }
 }

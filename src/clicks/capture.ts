@@ -4,6 +4,7 @@ import type { Link } from '../links/row'
 import { Geo, type Location } from './geo'
 import { clientIp, truncateIp } from './ip'
 import { AgentParser, type Agent } from './ua'
+import type { ClickRow } from './row'
 import { ClickWriter } from './writer'
 
 /** What a request says about its visitor, worked out once per visit. */
@@ -45,9 +46,11 @@ export class Clicks {
   constructor(
     db: Db,
     private readonly config: Pick<Config, 'trustProxy' | 'geoipDb'>,
+    /** Runs in each group commit's transaction, after its inserts (webhook events). */
+    inCommit?: (rows: ClickRow[]) => void,
   ) {
     this.geo = new Geo(config.geoipDb)
-    this.writer = new ClickWriter(db.$client)
+    this.writer = new ClickWriter(db.$client, inCommit)
   }
 
   describe(request: Request, socketIp: () => string | undefined): Visitor {

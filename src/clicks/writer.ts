@@ -17,12 +17,13 @@ export class ClickWriter {
   written = 0
 
   /** `db` must be opened with `strict: true`: rows are bound by field name, without a `$`. */
-  constructor(db: Database) {
+  constructor(db: Database, inCommit?: (rows: ClickRow[]) => void) {
     const insert = db.prepare<unknown, [ClickRow]>(CLICK.insert())
     // IMMEDIATE: take the write lock up front, so another process's writer makes us wait (busy
     // timeout) instead of failing the upgrade from a read lock.
     this.insertAll = db.transaction((rows: ClickRow[]) => {
       for (const row of rows) insert.run(row)
+      inCommit?.(rows)
     }).immediate
   }
 

@@ -17,6 +17,11 @@ export const conversionRoutes = (ctx: AppContext) => {
     if (r.replayed) set.headers['idempotent-replayed'] = 'true'
     return r.body
   }
+  /** The event carries the answer itself; in the conversion's transaction, so a replay emits nothing. */
+  const emitted = <T>(type: 'lead.created' | 'sale.created', workspaceId: string, answer: T): T => {
+    ctx.webhooks.emit(workspaceId, type, () => [answer])
+    return answer
+  }
   return new Elysia({ prefix: '/api/track' })
     .use(scoped(ctx))
     .post(
@@ -25,7 +30,7 @@ export const conversionRoutes = (ctx: AppContext) => {
         answer(
           set,
           idempotent(auth.workspaceId, request.headers.get('idempotency-key'), { endpoint: 'lead', body }, 201, () =>
-            trackLead(st, auth.workspaceId, body, ctx.baseUrl),
+            emitted('lead.created', auth.workspaceId, trackLead(st, auth.workspaceId, body, ctx.baseUrl)),
           ),
         ),
       { scope: 'conversionsWrite', ...jsonBody(TrackLeadBody), detail: { summary: 'Track a lead event', tags } },
@@ -36,7 +41,7 @@ export const conversionRoutes = (ctx: AppContext) => {
         answer(
           set,
           idempotent(auth.workspaceId, request.headers.get('idempotency-key'), { endpoint: 'sale', body }, 201, () =>
-            trackSale(st, auth.workspaceId, body, ctx.baseUrl),
+            emitted('sale.created', auth.workspaceId, trackSale(st, auth.workspaceId, body, ctx.baseUrl)),
           ),
         ),
       { scope: 'conversionsWrite', ...jsonBody(TrackSaleBody), detail: { summary: 'Track a sale event', tags } },

@@ -152,6 +152,7 @@ export const links = sqliteTable(
       .where(sql`external_id IS NOT NULL AND deleted_at IS NULL`),
     index('links_workspace_tenant_idx').on(t.workspaceId, t.tenantId),
     index('links_workspace_partner_idx').on(t.workspaceId, t.partnerId),
+    index('links_collection_idx').on(t.collectionId),
   ],
 )
 
@@ -259,7 +260,11 @@ export const sales = sqliteTable(
     metadata: text('metadata'),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [index('sales_workspace_created_idx').on(t.workspaceId, t.createdAt), index('sales_click_idx').on(t.clickId)],
+  (t) => [
+    index('sales_workspace_created_idx').on(t.workspaceId, t.createdAt),
+    index('sales_click_idx').on(t.clickId),
+    index('sales_customer_created_idx').on(t.customerId, t.createdAt),
+  ],
 )
 
 /** Responses of conversion requests sent with an Idempotency-Key, replayed to retries. */
@@ -369,4 +374,73 @@ export const invites = sqliteTable(
     usedBy: text('used_by'),
   },
   (t) => [index('invites_workspace_idx').on(t.workspaceId)],
+)
+
+/**
+ * Where a workspace's events are pushed (src/webhooks). `secret` signs every delivery; after a
+ * rotation `previousSecret` signs too, until `previousSecretExpiresAt`. `failingSince`: the first
+ * failed attempt since the last success, null while deliveries succeed.
+ */
+export const webhooks = sqliteTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: workspaceId(),
+    url: text('url').notNull(),
+    /** JSON array of event types. */
+    events: text('events', { mode: 'json' }).$type<string[]>().notNull(),
+    description: text('description'),
+    disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
+    secret: text('secret').notNull(),
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: integer('previous_secret_expires_at', { mode: 'timestamp_ms' }),
+    failingSince: integer('failing_since', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('webhooks_workspace_created_idx').on(t.workspaceId, t.createdAt)],
+)
+
+/**
+ * The outbox: one message for one webhook, written in the transaction of the change it tells of,
+ * then sent (and retried) by the delivery worker. `id` is the message's webhook-id; `body` is sent
+ * as it is, byte for byte, on every attempt. No foreign keys: the click writer adds rows here in its
+ * group commit, and a webhook's deletion removes its deliveries itself.
+ */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id').notNull(),
+    webhookId: text('webhook_id').notNull(),
+    type: text('type').notNull(),
+    body: text('body').notNull(),
+    /** pending, succeeded or failed. */
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    /** When a pending delivery is due; while an attempt is under way, when its claim lapses. */
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    index('webhook_deliveries_webhook_created_idx').on(t.webhookId, t.createdAt),
+    index('webhook_deliveries_workspace_created_idx').on(t.workspaceId, t.createdAt),
+  ],
+)
+
+/** One attempt to send a delivery: what the receiver answered (the first 1 KB), or why nothing was sent. */
+export const webhookAttempts = sqliteTable(
+  'webhook_attempts',
+  {
+    id: text('id').primaryKey(),
+    deliveryId: text('delivery_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** The HTTP status, null when no answer came (refused address, timeout, connection error). */
+    status: integer('status'),
+    durationMs: integer('duration_ms').notNull(),
+    response: text('response'),
+    error: text('error'),
+  },
+  (t) => [index('webhook_attempts_delivery_idx').on(t.deliveryId, t.createdAt)],
 )

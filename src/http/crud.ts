@@ -1,10 +1,12 @@
-import { and, asc, count, desc, eq, isNull, or, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, inArray, isNull, or, type SQL } from 'drizzle-orm'
 import { type AnyElysia, Elysia } from 'elysia'
 import type * as v from 'valibot'
 import type { AppContext } from '../context'
 import type { Db } from '../db'
 import { collections, partners, tags } from '../db/schema'
 import type { Scope } from '../keys/scopes'
+import type { EventType } from '../webhooks/model'
+import type { Outbox } from '../webhooks/outbox'
 import { scoped } from './api-guard'
 import { HokoError } from './errors'
 import { checkBatchSize, deleteByIds, IdList, jsonBody, liveIds, notFound, type Noun, paged } from './resource'
@@ -33,9 +35,11 @@ export type CrudResource<T extends Table, View> = {
   schemas: { query: v.GenericSchema<any, ListQuery>; create: v.GenericSchema<any, Item[]>; upsert: v.GenericSchema<any, Item[]> }
   /** OpenAPI summaries: "Get collections", … */
   title: string
+  /** Webhook events of the resource's writes, one per item, written in the write's transaction. */
+  events?: { created: EventType; updated: EventType; deleted: EventType }
 }
 
-export function crudService<T extends Table, View>(r: CrudResource<T, View>) {
+export function crudService<T extends Table, View>(r: CrudResource<T, View>, outbox?: Outbox) {
   const t = r.table as typeof collections // the columns every one of these tables has
   const soft = 'deletedAt' in r.table
 
@@ -70,7 +74,7 @@ export function crudService<T extends Table, View>(r: CrudResource<T, View>) {
             throw new HokoError('name_required', { resource: r.name, index: i })
         })
         const now = new Date()
-        return items.map(({ id, ...fields }) => {
+        const views = items.map(({ id, ...fields }) => {
           const present = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
           const row = id
             ? db.update(t).set({ ...present, updatedAt: now }).where(eq(t.id, id)).returning().get()
@@ -81,12 +85,23 @@ export function crudService<T extends Table, View>(r: CrudResource<T, View>) {
                 .get()
           return r.view(row as Row<T>)
         })
+        if (r.events && outbox) {
+          outbox.emit(workspaceId, r.events.created, () => views.filter((_, i) => !items[i].id))
+          outbox.emit(workspaceId, r.events.updated, () => views.filter((_, i) => items[i].id))
+        }
+        return views
       },
       { behavior: 'immediate' },
     )
   }
 
-  const remove = (db: Db, workspaceId: string, ids: string[]) => deleteByIds(db, r.name, workspaceId, ids, r.noun)
+  const remove = (db: Db, workspaceId: string, ids: string[]) =>
+    deleteByIds(db, r.name, workspaceId, ids, r.noun, (list) => {
+      if (r.events && outbox)
+        outbox.emit(workspaceId, r.events.deleted, () =>
+          db.select().from(t).where(inArray(t.id, list)).all().map((row) => r.view(row as Row<T>)),
+        )
+    })
 
   return { list, upsert, remove }
 }
@@ -95,7 +110,7 @@ export function crudService<T extends Table, View>(r: CrudResource<T, View>) {
 /** Typed as AnyElysia: the routes' inferred types add nothing to app.ts and make the app's type too deep. */
 export function crudRoutes<T extends Table, View>(r: CrudResource<T, View>, ctx: AppContext): AnyElysia {
   const { db } = ctx
-  const service = crudService(r)
+  const service = crudService(r, ctx.webhooks)
   const tags = [r.title]
   const lower = r.title.toLowerCase()
   return new Elysia({ prefix: `/api/${r.name}` })

@@ -243,6 +243,17 @@ const ERRORS = {
     en: (p) => `${p.path}: ${p.externalId} is already used by link ${p.linkId}`,
     ar: (p) => `${p.path}: القيمة ${p.externalId} مستخدمة بالفعل للرابط ${p.linkId}`,
   }),
+  // Webhooks.
+  webhook_field_required: def<{ path: string }>({
+    status: 400,
+    en: (p) => `${p.path}: is required`,
+    ar: (p) => `${p.path}: حقل مطلوب`,
+  }),
+  webhook_url_not_https: def<{ path: string }>({
+    status: 400,
+    en: (p) => `${p.path}: must be an https URL (http only when the server sets HOKO_WEBHOOK_ALLOW_PRIVATE=1)`,
+    ar: (p) => `${p.path}: يجب أن يكون رابط https (يُسمح بـ http فقط إذا ضُبط HOKO_WEBHOOK_ALLOW_PRIVATE=1 على الخادم)`,
+  }),
 } as const
 
 export type ErrorCode = keyof typeof ERRORS

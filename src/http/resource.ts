@@ -117,8 +117,16 @@ export function duplicate(path: string, value: string, firstPath: string): HokoE
 }
 
 /** Tables whose rows belong to a workspace; `soft` ones have deleted_at. */
-export type TableName = 'collections' | 'tags' | 'partners' | 'links' | 'customers'
-const SOFT: Record<TableName, boolean> = { collections: true, tags: false, partners: true, links: true, customers: false }
+export type TableName = 'collections' | 'tags' | 'partners' | 'links' | 'customers' | 'webhooks' | 'webhook_deliveries'
+const SOFT: Record<TableName, boolean> = {
+  collections: true,
+  tags: false,
+  partners: true,
+  links: true,
+  customers: false,
+  webhooks: false,
+  webhook_deliveries: false,
+}
 
 /** Which of `ids` are live rows of this workspace (one query, however many ids). */
 export function liveIds(db: Db, table: TableName, workspaceId: string, ids: Iterable<string>): Set<string> {
@@ -144,11 +152,15 @@ export function requireLiveIds(db: Db, table: TableName, workspaceId: string, id
   })
 }
 
-/** DELETE for every resource: all or nothing, soft where the table keeps history. */
-export function deleteByIds(db: Db, table: TableName, workspaceId: string, ids: string[], noun: Noun) {
+/**
+ * DELETE for every resource: all or nothing, soft where the table keeps history. `before` runs in
+ * the same transaction once the ids are checked, while the rows are still there (webhook events).
+ */
+export function deleteByIds(db: Db, table: TableName, workspaceId: string, ids: string[], noun: Noun, before?: (ids: string[]) => void) {
   return db.transaction(
     () => {
       requireLiveIds(db, table, workspaceId, ids, noun)
+      before?.(ids)
       const list = JSON.stringify(ids)
       if (SOFT[table])
         db.$client

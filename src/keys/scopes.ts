@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 
-/** The 11 permission scopes of the spec's API Keys page, in its order, then the dashboard's six. */
+/** The 11 permission scopes of the spec's API Keys page, in its order, then those of later features. */
 export const SCOPES = [
   'linksRead',
   'linksWrite',
@@ -19,6 +19,8 @@ export const SCOPES = [
   'membersWrite',
   'workspaceRead',
   'workspaceWrite',
+  'webhooksRead',
+  'webhooksWrite',
 ] as const
 
 export type Scope = (typeof SCOPES)[number]

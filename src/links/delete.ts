@@ -3,8 +3,11 @@ import { deleteByIds } from '../http/resource'
 import { LINK_NOUN } from './model'
 import type { LinkStatements } from './statements'
 
-/** DELETE /api/links (soft): also returns the short ids, for the redirect cache to forget. */
-export function deleteLinks(db: Db, st: LinkStatements, workspaceId: string, ids: string[]) {
-  const { deletedIds } = deleteByIds(db, 'links', workspaceId, ids, LINK_NOUN)
+/**
+ * DELETE /api/links (soft): also returns the short ids, for the redirect cache to forget. `before`
+ * runs in the transaction, the links still live (webhook events).
+ */
+export function deleteLinks(db: Db, st: LinkStatements, workspaceId: string, ids: string[], before?: (ids: string[]) => void) {
+  const { deletedIds } = deleteByIds(db, 'links', workspaceId, ids, LINK_NOUN, before)
   return { deletedIds, shortIds: st.shortIdsOf.all(JSON.stringify(deletedIds)).map((r) => r.short_id) }
 }

@@ -14,12 +14,17 @@ import { linkView } from './view'
 const tags = ['Links']
 
 export const linkRoutes = (ctx: AppContext) => {
-  const { db, links: cache } = ctx
+  const { db, links: cache, webhooks: outbox } = ctx
   const st = linkStatements(db)
   const write = (auth: AuthContext, items: LinkUpsert[]) => {
     checkBatchSize(auth, 'links', items.length)
     checkFeatures(auth, items)
-    const written = upsertLinks(db, st, auth.workspaceId, items)
+    const written = upsertLinks(db, st, auth.workspaceId, items, (out) => {
+      const views = (created: boolean) => () =>
+        out.filter((_, i) => !items[i].id === created).map((r) => linkView(r.link, r.tagIds, ctx.baseUrl))
+      outbox.emit(auth.workspaceId, 'link.created', views(true))
+      outbox.emit(auth.workspaceId, 'link.updated', views(false))
+    })
     // Before answering: a redirect right after this response must see the new values.
     cache.evict(written.map((r) => r.link.shortId))
     return written.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl))
@@ -57,7 +62,9 @@ export const linkRoutes = (ctx: AppContext) => {
       '',
       ({ auth, body }) => {
         checkBatchSize(auth, 'links', body.length)
-        const deleted = deleteLinks(db, st, auth.workspaceId, body)
+        const deleted = deleteLinks(db, st, auth.workspaceId, body, (ids) =>
+          outbox.emit(auth.workspaceId, 'link.deleted', () => ids.map((id) => outbox.linkView(id))),
+        )
         cache.evict(deleted.shortIds)
         return { deletedIds: deleted.deletedIds }
       },

@@ -17,16 +17,25 @@ const at = (i: number, field?: string) => `links[${i}]${field ? `.${field}` : ''
 
 /**
  * POST and PUT: items with an id update that link (only the fields present; null clears), items
- * without one are created. Everything is checked before anything is written, in one transaction.
+ * without one are created. Everything is checked before anything is written, in one transaction;
+ * `inTransaction` sees the links written before it commits (webhook events).
  */
-export function upsertLinks(db: Db, st: LinkStatements, workspaceId: string, items: LinkUpsert[]): LinkWithTags[] {
+export function upsertLinks(
+  db: Db,
+  st: LinkStatements,
+  workspaceId: string,
+  items: LinkUpsert[],
+  inTransaction?: (written: LinkWithTags[]) => void,
+): LinkWithTags[] {
   return db.transaction(
     () => {
       const { existing, indexOfId } = checkExisting(st, workspaceId, items)
       checkReferences(db, workspaceId, items)
       const chosen = checkShortIds(st, items)
       checkExternalIds(st, workspaceId, items, existing, indexOfId)
-      return write(st, workspaceId, items, existing, chosen)
+      const written = write(st, workspaceId, items, existing, chosen)
+      inTransaction?.(written)
+      return written
     },
     { behavior: 'immediate' },
   )

@@ -14,6 +14,7 @@ export const PARTNERS = {
   view: (p) => ({ id: p.id, name: p.name, email: p.email, phone: p.phone, createdAt: iso(p.createdAt), updatedAt: iso(p.updatedAt) }),
   schemas: { query: PartnerQuery, create: CreatePartnersBody, upsert: UpsertPartnersBody },
   title: 'Partners',
+  events: { created: 'partner.created', updated: 'partner.updated', deleted: 'partner.deleted' },
 } satisfies CrudResource<typeof partners, unknown>
 
 /** Soft-deleted: clicks and conversions attributed to a partner keep it. */

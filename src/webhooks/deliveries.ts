@@ -1,0 +1,93 @@
+import type { Db } from '../db'
+import { requireLiveIds } from '../http/resource'
+import { DELIVERY_NOUN, type DeliveryQuery, WEBHOOK_NOUN } from './model'
+import { DELIVERY, type DeliveryRow, type Outbox } from './outbox'
+
+type AttemptRow = { deliveryId: string; createdAt: number; status: number | null; durationMs: number; response: string | null; error: string | null }
+
+/** A delivery and its attempts, oldest first; `payload` is the body sent. */
+function deliveryView(d: DeliveryRow, attempts: AttemptRow[]) {
+  return {
+    id: d.id,
+    webhookId: d.webhookId,
+    type: d.type,
+    status: d.status,
+    attempts: attempts.map((a) => ({
+      timestamp: new Date(a.createdAt).toISOString(),
+      status: a.status,
+      durationMs: a.durationMs,
+      response: a.response,
+      error: a.error,
+    })),
+    nextAttemptAt: d.status === 'pending' ? new Date(d.nextAttemptAt).toISOString() : null,
+    payload: JSON.parse(d.body) as unknown,
+    createdAt: new Date(d.createdAt).toISOString(),
+  }
+}
+
+function withAttempts(db: Db, rows: DeliveryRow[]) {
+  const attempts = new Map<string, AttemptRow[]>(rows.map((r) => [r.id, []]))
+  if (rows.length > 0)
+    for (const a of db.$client
+      .query<AttemptRow, [string]>(
+        `SELECT delivery_id AS deliveryId, created_at AS createdAt, status, duration_ms AS durationMs, response, error
+           FROM webhook_attempts WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY created_at, id`,
+      )
+      .all(JSON.stringify(rows.map((r) => r.id))))
+      attempts.get(a.deliveryId)!.push(a)
+  return rows.map((r) => deliveryView(r, attempts.get(r.id)!))
+}
+
+/** GET /api/webhooks/deliveries: newest first unless asked; id and webhookId or-ed, status and-ed. */
+export function listDeliveries(db: Db, workspaceId: string, q: DeliveryQuery) {
+  const ids: string[] = []
+  const params: (string | number)[] = [workspaceId]
+  if (q.id) ids.push('id = ?'), params.push(q.id)
+  if (q.webhookId) ids.push('webhook_id = ?'), params.push(q.webhookId)
+  if (q.status) params.push(q.status)
+  const dir = q.sort === 'asc' ? 'ASC' : 'DESC'
+  const rows = db.$client
+    .query<DeliveryRow, (string | number)[]>(
+      `SELECT ${DELIVERY.select()} FROM webhook_deliveries WHERE workspace_id = ?
+       ${ids.length ? `AND (${ids.join(' OR ')})` : ''} ${q.status ? 'AND status = ?' : ''}
+       ORDER BY created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`,
+    )
+    .all(...params, q.take, q.skip)
+  return withAttempts(db, rows)
+}
+
+const byIds = (db: Db, ids: string[]) =>
+  db.$client
+    .query<DeliveryRow, [string]>(`SELECT ${DELIVERY.select()} FROM webhook_deliveries WHERE id IN (SELECT value FROM json_each(?))`)
+    .all(JSON.stringify(ids))
+
+/** POST /api/webhooks/deliveries/retry: each delivery is due again now, whatever its status, as the same message. */
+export function retryDeliveries(db: Db, workspaceId: string, ids: string[], outbox: Outbox) {
+  const rows = db.transaction(
+    () => {
+      requireLiveIds(db, 'webhook_deliveries', workspaceId, ids, DELIVERY_NOUN)
+      db.$client
+        .query(`UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ? WHERE id IN (SELECT value FROM json_each(?))`)
+        .run(Date.now(), JSON.stringify(ids))
+      return byIds(db, ids)
+    },
+    { behavior: 'immediate' },
+  )
+  outbox.onEmit()
+  const order = new Map(ids.map((id, i) => [id, i]))
+  return withAttempts(db, rows).sort((a, b) => order.get(a.id)! - order.get(b.id)!)
+}
+
+/** POST /api/webhooks/test: a webhook.test message for each webhook, subscribed or not. */
+export function sendTests(db: Db, workspaceId: string, ids: string[], outbox: Outbox) {
+  return db.transaction(
+    () => {
+      requireLiveIds(db, 'webhooks', workspaceId, ids, WEBHOOK_NOUN)
+      const rows = ids.flatMap((id) =>
+        outbox.emit(workspaceId, 'webhook.test', () => [{ webhookId: id, message: 'A test event sent from Hoko.' }], [id]),
+      )
+      return withAttempts(db, rows)
+    },
+    { behavior: 'immediate' },
+  )
+}
