@@ -4,10 +4,12 @@ import { Elysia } from 'elysia'
 import type { AppContext } from './context'
 import { accountPageRoutes } from './accounts/page-routes'
 import { accountRoutes } from './accounts/routes'
+import { sessionFromRequest } from './accounts/sessions'
 import { analyticsRoutes } from './analytics/routes'
 import { collectionRoutes } from './collections/routes'
 import { conversionListRoutes, conversionRoutes } from './conversions/routes'
 import { customerRoutes } from './customers/routes'
+import { dashboardRoutes } from './dashboard/routes'
 import { docsRoutes } from './docs/routes'
 import { healthRoutes } from './health/routes'
 import { apiGuard } from './http/api-guard'
@@ -74,6 +76,7 @@ apiGuard(ctx)
     .use(workspaceRoutes(ctx))
     .use(accountPageRoutes(ctx))
     .use(webhookRoutes(ctx))
+    .use(dashboardRoutes(ctx, { signedIn: (request) => sessionFromRequest(ctx, request) !== null }))
     // Last: /:shortId takes whatever no other route does.
     .use(redirectRoutes(ctx))
 }

@@ -14,3 +14,7 @@ declare module '*/standalone.js' {
   const path: string
   export default path
 }
+
+declare module '*.css' {
+  /** The dashboard's stylesheets: Bun's bundler emits them as a CSS file of the page. */
+}
