@@ -164,13 +164,13 @@ describe('GET /api/analytics', () => {
 
 describe('GET /api/analytics/summary', () => {
   test('totals', async () => {
-    expect(await get('/api/analytics/summary')).toEqual({ clicks: 4, leads: 0, sales: 0, saleAmount: 0 })
+    expect(await get('/api/analytics/summary')).toEqual({ clicks: 4, leads: 0, sales: 0, saleAmount: 0, saleAmounts: {} })
     expect((await get('/api/analytics/summary?tenantId=tenant-a')).clicks).toBe(3)
     expect((await get(`/api/analytics/summary?linkId=${links[1].id}`)).clicks).toBe(1)
     expect((await get('/api/analytics/summary?startDate=2024-02-01')).clicks).toBe(2)
   })
 
-  const row = (key: unknown, clicks: number) => ({ key, clicks, leads: 0, sales: 0, saleAmount: 0 })
+  const row = (key: unknown, clicks: number) => ({ key, clicks, leads: 0, sales: 0, saleAmount: 0, saleAmounts: {} })
   test.each([
     ['day', [row('2024-01-31', 2), row('2024-02-01', 2)]],
     ['hour', [row('2024-01-31T22:00:00Z', 1), row('2024-01-31T23:00:00Z', 1), row('2024-02-01T00:00:00Z', 1), row('2024-02-01T01:00:00Z', 1)]],
