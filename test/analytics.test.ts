@@ -188,6 +188,16 @@ describe('GET /api/analytics/summary', () => {
     expect(await get(`/api/analytics/summary?groupBy=${groupBy}`)).toEqual(expected)
   })
 
+  test('take keeps the top rows of a grouped summary', async () => {
+    expect(await get('/api/analytics/summary?groupBy=os&take=2')).toEqual([row('Windows', 2), row('Android', 1)])
+    expect(await get('/api/analytics/summary?groupBy=day&take=1')).toEqual([row('2024-01-31', 2)])
+    for (const take of ['0', '-1', 'x', '10001']) {
+      const res = await s.api(`/api/analytics/summary?groupBy=os&take=${take}`)
+      expect(res.status).toBe(400)
+      expect(expectBilingual(await res.json()).en).toContain('take')
+    }
+  })
+
   test('date ranges with partial days combine rollups and clicks', async () => {
     const db = s.sql()
     expect((db.query('SELECT count(*) AS n FROM click_rollups').get() as any).n).toBeGreaterThan(0)

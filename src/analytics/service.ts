@@ -183,7 +183,8 @@ export function summarize(db: Db, workspaceId: string, q: SummaryQuery) {
     return totals
   }
   const rows = [...counts.values()]
-  return 'time' in GROUPS[q.groupBy]
+  const sorted = 'time' in GROUPS[q.groupBy]
     ? rows.sort((a, b) => compareKeys(a.key, b.key))
     : rows.sort((a, b) => b.clicks - a.clicks || b.sales - a.sales || b.leads - a.leads || compareKeys(a.key, b.key))
+  return q.take === undefined ? sorted : sorted.slice(0, q.take)
 }
