@@ -4,6 +4,7 @@ import m1 from './0001_clicks.sql' with { type: 'text' }
 import m2 from './0002_conversions.sql' with { type: 'text' }
 import m3 from './0003_partner_index.sql' with { type: 'text' }
 import m4 from './0004_rollups.sql' with { type: 'text' }
+import m5 from './0005_link_changes.sql' with { type: 'text' }
 
 export const migrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_init", when: 1795624717912, breakpoints: true, sql: m0 },
@@ -11,4 +12,5 @@ export const migrations: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: "0002_conversions", when: 1795625873284, breakpoints: true, sql: m2 },
   { tag: "0003_partner_index", when: 1795627385831, breakpoints: true, sql: m3 },
   { tag: "0004_rollups", when: 1795628066609, breakpoints: true, sql: m4 },
+  { tag: "0005_link_changes", when: 1795639677802, breakpoints: true, sql: m5 },
 ]

@@ -67,9 +67,13 @@ export function serve(config: Config) {
     stopping = true
     console.log(`${signal}: finishing in-flight requests, then closing the database`)
     await app.stop()
+    // After-response hooks (the request log) of the last answers run on the next turns.
+    await Bun.sleep(5)
     await rollups.stop()
     await checkpointer.stop()
     db.$client.close()
+    // stderr to a pipe is written asynchronously: exit once the last log lines are out.
+    await new Promise<void>((resolve) => process.stderr.write('', () => resolve()))
     process.exit(0)
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'))

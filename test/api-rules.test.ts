@@ -3,43 +3,35 @@ import { createApp } from '../src/app'
 import { createContext } from '../src/context'
 import { loadConfig } from '../src/config'
 import { openDatabase, runMigrations } from '../src/db'
-import { SCOPES } from '../src/keys/scopes'
+import { createKey } from '../src/keys/service'
+import { type Scope, SCOPES } from '../src/keys/scopes'
+import { ENDPOINTS, label, send, storedData } from './endpoints'
 import { expectBilingual, removeDir, startServer, type TestServer } from './harness'
-
-/**
- * Every API endpoint and the one scope that opens it: the spec's scope table. A route the app
- * registers under /api that is missing here fails the suite.
- */
-const ENDPOINTS: [method: string, path: string, scope: (typeof SCOPES)[number]][] = [
-  ['GET', '/api/links', 'linksRead'],
-  ['POST', '/api/links', 'linksWrite'],
-  ['PUT', '/api/links', 'linksWrite'],
-  ['DELETE', '/api/links', 'linksWrite'],
-  ['GET', '/api/collections', 'collectionsRead'],
-  ['POST', '/api/collections', 'collectionsWrite'],
-  ['PUT', '/api/collections', 'collectionsWrite'],
-  ['DELETE', '/api/collections', 'collectionsWrite'],
-  ['GET', '/api/tags', 'tagsRead'],
-  ['POST', '/api/tags', 'tagsWrite'],
-  ['PUT', '/api/tags', 'tagsWrite'],
-  ['DELETE', '/api/tags', 'tagsWrite'],
-  ['GET', '/api/partners', 'partnersRead'],
-  ['POST', '/api/partners', 'partnersWrite'],
-  ['PUT', '/api/partners', 'partnersWrite'],
-  ['DELETE', '/api/partners', 'partnersWrite'],
-  ['GET', '/api/customers', 'customersRead'],
-  ['GET', '/api/analytics', 'analyticsRead'],
-  ['GET', '/api/analytics/summary', 'analyticsRead'],
-  ['POST', '/api/track/lead', 'conversionsWrite'],
-  ['POST', '/api/track/sale', 'conversionsWrite'],
-]
 
 let s: TestServer
 const keys = new Map<string, string>()
+let expiredKey: string
+let revokedKey: string
+let stored: () => string
 beforeAll(async () => {
-  s = await startServer()
-  for (const scope of SCOPES) keys.set(scope, s.newKey(scope))
-})
+  // Every endpoint is called many times here: the rate limit must not answer in their place.
+  s = await startServer({ env: { HOKO_RATE_LIMIT: '100000000' } })
+  // Keys written straight into the server's database (a second connection), as the CLI would.
+  const db = openDatabase(s.dbPath)
+  const { id: workspaceId } = db.$client.query("SELECT id FROM workspaces WHERE slug = 'default'").get() as { id: string }
+  const make = (name: string, scopes: Scope[], expiresAt: Date | null = null, now = new Date()) =>
+    createKey(db, { workspaceId, name, scopes, expiresAt }, now)
+  for (const scope of SCOPES) keys.set(scope, make(scope, [scope]).key)
+  keys.set('all', make('all', [...SCOPES]).key)
+  // Expired a minute ago, as if created two minutes ago: no waiting for a clock.
+  expiredKey = make('expired', [...SCOPES], new Date(Date.now() - 60_000), new Date(Date.now() - 120_000)).key
+  const revoked = make('revoked', [...SCOPES])
+  revokedKey = revoked.key
+  db.$client.close()
+  s.cliJson(['key', 'revoke', revoked.id])
+  const reader = s.sql()
+  stored = () => storedData(reader)
+}, 30_000)
 afterAll(async () => {
   await s.stop()
   removeDir(s.dir)
@@ -53,30 +45,67 @@ test('the table covers every /api route the app registers', () => {
     .filter((r) => r.path.startsWith('/api') && r.method !== 'ALL')
     .map((r) => `${r.method} ${r.path}`)
     .sort()
-  expect(registered).toEqual(ENDPOINTS.map(([m, p]) => `${m} ${p}`).sort())
+  expect(registered).toEqual(ENDPOINTS.map(label).sort())
   db.$client.close()
 })
 
-describe('scopes', () => {
-  // A body that passes the scope check but fails validation, so nothing is written.
-  const bodyFor = (method: string) => (method === 'GET' ? undefined : [])
+describe('authentication on every endpoint', () => {
+  const error = (en: string, ar: string) => ({ error: { en, ar } })
+  const FORMAT = error('Invalid API key format', 'تنسيق مفتاح API غير صحيح')
+  const INVALID = error('Invalid API key', 'مفتاح API غير صالح')
+  const cases: [what: string, authorization: () => string | null, body: unknown][] = [
+    ['no Authorization header', () => null, error('Missing Authorization header', 'ترويسة التفويض (Authorization) مفقودة')],
+    ['an empty Authorization header', () => '', error('Missing Authorization header', 'ترويسة التفويض (Authorization) مفقودة')],
+    ['Bearer and no key', () => 'Bearer', FORMAT],
+    ['Basic credentials', () => 'Basic dXNlcjpwYXNz', FORMAT],
+    ['a key of another service', () => 'Bearer sk_live_0123456789abcdefghijklmnopqrstuvwxyz', FORMAT],
+    ['a truncated key', () => `Bearer ${keys.get('all')!.slice(0, 20)}`, FORMAT],
+    ['an unknown key', () => `Bearer hk_${'x'.repeat(40)}`, INVALID],
+    ['a revoked key', () => `Bearer ${revokedKey}`, INVALID],
+    ['an expired key', () => `Bearer ${expiredKey}`, error('API key has expired', 'انتهت صلاحية مفتاح API')],
+  ]
 
-  for (const [method, path, required] of ENDPOINTS) {
-    test(`${method} ${path} opens to ${required} only`, async () => {
+  for (const e of ENDPOINTS) {
+    test(`${label(e)} answers 401 to a missing, malformed, unknown, revoked or expired key, and writes nothing`, async () => {
+      const req = await e.prepare(s, s.key)
+      const before = stored()
+      for (const [what, authorization, body] of cases) {
+        const value = authorization()
+        const res = await send(s, e, req, null, value === null ? {} : { authorization: value })
+        expect({ what, status: res.status }).toEqual({ what, status: 401 })
+        expect(res.headers.get('content-type')).toContain('application/json')
+        expect(res.headers.get('x-ratelimit-limit')).toBeNull()
+        expect(await res.json()).toEqual(body)
+      }
+      expect(stored()).toBe(before)
+    })
+  }
+})
+
+describe('scopes', () => {
+  for (const e of ENDPOINTS) {
+    test(`${label(e)} opens to ${e.scope} and all only`, async () => {
+      const req = await e.prepare(s, s.key)
+      const before = stored()
       for (const scope of SCOPES) {
-        const res = await s.api(path, { method, key: keys.get(scope), json: bodyFor(method) })
-        const body = await res.json()
-        if (scope === required) {
-          expect([200, 400]).toContain(res.status)
-          if (method !== 'GET') expect(res.status).toBe(400)
-        } else {
-          expect(res.status).toBe(403)
-          expect(body).toEqual({
-            error: { en: 'Missing required scopes', ar: 'الصلاحيات المطلوبة مفقودة' },
-            missingScopes: [required],
-          })
-          expect(res.headers.get('x-ratelimit-limit')).not.toBeNull()
-        }
+        if (scope === e.scope) continue
+        const res = await send(s, e, req, keys.get(scope)!)
+        expect({ scope, status: res.status }).toEqual({ scope, status: 403 })
+        expect(await res.json()).toEqual({
+          error: { en: 'Missing required scopes', ar: 'الصلاحيات المطلوبة مفقودة' },
+          missingScopes: [e.scope],
+        })
+        expect(res.headers.get('x-ratelimit-limit')).not.toBeNull()
+      }
+      expect(stored()).toBe(before)
+
+      expect((await send(s, e, req, keys.get(e.scope)!)).status).toBe(e.ok)
+      expect((await send(s, e, await e.prepare(s, s.key), keys.get('all')!)).status).toBe(e.ok)
+      // The right scope reaches validation: an empty batch is refused by the body's rules.
+      if (e.method !== 'GET') {
+        const res = await s.api(e.path, { method: e.method, key: keys.get(e.scope), json: [] })
+        expect(res.status).toBe(400)
+        expectBilingual(await res.json())
       }
     })
   }

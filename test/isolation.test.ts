@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import type { Database } from 'bun:sqlite'
+import { ENDPOINTS, identifiersOf, label, send, storedData } from './endpoints'
 import { removeDir, startServer, type TestServer, UA } from './harness'
 
 /**
@@ -8,6 +10,8 @@ import { removeDir, startServer, type TestServer, UA } from './harness'
 let s: TestServer
 let mine: Record<string, string>
 let theirKey: string
+let mineId: string
+let reader: Database
 
 async function json(res: Promise<Response>) {
   const r = await res
@@ -27,13 +31,16 @@ async function seed(key: string, tag: string) {
 }
 
 beforeAll(async () => {
-  s = await startServer()
+  s = await startServer({ env: { HOKO_RATE_LIMIT: '100000000' } })
   s.cliJson(['workspace', 'create', '--name', 'Theirs'])
   theirKey = s.newKey('all', 'theirs')
   mine = await seed(s.key, 'mine')
   await seed(theirKey, 'theirs')
+  reader = s.sql()
+  mineId = (reader.query("SELECT id FROM workspaces WHERE slug = 'default'").get() as { id: string }).id
 })
 afterAll(async () => {
+  reader.close()
   await s.stop()
   removeDir(s.dir)
 })
@@ -96,4 +103,45 @@ describe('another workspace', () => {
     expect(link.title).toBeNull()
     expect((await json(s.api(`/api/tags?id=${mine.tag}`))).body).toHaveLength(1)
   })
+})
+
+/**
+ * Every endpoint, with the requests of the endpoint table: whatever the other workspace sends, be it
+ * a request prepared with this workspace's ids or a valid request of its own, this workspace's
+ * stored data stays as it was and none of its identifiers comes back, beyond those the request sent.
+ */
+describe('every endpoint, called by another workspace', () => {
+  async function expectUntouched(req: unknown, call: () => Promise<Response>) {
+    const before = storedData(reader, mineId)
+    const res = await call()
+    const text = await res.text()
+    expect(res.status).toBeLessThan(500)
+    const sent = JSON.stringify(req)
+    const leaked = identifiersOf(reader, mineId).filter((id) => text.includes(id) && !sent.includes(id))
+    expect(leaked).toEqual([])
+    expect(storedData(reader, mineId)).toBe(before)
+    return { status: res.status, text }
+  }
+
+  for (const e of ENDPOINTS) {
+    test(`${label(e)}: a request naming this workspace's data neither changes nor reveals it`, async () => {
+      const req = await e.prepare(s, s.key)
+      const names = identifiersOf(reader, mineId).some((id) => JSON.stringify(req).includes(id))
+      const r = await expectUntouched(req, () => send(s, e, req, theirKey))
+      // A write that names another workspace's records is refused; a read finds nothing.
+      if (names && e.method !== 'GET') expect(r.status).toBe(400)
+      if (names && e.method === 'GET') {
+        expect(r.status).toBe(200)
+        const body = JSON.parse(r.text)
+        if (Array.isArray(body)) expect(body).toEqual([])
+        else expect(Object.values(body).every((v) => v === 0 || (Array.isArray(v) && v.length === 0))).toBe(true)
+      }
+    })
+
+    test(`${label(e)}: a valid request of its own leaves this workspace alone`, async () => {
+      const req = await e.prepare(s, theirKey)
+      const r = await expectUntouched(req, () => send(s, e, req, theirKey))
+      expect(r.status).toBe(e.ok)
+    })
+  }
 })

@@ -148,6 +148,101 @@ describe('embedded click tracking', () => {
     expect(new CaptureTokens('another-secret-0000').redeem(tokens.issue('link-1', 'h', now), 'link-1', now)).toBeNull()
   })
 
+  test('hostile page URLs in a capture are refused with a 400 and record nothing', async () => {
+    const before = clickCount()
+    const hostile = [
+      'https://evil.com\\@shop.example.com/phish', // a browser's host here is evil.com
+      'https://shop.example.com\\@evil.com/',
+      'https://user@shop.example.com/',
+      'https://evil.com@shop.example.com/',
+      'https://@shop.example.com/',
+      'https://user:pass@shop.example.com/',
+      'http://shop.example.com/pricing', // another scheme than the https destination
+      'https://shop.example.com:8443/pricing', // another port
+      'https://shop.example.com./pricing', // trailing dot: another host
+      'https://shop.example.com\\pricing',
+    ]
+    for (const url of hostile) {
+      const token = tokenOf(await (await script({ referer: 'https://shop.example.com/' })).text())
+      expect(token).toBeDefined()
+      const res = await capture({ token, url, sessionId: 's' }, { origin: 'https://shop.example.com' })
+      expect({ url, status: res.status }).toEqual({ url, status: 400 })
+    }
+    // the page is fine but the request comes from another origin
+    for (const origin of ['https://shop.example.com:8443', 'http://shop.example.com', 'https://shop.example.com.', 'null']) {
+      const token = tokenOf(await (await script({ referer: 'https://shop.example.com/' })).text())
+      const res = await capture({ token, url: 'https://shop.example.com/p', sessionId: 's' }, { origin })
+      expect({ origin, status: res.status }).toEqual({ origin, status: 400 })
+    }
+    expect(clickCount()).toBe(before)
+  })
+
+  test('hostile Origin or Referer headers get the no-op script, without a token', async () => {
+    const variants: Record<string, string>[] = [
+      { referer: 'https://evil.com\\@shop.example.com/phish' },
+      { referer: 'https://user@shop.example.com/' },
+      { referer: 'https://@shop.example.com/' },
+      { referer: 'http://shop.example.com/' },
+      { referer: 'https://shop.example.com:8443/' },
+      { referer: 'https://shop.example.com./' },
+      { referer: 'ftp://shop.example.com/' },
+      { origin: 'https://user@shop.example.com' },
+      { origin: 'http://shop.example.com' },
+      { origin: 'https://shop.example.com:8443' },
+      { origin: 'https://shop.example.com.' },
+      { origin: 'null', referer: 'https://shop.example.com/' },
+    ]
+    for (const headers of variants) {
+      const js = await (await script(headers)).text()
+      expect({ headers, token: tokenOf(js) }).toEqual({ headers, token: undefined })
+      const preflight = headers.origin
+        ? await fetch(`${s.url}/${link.shortId}/analytics.js`, { method: 'OPTIONS', headers: { origin: headers.origin } })
+        : null
+      expect(preflight?.headers.get('access-control-allow-origin') ?? null).toBeNull()
+    }
+  })
+
+  test('an https page may track a link to the http form of its host, never the other way round', async () => {
+    const [col] = await (await s.api('/api/collections', { method: 'POST', json: [{ name: 'http' }] })).json()
+    const [plain] = await (await s.api('/api/links', { method: 'POST', json: [{ url: 'http://blog.example.org/post', collectionId: col.id }] })).json()
+    for (const referer of ['http://blog.example.org/post', 'https://blog.example.org/post', 'https://www.blog.example.org/'])
+      expect(tokenOf(await (await script({ referer }, plain.shortId)).text())).toBeDefined()
+    expect(tokenOf(await (await script({ referer: 'http://blog.example.org:8080/' }, plain.shortId)).text())).toBeUndefined()
+  })
+
+  test('password-protected, expired and deleted links get no token, and their captures are refused', async () => {
+    const [col] = await (await s.api('/api/collections', { method: 'POST', json: [{ name: 'closed' }] })).json()
+    const make = async (fields: Record<string, unknown>) =>
+      (await (await s.api('/api/links', { method: 'POST', json: [{ url: 'https://shop.example.com/closed', collectionId: col.id, ...fields }] })).json())[0]
+    const past = new Date(Date.now() - 60_000).toISOString()
+    const closed = [await make({ password: 'launch' }), await make({ expiresAt: past }), await make({ expiresAt: past, expiredUrl: 'https://shop.example.com/over' })]
+    for (const l of closed) expect(tokenOf(await (await script({ referer: 'https://shop.example.com/' }, l.shortId)).text())).toBeUndefined()
+
+    // A token issued while the link was open is refused once it is protected, expired or deleted.
+    const changes: Record<string, unknown>[] = [{ password: 'launch' }, { expiresAt: past }, {}]
+    for (const change of changes) {
+      const l = await make({})
+      const token = tokenOf(await (await script({ referer: 'https://shop.example.com/' }, l.shortId)).text())
+      expect(token).toBeDefined()
+      const res = Object.keys(change).length
+        ? await s.api('/api/links', { method: 'PUT', json: [{ id: l.id, ...change }] })
+        : await s.api('/api/links', { method: 'DELETE', json: [l.id] })
+      expect(res.status).toBe(200)
+      const post = await fetch(`${s.url}/${l.shortId}/analytics.js`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', origin: 'https://shop.example.com' },
+        body: JSON.stringify({ token, url: 'https://shop.example.com/closed', sessionId: 's' }),
+      })
+      expect(post.status).toBe(400)
+      const db = s.sql()
+      try {
+        expect((db.query('SELECT count(*) AS n FROM clicks WHERE link_id = ?').get(l.id) as { n: number }).n).toBe(0)
+      } finally {
+        db.close()
+      }
+    }
+  })
+
   test('a CORS preflight is answered for the verified origin only', async () => {
     const ok = await fetch(`${s.url}/${link.shortId}/analytics.js`, { method: 'OPTIONS', headers: { origin: 'https://www.shop.example.com' } })
     expect(ok.status).toBe(204)

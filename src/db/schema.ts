@@ -300,3 +300,12 @@ export const rollupState = sqliteTable('rollup_state', {
   id: integer('id').primaryKey(),
   clickRowid: integer('click_rowid').notNull(),
 })
+
+/**
+ * One row counting writes to `links`, bumped by triggers (drizzle/0005_link_changes.sql) whichever
+ * connection or process writes: how a server notices links changed elsewhere (redirect/cache.ts).
+ */
+export const linkChanges = sqliteTable('link_changes', {
+  id: integer('id').primaryKey(),
+  n: integer('n').notNull(),
+})

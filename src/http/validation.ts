@@ -1,4 +1,4 @@
-import type * as v from 'valibot'
+import * as v from 'valibot'
 import { HokoError } from './errors'
 
 /**
@@ -12,6 +12,20 @@ export function msg(en: string, ar: string): string {
   arabicOf.set(en, ar)
   return en
 }
+
+/**
+ * valibot takes `[]` for an empty object (and any array key by key). The same schema, which still
+ * documents itself as an object, but runs an array as a value of the wrong type: "must be an object".
+ */
+export function objectOnly<S extends v.GenericSchema>(schema: S): S {
+  return {
+    ...schema,
+    '~run'(dataset: v.UnknownDataset, config: v.Config<v.BaseIssue<unknown>>) {
+      return schema['~run'](Array.isArray(dataset.value) ? { ...dataset, value: NOT_AN_OBJECT } : dataset, config)
+    },
+  } as S
+}
+const NOT_AN_OBJECT = 'an array'
 
 type Issue = v.BaseIssue<unknown>
 type Text = { en: string; ar: string }

@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { ISO_DATE_TIME, isRealDate } from '../dates'
 import { batchOf, listQuery, type Noun, Uuid } from '../http/resource'
-import { msg } from '../http/validation'
+import { msg, objectOnly } from '../http/validation'
 import { COUNTRY_CODES } from './countries'
 
 export const MAX_DESTINATION_LENGTH = 4096
@@ -42,14 +42,16 @@ export const IsoDateTime = v.pipe(
 const text = (max: number) => v.pipe(v.string(), v.maxLength(max))
 const utmValue = v.nullish(text(255))
 
-export const Utm = v.strictObject({
-  source: utmValue,
-  medium: utmValue,
-  campaign: utmValue,
-  term: utmValue,
-  content: utmValue,
-  referral: utmValue,
-})
+export const Utm = objectOnly(
+  v.strictObject({
+    source: utmValue,
+    medium: utmValue,
+    campaign: utmValue,
+    term: utmValue,
+    content: utmValue,
+    referral: utmValue,
+  }),
+)
 export const UTM_KEYS = ['source', 'medium', 'campaign', 'term', 'content', 'referral'] as const
 
 const CountryCode = v.pipe(
@@ -62,7 +64,7 @@ const CountryCode = v.pipe(
 )
 
 export const Geo = v.pipe(
-  v.record(CountryCode, HttpUrl),
+  objectOnly(v.record(CountryCode, HttpUrl)),
   v.check((g) => Object.keys(g).length <= 250, msg('can hold at most 250 countries', 'لا يمكن أن يحتوي على أكثر من 250 دولة')),
 )
 

@@ -1,18 +1,20 @@
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import type { AppContext } from '../context'
-import { hostOf } from '../clicks/capture'
 import { HokoError } from '../http/errors'
 import { HttpUrl } from '../links/model'
 import { clickUtm } from '../redirect/destination'
 import { ANALYTICS_JS, embedScript, NOOP_SCRIPT } from './scripts'
+import { onDestination, pageUrl } from './origin'
 import { CaptureTokens } from './token'
 
 const JS = 'text/javascript; charset=utf-8'
 
-/** The page is on the destination's host, or on its www. twin. */
-const sameSite = (page: string, destination: string) =>
-  page === destination || page === `www.${destination}` || `www.${page}` === destination
+/** An Origin header as browsers send it: exactly the serialised origin of a page we accept, else null. */
+const originOf = (header: string | null) => {
+  const page = pageUrl(header)
+  return page && page.origin === header ? page : null
+}
 
 const CaptureBody = v.strictObject({
   token: v.pipe(v.string(), v.maxLength(1024)),
@@ -28,12 +30,16 @@ export function trackingRoutes(ctx: AppContext) {
   const { links, clicks } = ctx
   const tokens = new CaptureTokens(ctx.secret)
 
-  /** The link and its destination host, when the link can be tracked at all. */
+  /**
+   * The link and its parsed destination, when the link can be tracked at all: not a deleted, expired or
+   * password-protected one, whose visitors never reach the destination without the redirect (and a
+   * token would confirm guesses about a protected link's destination host).
+   */
   function trackable(shortId: string) {
     const link = links.get(shortId)
-    if (!link || link.deleted) return null
-    const host = hostOf(link.url)
-    return host ? { link, host } : null
+    if (!link || link.deleted || link.password !== null) return null
+    if (link.expiresAt !== null && link.expiresAt <= ctx.now()) return null
+    return { link, destination: new URL(link.url) }
   }
 
   const cors = (origin: string) => ({ 'access-control-allow-origin': origin, vary: 'Origin' })
@@ -49,19 +55,20 @@ export function trackingRoutes(ctx: AppContext) {
       ({ params, request }) => {
         const headers = { 'content-type': JS, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
         const target = trackable(params.shortId)
-        const page = hostOf(request.headers.get('origin')) ?? hostOf(request.headers.get('referer'))
-        if (!target || !page || !sameSite(page, target.host)) return new Response(NOOP_SCRIPT, { headers })
+        const origin = request.headers.get('origin')
+        const page = origin !== null ? originOf(origin) : pageUrl(request.headers.get('referer'))
+        if (!target || !page || !onDestination(page, target.destination)) return new Response(NOOP_SCRIPT, { headers })
         const url = new URL(request.url)
         const captureUrl = `${ctx.baseUrl}/${encodeURIComponent(params.shortId)}/analytics.js${url.search}`
-        return new Response(embedScript(tokens.issue(target.link.id, page), captureUrl), { headers })
+        return new Response(embedScript(tokens.issue(target.link.id, page.origin), captureUrl), { headers })
       },
       { detail: { summary: 'Embedded click tracking script for pages on the link destination host', tags: ['Tracking'], security: [] } },
     )
     .options('/:shortId/analytics.js', ({ params, request }) => {
       const target = trackable(params.shortId)
       const origin = request.headers.get('origin')
-      const page = hostOf(origin)
-      if (!target || !origin || !page || !sameSite(page, target.host)) return new Response(null, { status: 204 })
+      const page = originOf(origin)
+      if (!target || !origin || !page || !onDestination(page, target.destination)) return new Response(null, { status: 204 })
       return new Response(null, {
         status: 204,
         headers: {
@@ -86,11 +93,11 @@ export function trackingRoutes(ctx: AppContext) {
       if (!parsed.success) throw invalidCapture()
       const body = parsed.output
       if (!target) throw invalidCapture()
-      const host = tokens.redeem(body.token, target.link.id)
-      const page = hostOf(body.url)
+      const issuedTo = tokens.redeem(body.token, target.link.id)
+      const page = pageUrl(body.url)
       const origin = request.headers.get('origin')
-      // The token's host was checked when it was issued; the page and the requesting origin must be that host.
-      if (!host || page !== host || !sameSite(page, target.host) || (origin !== null && hostOf(origin) !== host))
+      // The token's origin was checked when it was issued; the page and the requesting origin must be that origin.
+      if (!issuedTo || !page || page.origin !== issuedTo || !onDestination(page, target.destination) || (origin !== null && origin !== issuedTo))
         throw invalidCapture()
 
       const clickId = Bun.randomUUIDv7()

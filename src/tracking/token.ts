@@ -8,7 +8,7 @@ type Claims = { l: string; h: string; e: number; n: string }
 
 /**
  * Capture tokens of embedded click tracking: HMAC-SHA256 (HOKO_SECRET) over the link, the verified
- * page host, an expiry and a nonce. Each nonce is accepted once; used nonces are remembered until
+ * page origin (scheme, host and port: see origin.ts), an expiry and a nonce. Each nonce is accepted once; used nonces are remembered until
  * their token has expired (in memory: a restart forgets them, but not the expiry).
  */
 export class CaptureTokens {
@@ -20,13 +20,13 @@ export class CaptureTokens {
     return createHmac('sha256', this.secret).update(payload).digest('base64url')
   }
 
-  issue(linkId: string, host: string, now = Date.now()): string {
-    const claims: Claims = { l: linkId, h: host, e: now + TOKEN_TTL_MS, n: randomBytes(12).toString('base64url') }
+  issue(linkId: string, origin: string, now = Date.now()): string {
+    const claims: Claims = { l: linkId, h: origin, e: now + TOKEN_TTL_MS, n: randomBytes(12).toString('base64url') }
     const payload = Buffer.from(JSON.stringify(claims)).toString('base64url')
     return `${payload}.${this.sign(payload)}`
   }
 
-  /** The host the token was issued for, once; null when forged, expired, for another link, or used. */
+  /** The page origin the token was issued for, once; null when forged, expired, for another link, or used. */
   redeem(token: string, linkId: string, now = Date.now()): string | null {
     const [payload, signature, extra] = token.split('.')
     if (!payload || !signature || extra !== undefined) return null

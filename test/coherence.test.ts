@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { openDatabase } from '../src/db'
+import { COHERENCE_MS, LinkCache } from '../src/redirect/cache'
+import { removeDir, startServer, type TestServer, UA } from './harness'
+
+// Two servers on one SQLite file, and an operator's sqlite3 shell beside them: a link written by
+// one process is followed by the others within a second, though each keeps its own link cache.
+
+let a: TestServer
+let b: TestServer
+let collectionId: string
+
+beforeAll(async () => {
+  a = await startServer()
+  b = await startServer({ dir: a.dir })
+  collectionId = (await (await a.api('/api/collections', { method: 'POST', json: [{ name: 'Coherence' }] })).json())[0].id
+})
+afterAll(async () => {
+  await b.stop()
+  await a.stop()
+  removeDir(a.dir)
+})
+
+async function link(url: string) {
+  const res = await a.api('/api/links', { method: 'POST', json: [{ url, collectionId }] })
+  expect(res.status).toBe(201)
+  return (await res.json())[0]
+}
+
+const visit = (s: TestServer, shortId: string) =>
+  fetch(`${s.url}/${shortId}`, { redirect: 'manual', headers: { 'user-agent': UA.chromeWindows } })
+
+const target = (res: Response) => {
+  const location = res.headers.get('location')
+  return location && `${new URL(location).origin}${new URL(location).pathname}`
+}
+
+/** Visits until `seen` holds, for up to a second; returns the last answer. */
+async function visitUntil(s: TestServer, shortId: string, seen: (res: Response) => boolean): Promise<Response> {
+  const deadline = Date.now() + 1000
+  for (;;) {
+    const res = await visit(s, shortId)
+    await res.arrayBuffer()
+    if (seen(res) || Date.now() >= deadline) return res
+    await Bun.sleep(20)
+  }
+}
+
+/** Runs SQL in the sqlite3 shell, a separate process, as an operator would while the servers run. */
+function shell(sql: string) {
+  const r = Bun.spawnSync(['sqlite3', '-cmd', '.timeout 5000', a.dbPath, sql], { stdout: 'pipe', stderr: 'pipe' })
+  if (r.exitCode !== 0) throw new Error(`sqlite3 failed: ${r.stderr.toString()}`)
+}
+
+describe('a link written through one server', () => {
+  test('a new destination set through A is followed by B, which had the old one cached', async () => {
+    const l = await link('https://old.example.com/a')
+    expect(target(await visit(b, l.shortId))).toBe('https://old.example.com/a')
+    const put = await a.api('/api/links', { method: 'PUT', json: [{ id: l.id, url: 'https://new.example.com/a' }] })
+    expect(put.status).toBe(200)
+    const res = await visitUntil(b, l.shortId, (r) => target(r) === 'https://new.example.com/a')
+    expect(res.status).toBe(302)
+    expect(target(res)).toBe('https://new.example.com/a')
+  })
+
+  test('a password added through A makes B ask for it instead of redirecting', async () => {
+    const l = await link('https://secret.example.com/')
+    expect((await visit(b, l.shortId)).status).toBe(302)
+    expect((await a.api('/api/links', { method: 'PUT', json: [{ id: l.id, password: 'launch' }] })).status).toBe(200)
+    const res = await visitUntil(b, l.shortId, (r) => r.status !== 302)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('location')).toBeNull()
+    expect(await (await visit(b, l.shortId)).text()).toContain('password')
+  })
+
+  test('a link deleted through A is a 404 on B', async () => {
+    const l = await link('https://gone.example.com/')
+    expect((await visit(b, l.shortId)).status).toBe(302)
+    expect((await a.api('/api/links', { method: 'DELETE', json: [l.id] })).status).toBe(200)
+    expect((await visitUntil(b, l.shortId, (r) => r.status === 404)).status).toBe(404)
+  })
+
+  test('each server still follows its own writes at once', async () => {
+    const l = await link('https://own.example.com/1')
+    expect(target(await visit(a, l.shortId))).toBe('https://own.example.com/1')
+    await a.api('/api/links', { method: 'PUT', json: [{ id: l.id, url: 'https://own.example.com/2' }] })
+    expect(target(await visit(a, l.shortId))).toBe('https://own.example.com/2')
+  })
+})
+
+describe('a link written by another process on the file', () => {
+  test('a destination changed in the sqlite3 shell is followed by both servers', async () => {
+    const l = await link('https://shell.example.com/before')
+    expect(target(await visit(a, l.shortId))).toBe('https://shell.example.com/before')
+    expect(target(await visit(b, l.shortId))).toBe('https://shell.example.com/before')
+    shell(`UPDATE links SET url = 'https://shell.example.com/after' WHERE id = '${l.id}'`)
+    for (const s of [a, b]) {
+      const res = await visitUntil(s, l.shortId, (r) => target(r) === 'https://shell.example.com/after')
+      expect(target(res)).toBe('https://shell.example.com/after')
+    }
+  })
+
+  test('a link removed in the sqlite3 shell is a 404 on both servers', async () => {
+    const l = await link('https://shell.example.com/removed')
+    expect((await visit(a, l.shortId)).status).toBe(302)
+    expect((await visit(b, l.shortId)).status).toBe(302)
+    shell(`DELETE FROM links WHERE id = '${l.id}'`)
+    for (const s of [a, b]) expect((await visitUntil(s, l.shortId, (r) => r.status === 404)).status).toBe(404)
+  })
+})
+
+describe('what drops a cache', () => {
+  test('clicks and rollups committed by a server keep the cache; a link write by it drops it', async () => {
+    const db = openDatabase(a.dbPath)
+    try {
+      const kept = await link('https://kept.example.com/')
+      const changed = await link('https://changed.example.com/before')
+      const cache = new LinkCache(db, 100)
+      const first = cache.get(kept.shortId)!
+      expect(cache.get(changed.shortId)!.url).toBe('https://changed.example.com/before')
+      // Server A commits clicks, and its rollup thread their counts, on connections other than this one.
+      for (let i = 0; i < 5; i++) expect((await visit(a, kept.shortId)).status).toBe(302)
+      await Bun.sleep(1500)
+      expect(cache.get(kept.shortId)).toBe(first)
+      await Bun.sleep(COHERENCE_MS + 50)
+      expect(cache.get(kept.shortId)).toBe(first)
+
+      await a.api('/api/links', { method: 'PUT', json: [{ id: changed.id, url: 'https://changed.example.com/after' }] })
+      await Bun.sleep(COHERENCE_MS + 50)
+      expect(cache.get(changed.shortId)!.url).toBe('https://changed.example.com/after')
+      expect(cache.get(kept.shortId)).not.toBe(first)
+    } finally {
+      db.$client.close()
+    }
+  })
+})
