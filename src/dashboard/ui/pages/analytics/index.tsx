@@ -1,8 +1,8 @@
 /** @jsxImportSource preact */
 import { useEffect, useMemo, useState } from 'preact/hooks'
-import { api } from '../../api'
-import { fill, lang, pick } from '../../i18n'
-import { navigate } from '../../main'
+import { api, apiAll } from '../../api'
+import { fill, locale, message, pick } from '../../i18n'
+import { navigate, useLocation } from '../../router'
 import { Funnel, TopList, type Bar } from '../../charts/bars'
 import { TimeSeries, type Line } from '../../charts/timeseries'
 import { FILTERS, type Filters, loadClicks, loadReport, RECENT_PAGE, type Click, type Report, type SummaryRow, type TopGroup } from './data'
@@ -38,9 +38,10 @@ function writeUrl(range: Pick<Range, 'key'> & { start?: string; end?: string }, 
   navigate(`/app/analytics?${q}`)
 }
 
-export default function AnalyticsPage(props: { search: string }) {
+export default function AnalyticsPage() {
   const t = pick(strings)
-  const { range, filters, skip } = useMemo(() => readUrl(props.search), [props.search])
+  const { search } = useLocation()
+  const { range, filters, skip } = useMemo(() => readUrl(search), [search])
   const [report, setReport] = useState<Report | null>(null)
   const [clicks, setClicks] = useState<Click[] | null>(null)
   const [error, setError] = useState<string | null>(null)
@@ -48,7 +49,7 @@ export default function AnalyticsPage(props: { search: string }) {
   const [link, setLink] = useState<LinkRef | null>(null)
 
   useEffect(() => {
-    Promise.all([api<Named[]>('/api/collections?take=1000'), api<Named[]>('/api/tags?take=1000'), api<Named[]>('/api/partners?take=1000')])
+    Promise.all([apiAll<Named>('/api/collections'), apiAll<Named>('/api/tags'), apiAll<Named>('/api/partners')])
       .then(([collections, tags, partners]) => setLists({ collections, tags, partners }))
       .catch(() => {})
   }, [])
@@ -122,8 +123,20 @@ export default function AnalyticsPage(props: { search: string }) {
 const rangeOf = (r: Range) => ({ key: r.key, start: r.key === 'custom' ? r.startDate : undefined, end: r.endDate })
 
 const errorText = (e: unknown) => {
-  const err = e as { en?: string; ar?: string; message?: string }
-  return (lang() === 'ar' ? err.ar : err.en) ?? err.message ?? String(e)
+  const err = e as { en?: string; ar?: string }
+  return err.en && err.ar ? message({ en: err.en, ar: err.ar }) : String(e)
+}
+
+/** Axis figures: short (1.2K, ١٫٢ ألف). */
+const compact = (n: number) => new Intl.NumberFormat(locale(), { notation: 'compact', maximumFractionDigits: 1 }).format(n)
+
+/** A figure already in whole currency units (the chart's scale), with its currency. */
+const units = (n: number, currency: string) => {
+  try {
+    return new Intl.NumberFormat(locale(), { style: 'currency', currency: currency.toUpperCase() }).format(n)
+  } catch {
+    return `${formatCount(n)} ${currency.toUpperCase()}`
+  }
 }
 
 const TOPS: [TopGroup, 'countries' | 'cities' | 'referrers' | 'browsers' | 'os' | 'devices' | 'utmSource' | 'utmMedium' | 'utmCampaign' | 'qrVsLink'][] = [
@@ -179,7 +192,7 @@ function Summary({ report, range }: { report: Report; range: Range }) {
           label: fill(t.revenueIn, { currency: cur.toUpperCase() }),
           values: series.revenue[cur]!.map((a) => moneyUnits(a, cur)),
           scale: 'money',
-          format: (n) => formatMoney(n, cur, true),
+          format: (n) => units(n, cur),
         })),
     ],
     [series],
@@ -223,7 +236,7 @@ function Summary({ report, range }: { report: Report; range: Range }) {
           tableToggle={t.chartTable}
           formatX={formatX}
           formatTick={(ms) => formatDateTime(ms, hourly ? 'tick-hour' : 'tick-day')}
-          formatCount={(n) => formatCount(n, true)}
+          formatCount={compact}
         />
         <Funnel
           title={t.funnel}

@@ -1,7 +1,8 @@
 /** @jsxImportSource preact */
 import { useEffect, useState } from 'preact/hooks'
 import { api } from '../../api'
-import { fill, lang, pick } from '../../i18n'
+import { fill, message, pick } from '../../i18n'
+import { match, useLocation } from '../../router'
 import { formatCount, formatDateTime, formatMoney } from '../../format'
 import type { Customer } from './index'
 import { strings } from './strings'
@@ -21,9 +22,9 @@ type Sale = Attributed & { amount: number; currency: string }
 const TAKE = 100
 
 /** One customer: details, then each lead and sale with the click and the link it was attributed to. */
-export default function CustomerPage(props: { params: { id: string } }) {
+export default function CustomerPage() {
   const t = pick(strings)
-  const id = props.params.id
+  const id = match('/app/customers/:id', useLocation().path)?.id ?? ''
   const [data, setData] = useState<{ customer: Customer | null; leads: Lead[]; sales: Sale[] } | null>(null)
   const [error, setError] = useState<string | null>(null)
 
@@ -34,7 +35,7 @@ export default function CustomerPage(props: { params: { id: string } }) {
     const of = `customerId=${encodeURIComponent(id)}&take=${TAKE}`
     Promise.all([api<Customer[]>(`/api/customers?id=${encodeURIComponent(id)}`), api<Lead[]>(`/api/leads?${of}`), api<Sale[]>(`/api/sales?${of}`)])
       .then(([customers, leads, sales]) => live && setData({ customer: customers[0] ?? null, leads, sales }))
-      .catch((e) => live && setError((lang() === 'ar' ? e.ar : e.en) ?? String(e)))
+      .catch((e) => live && setError(e?.en ? message(e) : String(e)))
     return () => {
       live = false
     }

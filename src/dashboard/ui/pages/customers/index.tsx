@@ -1,8 +1,8 @@
 /** @jsxImportSource preact */
 import { useEffect, useMemo, useState } from 'preact/hooks'
-import { apiList } from '../../api'
-import { fill, lang, pick } from '../../i18n'
-import { navigate } from '../../main'
+import { apiList, type Page } from '../../api'
+import { fill, message, pick } from '../../i18n'
+import { navigate, useLocation } from '../../router'
 import { formatCount, formatDateTime } from '../../format'
 import { strings } from './strings'
 
@@ -20,12 +20,13 @@ export type Customer = {
 const PAGE = 25
 
 /** The customer list: a search over name, email and external id (the API's `search`), paged by its X-Total-Count. */
-export default function CustomersPage(props: { search: string }) {
+export default function CustomersPage() {
   const t = pick(strings)
-  const params = useMemo(() => new URLSearchParams(props.search), [props.search])
+  const { search } = useLocation()
+  const params = useMemo(() => new URLSearchParams(search), [search])
   const q = params.get('search') ?? ''
   const skip = Math.max(0, Number(params.get('skip')) || 0)
-  const [page, setPage] = useState<{ items: Customer[]; total: number } | null>(null)
+  const [page, setPage] = useState<Page<Customer> | null>(null)
   const [error, setError] = useState<string | null>(null)
 
   useEffect(() => {
@@ -35,7 +36,7 @@ export default function CustomersPage(props: { search: string }) {
     if (q) query.set('search', q)
     apiList<Customer>(`/api/customers?${query}`)
       .then((p) => live && setPage(p))
-      .catch((e) => live && setError((lang() === 'ar' ? e.ar : e.en) ?? String(e)))
+      .catch((e) => live && setError(e?.en ? message(e) : String(e)))
     return () => {
       live = false
     }
@@ -112,8 +113,8 @@ export default function CustomersPage(props: { search: string }) {
             <button type="button" disabled={skip === 0} onClick={() => go(q, Math.max(0, skip - PAGE))}>
               {t.previous}
             </button>
-            <span>{fill(t.range, { from: formatCount(skip + 1), to: formatCount(skip + page.items.length), total: formatCount(page.total) })}</span>
-            <button type="button" disabled={skip + page.items.length >= page.total} onClick={() => go(q, skip + PAGE)}>
+            <span>{fill(page.total === null ? t.rangeOpen : t.range, { from: formatCount(skip + 1), to: formatCount(skip + page.items.length), total: formatCount(page.total ?? 0) })}</span>
+            <button type="button" disabled={page.total === null ? page.items.length < PAGE : skip + page.items.length >= page.total} onClick={() => go(q, skip + PAGE)}>
               {t.next}
             </button>
           </nav>

@@ -1,8 +1,8 @@
 /** @jsxImportSource preact */
 import { useEffect, useMemo, useState } from 'preact/hooks'
-import { api } from '../../api'
-import { fill, lang, pick } from '../../i18n'
-import { navigate } from '../../main'
+import { api, apiAll } from '../../api'
+import { fill, message, pick } from '../../i18n'
+import { navigate, useLocation } from '../../router'
 import { formatCount, formatMoney, formatPercent } from '../../format'
 import { query, type SummaryRow } from '../analytics/data'
 import { defaultCustom, RANGES, resolveRange, type Range } from '../analytics/range'
@@ -18,10 +18,13 @@ const RANGE_LABEL = { '24h': 'range24h', '7d': 'range7d', '30d': 'range30d', '90
  * partner, so it costs the same at 10M clicks), partners without activity included with zeros.
  * Revenue is one figure per currency: amounts in different currencies never add up.
  */
-export default function PartnerPerformancePage(props: { search: string }) {
+export default function PartnerPerformancePage() {
   const t = pick(strings)
-  const params = useMemo(() => new URLSearchParams(props.search), [props.search])
-  const range = useMemo(() => resolveRange(params.get('range'), params.get('start'), params.get('end')), [props.search])
+  const { search } = useLocation()
+  const range = useMemo(() => {
+    const q = new URLSearchParams(search)
+    return resolveRange(q.get('range'), q.get('start'), q.get('end'))
+  }, [search])
   const [rows, setRows] = useState<Row[] | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [rangeKey, setRangeKey] = useState<string>(range.key)
@@ -32,10 +35,10 @@ export default function PartnerPerformancePage(props: { search: string }) {
     setError(null)
     Promise.all([
       api<SummaryRow[]>(`/api/analytics/summary?${query(range, {}, { groupBy: 'partner' })}`),
-      api<Partner[]>('/api/partners?take=10000&sort=asc'),
+      apiAll<Partner>('/api/partners'),
     ])
       .then(([summary, partners]) => live && setRows(merge(summary, partners, t)))
-      .catch((e) => live && setError((lang() === 'ar' ? e.ar : e.en) ?? String(e)))
+      .catch((e) => live && setError(e?.en ? message(e) : String(e)))
     return () => {
       live = false
     }
