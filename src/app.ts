@@ -4,7 +4,7 @@ import { Elysia } from 'elysia'
 import type { AppContext } from './context'
 import { analyticsRoutes } from './analytics/routes'
 import { collectionRoutes } from './collections/routes'
-import { conversionRoutes } from './conversions/routes'
+import { conversionListRoutes, conversionRoutes } from './conversions/routes'
 import { customerRoutes } from './customers/routes'
 import { docsRoutes } from './docs/routes'
 import { healthRoutes } from './health/routes'
@@ -49,6 +49,7 @@ apiGuard(ctx)
     .use(customerRoutes(ctx))
     .use(analyticsRoutes(ctx))
     .use(conversionRoutes(ctx))
+    .use(conversionListRoutes(ctx))
     .use(qrcodeRoutes(ctx))
     .use(trackingRoutes(ctx))
     // Last: /:shortId takes whatever no other route does.

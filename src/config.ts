@@ -44,6 +44,7 @@ const EnvSchema = v.object({
   ),
   HOKO_RATE_LIMIT: intFromEnv('HOKO_RATE_LIMIT', 1000, 1, 100_000_000),
   HOKO_MAX_BODY_BYTES: intFromEnv('HOKO_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  HOKO_KEYLESS_RATE_LIMIT: intFromEnv('HOKO_KEYLESS_RATE_LIMIT', 60, 0, 100_000_000),
   HOKO_LINK_CACHE_SIZE: intFromEnv('HOKO_LINK_CACHE_SIZE', 10_000, 0, 10_000_000),
   HOKO_GEOIP_DB: optionalString,
   HOKO_IDLE_TIMEOUT: intFromEnv('HOKO_IDLE_TIMEOUT', 10, 1, 255),
@@ -61,6 +62,8 @@ export type Config = {
   trustProxy: number
   rateLimit: number
   maxBodyBytes: number
+  /** Requests per minute per client address on each endpoint that needs no key; 0 = no limit. */
+  keylessRateLimit: number
   /** Links kept in the redirect's LRU cache. */
   linkCacheSize: number
   /** A MaxMind-format City database; the bundled country database when unset. */
@@ -90,6 +93,7 @@ export function loadConfig(env: Record<string, string | undefined> = Bun.env): C
     trustProxy: e.HOKO_TRUST_PROXY,
     rateLimit: e.HOKO_RATE_LIMIT,
     maxBodyBytes: e.HOKO_MAX_BODY_BYTES,
+    keylessRateLimit: e.HOKO_KEYLESS_RATE_LIMIT,
     linkCacheSize: e.HOKO_LINK_CACHE_SIZE,
     geoipDb: e.HOKO_GEOIP_DB,
     idleTimeout: e.HOKO_IDLE_TIMEOUT,

@@ -23,6 +23,8 @@ export type AppContext = {
   authenticate: Authenticate
   /** Per-workspace API rate limit. */
   limiter: SlidingWindowLimiter
+  /** Per-address limit of the endpoints that need no key (see http/keyless-limit.ts). */
+  keylessLimiter: SlidingWindowLimiter
   /** Milliseconds since the epoch; one clock for decisions that tests may want to pin. */
   now: () => number
 }
@@ -37,6 +39,8 @@ export function createContext(opts: { db: Db; config: Config; baseUrl: string; s
     clicks: new Clicks(opts.db, opts.config),
     authenticate: createAuthenticator(opts.db, opts.config.rateLimit),
     limiter: new SlidingWindowLimiter(),
+    // About 1 KB a window: at most ~20 MB however many addresses send requests.
+    keylessLimiter: new SlidingWindowLimiter(Date.now, 20_000),
     now: opts.now ?? Date.now,
   }
 }

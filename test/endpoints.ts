@@ -120,6 +120,18 @@ export const ENDPOINTS: Endpoint[] = [
     ok: 201,
     prepare: async (s, key) => ({ body: { clickId: (await click(s, key)).clickId, customerExternalId: unique(), customerName: 'C', amount: 1999, currency: 'usd' } }),
   },
+  { method: 'GET', path: '/api/leads', scope: 'analyticsRead', ok: 200, prepare: async (s, key) => ({ query: { customerId: (await customer(s, key)).id } }) },
+  {
+    method: 'GET',
+    path: '/api/sales',
+    scope: 'analyticsRead',
+    ok: 200,
+    prepare: async (s, key) => {
+      const { clickId, linkId } = await click(s, key)
+      await post(s, key, '/api/track/sale', { clickId, customerExternalId: unique(), customerName: 'C', amount: 500 })
+      return { query: { linkId, startDate: '2020-01-01' } }
+    },
+  },
 ]
 
 export const label = (e: Endpoint) => `${e.method} ${e.path}`

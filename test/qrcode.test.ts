@@ -46,7 +46,7 @@ describe('GET /qrcode', () => {
   test.each([
     ['', 'text: is required', 'validation'],
     ['?text=', 'text: must be at least 1 character long', 'validation'],
-    [`?text=${'x'.repeat(2049)}`, 'text: must be at most 2048 characters long', 'validation'],
+    [`?text=${'x'.repeat(513)}`, 'text: must be at most 512 characters long', 'validation'],
     ['?text=a&size=63', 'size: must be at least 64', 'validation'],
     ['?text=a&size=2049', 'size: must be at most 2048', 'validation'],
     ['?text=a&size=big', 'size: must be a whole number', 'validation'],
@@ -55,8 +55,9 @@ describe('GET /qrcode', () => {
     ['?text=a&background=FFF', 'background: must be a 6-digit hex colour such as 000000', 'validation'],
     ['?text=a&margin=17', 'margin: must be at most 16', 'validation'],
     ['?text=a&format=gif', 'format: must be one of: svg, png', 'validation'],
+    ['?text=a&format=png&size=1025', 'size: must be at most 1024 for a PNG (an SVG can be larger)', 'validation'],
     ['?text=a&colour=red', 'colour: is not a known field', 'validation'],
-    [`?text=${'x'.repeat(2048)}&errorCorrection=H`, 'text: is too long for a QR code with errorCorrection H', 'qr_text_too_long'],
+    [`?text=${encodeURIComponent('中'.repeat(500))}&errorCorrection=H`, 'text: is too long for a QR code with errorCorrection H', 'qr_text_too_long'],
   ])('%s is a bilingual 400: %s (%s)', async (query, message, code) => {
     const res = await fetch(`${s.url}/qrcode${query}`)
     expect(res.status).toBe(400)
@@ -65,14 +66,37 @@ describe('GET /qrcode', () => {
   })
 
   test('text too long for the level names its own code; the body is the bilingual message alone', async () => {
-    const res = await fetch(`${s.url}/qrcode?text=${'x'.repeat(2048)}&errorCorrection=Q`)
+    const res = await fetch(`${s.url}/qrcode?text=${encodeURIComponent('中'.repeat(500))}&errorCorrection=H`)
     expect(res.status).toBe(400)
     expect(res.headers.get('x-hoko-error')).toBe('qr_text_too_long')
     expect(await res.json()).toEqual({
       error: {
-        en: 'text: is too long for a QR code with errorCorrection Q',
-        ar: 'text: أطول من أن يتسع له رمز QR بمستوى تصحيح الأخطاء Q',
+        en: 'text: is too long for a QR code with errorCorrection H',
+        ar: 'text: أطول من أن يتسع له رمز QR بمستوى تصحيح الأخطاء H',
       },
     })
+  })
+
+  test('the largest PNG and the longest text are drawn; an SVG may still be 2048 wide', async () => {
+    const text = encodeURIComponent('https://go.example.test/'.padEnd(512, 'x'))
+    const png = await fetch(`${s.url}/qrcode?text=${text}&size=1024&format=png&errorCorrection=H`)
+    expect(png.status).toBe(200)
+    expect(png.headers.get('content-type')).toBe('image/png')
+    expect(new DataView(await png.arrayBuffer()).getUint32(16)).toBe(1024)
+    const svg = await fetch(`${s.url}/qrcode?text=${text}&size=2048`)
+    expect(svg.status).toBe(200)
+    expect(await svg.text()).toContain('width="2048"')
+  })
+
+  test('the same parameters give the same bytes, drawn at once or one after another', async () => {
+    const url = `${s.url}/qrcode?text=${encodeURIComponent('https://go.example.test/same?qr=1')}&size=700&format=png`
+    const together = await Promise.all(Array.from({ length: 6 }, () => fetch(url)))
+    const images = await Promise.all(together.map(async (r) => Buffer.from(await r.arrayBuffer()).toString('base64')))
+    const later = Buffer.from(await (await fetch(url)).arrayBuffer()).toString('base64')
+    for (const r of together) {
+      expect(r.status).toBe(200)
+      expect(r.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+    }
+    expect(new Set([...images, later]).size).toBe(1)
   })
 })

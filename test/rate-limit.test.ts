@@ -53,6 +53,20 @@ describe('sliding window', () => {
   })
 })
 
+describe('sliding window with outside keys', () => {
+  test('keeps at most maxKeys windows: the least recently seen key is forgotten, which only frees it', () => {
+    const rl = new SlidingWindowLimiter(() => 1_000_000_000_000, 2)
+    expect(rl.hit('a', 1).allowed).toBe(true)
+    expect(rl.hit('a', 1).allowed).toBe(false)
+    expect(rl.hit('b', 1).allowed).toBe(true)
+    expect(rl.hit('a', 1).allowed).toBe(false)
+    // c pushes out b, the least recently seen; a is still counted.
+    expect(rl.hit('c', 1).allowed).toBe(true)
+    expect(rl.hit('a', 1).allowed).toBe(false)
+    expect(rl.hit('b', 1).allowed).toBe(true)
+  })
+})
+
 describe('rate limits over HTTP', () => {
   let s: TestServer
   beforeAll(async () => {
@@ -101,6 +115,19 @@ describe('rate limits over HTTP', () => {
     // The default workspace is untouched by tiny's traffic.
     const other = await s.api('/api/__probe')
     expect(other.status).toBe(404)
+  })
+
+  test('one key written in any accepted form counts against the same pool', async () => {
+    s.cliJson(['workspace', 'create', '--name', 'Forms', '--slug', 'forms', '--rate-limit', '4'])
+    const k = s.newKey('all', 'forms')
+    const forms = [`Bearer ${k}`, k, `bearer   ${k}`, `  BEARER ${k}  `]
+    const remaining: string[] = []
+    for (const authorization of forms) {
+      const res = await s.api('/api/__probe', { key: null, headers: { authorization } })
+      remaining.push(res.headers.get('x-ratelimit-remaining')!)
+    }
+    expect(remaining).toEqual(['3', '2', '1', '0'])
+    for (const authorization of forms) expect((await s.api('/api/__probe', { key: null, headers: { authorization } })).status).toBe(429)
   })
 
   test('the plan sets the limit when the workspace has no explicit one', async () => {

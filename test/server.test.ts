@@ -176,7 +176,7 @@ describe('the compiled binary', () => {
     const bin = join(ROOT, 'dist', 'hoko')
     expect(existsSync(bin)).toBe(true)
     // Run it from an empty folder: migrations must be embedded, not read from ./drizzle.
-    const s = await startServer({ dir: out, command: [bin, 'serve'] })
+    const s = await startServer({ dir: out, command: [bin, 'serve'], stderr: 'pipe' })
     try {
       expect(s.key).toMatch(/^hk_/)
       expect((await fetch(`${s.url}/healthz`)).status).toBe(200)
@@ -194,9 +194,14 @@ describe('the compiled binary', () => {
         db.close()
       }
       expect(mark).toBe(1)
+      // QR codes are drawn by a worker bundled as an entrypoint of its own, not on the main thread.
+      const png = await fetch(`${s.url}/qrcode?text=bin&format=png&size=256`)
+      expect(png.status).toBe(200)
+      expect(png.headers.get('content-type')).toBe('image/png')
     } finally {
       await s.stop()
     }
+    expect(await new Response(s.proc.stderr as ReadableStream).text()).not.toContain('QR drawing thread failed')
   }, 120_000)
 
   test('dist/hoko reads no .env and no bunfig.toml from its working folder', async () => {

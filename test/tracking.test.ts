@@ -127,11 +127,14 @@ describe('embedded click tracking', () => {
     const res = await fetch(`${s.url}/${other.shortId}/analytics.js`, { method: 'POST', body: JSON.stringify({ token: await fresh(), url: page, sessionId: 's' }) })
     expect(res.status).toBe(400)
     // malformed bodies
-    for (const body of ['not json', JSON.stringify({ token: await fresh(), url: 'javascript:alert(1)', sessionId: 's' }), JSON.stringify({ token: await fresh(), url: page, sessionId: 'bad id!' })])
-    {
+    for (const [body, code] of [
+      ['not json', 'malformed_json'],
+      [JSON.stringify({ token: await fresh(), url: 'javascript:alert(1)', sessionId: 's' }), 'capture_invalid'],
+      [JSON.stringify({ token: await fresh(), url: page, sessionId: 'bad id!' }), 'capture_invalid'],
+    ]) {
       const res = await fetch(`${s.url}/${link.shortId}/analytics.js`, { method: 'POST', body })
       expect(res.status).toBe(400)
-      expect(res.headers.get('x-hoko-error')).toBe('capture_invalid')
+      expect(res.headers.get('x-hoko-error')).toBe(code)
     }
     expect(clickCount()).toBe(before)
   })

@@ -4,7 +4,7 @@
  *
  *   npm run bench                       all sections, full size (10M clicks, 1M links: ~10 minutes)
  *   npm run bench -- --quick            a tenth of the data and shorter load runs
- *   npm run bench -- --only redirect,bulk,analytics,startup
+ *   npm run bench -- --only redirect,bulk,analytics,startup,qrload
  */
 import { existsSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -25,6 +25,7 @@ import {
   tempDir,
   timeIt,
   wrk,
+  wrkAsync,
   wrkAvailable,
   type Hoko,
   type WrkResult,
@@ -337,6 +338,53 @@ if (run('startup')) {
   say()
   say(`Size of \`dist/hoko\`: ${fmt(statSync(bin).size / 2 ** 20)} MB (the Bun runtime included).`)
   say()
+}
+
+if (run('qrload')) {
+  // The heaviest QR code anyone may ask for, each one new (no cache hit): a 1024 px PNG of 500 characters at L.
+  const LOOPS = 8
+  const h = await startHoko({ port: freePort(), env: { HOKO_KEYLESS_RATE_LIMIT: '0' } })
+  try {
+    const links = await linkSet(h, 1, false)
+    const path = `/${links.shortIds[0]}`
+    await fetch(`${h.url}${path}`, { redirect: 'manual' })
+    const quiet = await wrkAsync(`${h.url}${path}`, { seconds: LOAD_SECONDS, connections: 16 })
+    let drawing = true
+    let drawn = 0
+    let failed = 0
+    let n = 0
+    const loop = async () => {
+      while (drawing) {
+        const text = encodeURIComponent(`https://go.example.com/${n++}`.padEnd(500, 'x'))
+        const res = await fetch(`${h.url}/qrcode?text=${text}&size=1024&format=png&errorCorrection=L`)
+        await res.arrayBuffer()
+        if (res.status === 200) drawn++
+        else failed++
+      }
+    }
+    const loops = Array.from({ length: LOOPS }, loop)
+    await Bun.sleep(500)
+    const t = performance.now()
+    const before = drawn
+    const loaded = await wrkAsync(`${h.url}${path}`, { seconds: LOAD_SECONDS, connections: 16 })
+    const perSecond = ((drawn - before) * 1000) / (performance.now() - t)
+    drawing = false
+    await Promise.all(loops)
+    say(`## 7. Redirect latency while QR codes are drawn`)
+    say()
+    say(`wrk, 16 connections, ${LOAD_SECONDS} s, one link; meanwhile ${LOOPS} clients of this script each ask for a new 1024 px PNG of 500 characters (the heaviest allowed, never a cache hit), one after another.`)
+    say()
+    say('| redirect | requests/s | p50 | p99 |')
+    say('| --- | ---: | ---: | ---: |')
+    say(`| alone | ${fmt(quiet.rps)} | ${fmt(quiet.p50, 2)} ms | ${fmt(quiet.p99, 2)} ms |`)
+    say(`| while ${LOOPS} heavy QR codes are in flight | ${fmt(loaded.rps)} | ${fmt(loaded.p50, 2)} ms | ${fmt(loaded.p99, 2)} ms |`)
+    say()
+    say(`QR codes drawn meanwhile: ${fmt(perSecond, 1)} per second (${fmt(failed)} failed). Redirects failed: ${fmt(quiet.non3xx + quiet.errors + loaded.non3xx + loaded.errors)}.`)
+    say()
+  } finally {
+    await h.stop()
+    cleanup(h.dir)
+  }
 }
 
 const file = join(ROOT, 'bench-results.md')

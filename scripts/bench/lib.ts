@@ -99,13 +99,30 @@ export async function api(h: Hoko, method: string, path: string, body?: unknown)
 
 export type WrkResult = { requests: number; rps: number; p50: number; p99: number; errors: number; non3xx: number }
 
-/** Runs wrk with the redirect script; latencies in ms. */
-export function wrk(url: string, opts: { seconds: number; connections?: number; pathsFile?: string }): WrkResult {
+type WrkOptions = { seconds: number; connections?: number; pathsFile?: string }
+
+function wrkArgs(url: string, opts: WrkOptions): string[] {
   const args = ['wrk', '-t2', `-c${opts.connections ?? 64}`, `-d${opts.seconds}s`, '--latency', '-s', join(import.meta.dir, 'redirect.lua'), url]
   if (opts.pathsFile) args.push('--', opts.pathsFile)
-  const r = Bun.spawnSync(args, { stdout: 'pipe', stderr: 'pipe' })
-  const out = r.stdout.toString()
+  return args
+}
+
+/** Runs wrk with the redirect script; latencies in ms. */
+export function wrk(url: string, opts: WrkOptions): WrkResult {
+  const r = Bun.spawnSync(wrkArgs(url, opts), { stdout: 'pipe', stderr: 'pipe' })
   if (r.exitCode !== 0) throw new Error(`wrk failed: ${r.stderr.toString()}`)
+  return wrkResult(r.stdout.toString())
+}
+
+/** The same, leaving this process's event loop free (for load generated here at the same time). */
+export async function wrkAsync(url: string, opts: WrkOptions): Promise<WrkResult> {
+  const proc = Bun.spawn(wrkArgs(url, opts), { stdout: 'pipe', stderr: 'pipe' })
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  if (code !== 0) throw new Error(`wrk failed: ${err}`)
+  return wrkResult(out)
+}
+
+function wrkResult(out: string): WrkResult {
   if (!/Requests\/sec/.test(out)) throw new Error(`wrk: no result\n${out}`)
   const ms = (s: string) => {
     const m = /([\d.]+)(us|ms|s)/.exec(s)

@@ -1,6 +1,8 @@
 import * as v from 'valibot'
 import { ISO_DATE, ISO_DATE_TIME, isRealDate } from '../dates'
-import { listQuery, MAX_BATCH, Uuid } from '../http/resource'
+import { DEVICE_TYPES } from '../clicks/ua'
+import { listQuery, MAX_BATCH, oneOrMany, Uuid } from '../http/resource'
+import { CountryCode } from '../links/model'
 import { msg } from '../http/validation'
 import { GROUP_BY } from './groups'
 
@@ -8,7 +10,7 @@ import { GROUP_BY } from './groups'
  * An ISO 8601 date-time with a time zone, or a plain date (UTC): a start date means its first
  * millisecond, an end date its last, so that `endDate=2024-01-31` includes all of January 31st.
  */
-const dateBound = (edge: 'start' | 'end') =>
+export const dateBound = (edge: 'start' | 'end') =>
   v.pipe(
     v.string(),
     v.check(
@@ -21,9 +23,17 @@ const dateBound = (edge: 'start' | 'end') =>
     v.transform((s) => (ISO_DATE.test(s) && edge === 'end' ? Date.parse(s) + 86_399_999 : Date.parse(s))),
   )
 
+/**
+ * linkId and partnerId are the spec's id filters: either matches (OR). Each of the others narrows the
+ * answer (AND), and takes one value or several, of which any matches (OR).
+ */
 const filters = {
   linkId: v.optional(Uuid),
   partnerId: v.optional(Uuid),
+  collectionId: v.optional(oneOrMany(Uuid)),
+  tagId: v.optional(oneOrMany(Uuid)),
+  country: v.optional(oneOrMany(CountryCode, 250)),
+  device: v.optional(oneOrMany(v.picklist(DEVICE_TYPES))),
   startDate: v.optional(dateBound('start')),
   endDate: v.optional(dateBound('end')),
 }

@@ -2,15 +2,23 @@ import type { Db } from '../db'
 import { HokoError } from '../http/errors'
 import { CLICK, type ClickField, type ClickRow } from '../clicks/row'
 import { type GroupBy, GROUPS } from './groups'
+import type { RollupDim } from './rollups'
 import type { AnalyticsQuery, SummaryQuery } from './model'
 
-type Filters = Pick<SummaryQuery, 'linkId' | 'partnerId' | 'tenantId' | 'startDate' | 'endDate'>
+type Filters = Pick<
+  SummaryQuery,
+  'linkId' | 'partnerId' | 'collectionId' | 'tagId' | 'country' | 'device' | 'tenantId' | 'startDate' | 'endDate'
+>
+
+/** What the click counts depend on: the filters and the grouping. */
+type ClickQuery = Filters & { groupBy?: GroupBy }
 
 /**
  * WHERE clause of the click list and of the summary's three sources. `a` is the alias of the rows
  * counted (c: clicks, l: leads, s: sales; a lead or sale carries its click's link and partner and its
- * own time), `c` always the click: the workspace, never bot clicks, link and partner (either, as every
- * id filter of the API), the click's tenant, and the inclusive date range.
+ * own time), `c` always the click: the workspace, never bot clicks, link or partner (either, as every
+ * id filter of the spec), and then each of the other filters: collection and tag (through the links,
+ * deleted ones too: their clicks stay), the click's country, device and tenant, the inclusive date range.
  */
 function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sql: string; params: (string | number)[] } {
   if (f.startDate !== undefined && f.endDate !== undefined && f.startDate > f.endDate)
@@ -28,6 +36,17 @@ function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sql: stri
     params.push(f.partnerId)
   }
   if (ids.length) parts.push(`(${ids.join(' OR ')})`)
+  const anyOf = (values: string[]) => {
+    params.push(JSON.stringify(values))
+    return '(SELECT value FROM json_each(?))'
+  }
+  if (f.collectionId) {
+    params.push(workspaceId)
+    parts.push(`${a}.link_id IN (SELECT id FROM links WHERE workspace_id = ? AND collection_id IN ${anyOf(f.collectionId)})`)
+  }
+  if (f.tagId) parts.push(`${a}.link_id IN (SELECT link_id FROM link_tags WHERE tag_id IN ${anyOf(f.tagId)})`)
+  if (f.country) parts.push(`c.country_code IN ${anyOf(f.country)}`)
+  if (f.device) parts.push(`c.device_type IN ${anyOf(f.device)}`)
   if (f.tenantId !== undefined) {
     parts.push('c.tenant_id = ?')
     params.push(f.tenantId)
@@ -107,7 +126,7 @@ function add(counts: Counts, groupBy: GroupBy | undefined, key: Key, values: Val
  * `tail`: only clicks after the rollup mark, read by rowid range (an index on the workspace would
  * make SQLite walk all of its clicks instead).
  */
-function rawClicks(db: Db, workspaceId: string, q: SummaryQuery, counts: Counts, more = '', moreParams: number[] = [], tail = false) {
+function rawClicks(db: Db, workspaceId: string, q: ClickQuery, counts: Counts, more = '', moreParams: number[] = [], tail = false) {
   const w = where('c', workspaceId, q)
   const key = q.groupBy ? GROUPS[q.groupBy].key('c', 'c') : 'NULL'
   const rows = db.$client
@@ -119,21 +138,38 @@ function rawClicks(db: Db, workspaceId: string, q: SummaryQuery, counts: Counts,
 }
 
 /**
- * Workspace-wide clicks: whole days from the rollups (clicks up to the rollup mark), and from the
- * clicks table the rest — clicks after the mark, and the parts of partial days at either end of
- * the date range. Nothing is counted twice: the rollup part is limited to whole days up to the mark.
+ * The rollup dimension that can count these clicks, or null when only the clicks table can. Rollup
+ * rows count one dimension each: a country or device filter is answered from that dimension's rows
+ * when the grouping is none, by day, or by that same dimension; links, partners, collections and tags
+ * are read through the clicks' link and partner indexes instead.
  */
-function rolledUpClicks(db: Db, workspaceId: string, q: SummaryQuery, counts: Counts) {
+function rollupDim(q: ClickQuery): RollupDim | null {
+  if (q.linkId || q.partnerId || q.collectionId || q.tagId || q.groupBy === 'link') return null
+  const grouped: RollupDim = q.groupBy === undefined || q.groupBy === 'day' ? 'total' : q.groupBy
+  const filtered = (['country', 'device'] as const).filter((d) => q[d] !== undefined)
+  if (filtered.length === 0) return grouped
+  if (filtered.length === 1 && (grouped === 'total' || grouped === filtered[0])) return filtered[0]
+  return null
+}
+
+/**
+ * Clicks counted by the rollups: whole days from the rollup rows of `dim` (clicks up to the rollup
+ * mark), and from the clicks table the rest — clicks after the mark, and the parts of partial days at
+ * either end of the date range. Nothing is counted twice: the rollup part is limited to whole days up
+ * to the mark.
+ */
+function rolledUpClicks(db: Db, workspaceId: string, q: ClickQuery, dim: RollupDim, counts: Counts) {
   const mark = db.$client.query<{ m: number }, []>('SELECT click_rowid AS m FROM rollup_state WHERE id = 1').get()?.m ?? 0
   const firstDay = q.startDate === undefined ? null : Math.ceil(q.startDate / DAY_MS)
   const lastDay = q.endDate === undefined ? null : Math.floor((q.endDate + 1) / DAY_MS) - 1
-  const dim = q.groupBy === undefined || q.groupBy === 'day' ? 'total' : q.groupBy
   const parts = ['workspace_id = ?', 'dim = ?']
   const params: (string | number)[] = [workspaceId, dim]
+  const values = dim === 'country' || dim === 'device' ? q[dim] : undefined
+  if (values) parts.push('key IN (SELECT value FROM json_each(?))') && params.push(JSON.stringify(values))
   if (q.tenantId !== undefined) parts.push('tenant_id = ?') && params.push(q.tenantId)
   if (firstDay !== null) parts.push('day >= ?') && params.push(firstDay)
   if (lastDay !== null) parts.push('day <= ?') && params.push(lastDay)
-  const key = q.groupBy === 'day' ? "strftime('%Y-%m-%d', day * 86400, 'unixepoch')" : 'key'
+  const key = q.groupBy === undefined ? 'NULL' : q.groupBy === 'day' ? "strftime('%Y-%m-%d', day * 86400, 'unixepoch')" : 'key'
   if (firstDay === null || lastDay === null || firstDay <= lastDay) {
     const rows = db.$client
       .query<{ key: Key; n: number }, (string | number)[]>(`SELECT ${key} AS key, sum(clicks) AS n FROM click_rollups WHERE ${parts.join(' AND ')} GROUP BY 1`)
@@ -163,6 +199,19 @@ function conversions(db: Db, workspaceId: string, q: SummaryQuery, counts: Count
     add(counts, q.groupBy, r.key, { leads: r.leads, sales: r.sales, saleAmount: r.amount, currency: r.currency })
 }
 
+function countClicks(db: Db, workspaceId: string, q: ClickQuery, counts: Counts) {
+  const dim = rollupDim(q)
+  if (dim === null) rawClicks(db, workspaceId, q, counts)
+  else rolledUpClicks(db, workspaceId, q, dim, counts)
+}
+
+/** How many clicks the filters of GET /api/analytics select (its X-Total-Count), read as the summary reads them. */
+export function totalClicks(db: Db, workspaceId: string, q: Filters): number {
+  const counts: Counts = new Map()
+  countClicks(db, workspaceId, q, counts)
+  return counts.get('null')?.clicks ?? 0
+}
+
 const compareKeys = (a: SummaryRow['key'], b: SummaryRow['key']) =>
   a === b ? 0 : a === null ? -1 : b === null ? 1 : String(a) < String(b) ? -1 : 1
 
@@ -170,13 +219,11 @@ const compareKeys = (a: SummaryRow['key'], b: SummaryRow['key']) =>
  * The funnel: clicks, and the leads and sales attributed to them (with the sales' amounts added up),
  * in total or per group — time buckets in time order, everything else by clicks, most first. Leads and
  * sales are grouped by their click's attributes (country, device, …) and filtered by their own time.
- * Workspace-wide click counts come from the rollups; a link or partner filter reads its clicks
- * through their indexes, and so does grouping by link.
+ * Click counts come from the rollups where they hold the filters (see rollupDim).
  */
 export function summarize(db: Db, workspaceId: string, q: SummaryQuery) {
   const counts: Counts = new Map()
-  if (q.linkId || q.partnerId || q.groupBy === 'link') rawClicks(db, workspaceId, q, counts)
-  else rolledUpClicks(db, workspaceId, q, counts)
+  countClicks(db, workspaceId, q, counts)
   conversions(db, workspaceId, q, counts)
   if (!q.groupBy) {
     const { key: _, ...totals } = counts.get('null') ?? { key: null, clicks: 0, leads: 0, sales: 0, saleAmount: 0, saleAmounts: {} }

@@ -14,6 +14,9 @@ export type Agent = {
   bot: boolean
 }
 
+/** Every deviceType a click can have: ua-parser's device types, and desktop when it names none. */
+export const DEVICE_TYPES = ['desktop', 'mobile', 'tablet', 'console', 'smarttv', 'wearable', 'embedded'] as const
+
 const MAX_CACHED_LENGTH = 512
 
 /** User-agent parsing is the costliest step of a click; a few thousand distinct agents cover most traffic. */

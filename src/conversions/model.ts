@@ -1,4 +1,6 @@
 import * as v from 'valibot'
+import { dateBound } from '../analytics/model'
+import { listQuery, Uuid } from '../http/resource'
 import { msg } from '../http/validation'
 import { HttpUrl } from '../links/model'
 
@@ -60,3 +62,14 @@ export const TrackSaleBody = v.strictObject({
 
 export type TrackLead = v.InferOutput<typeof TrackLeadBody>
 export type TrackSale = v.InferOutput<typeof TrackSaleBody>
+
+/** GET /api/leads and /api/sales: the id filters widen each other (OR), the dates narrow (AND). */
+export const ConversionQuery = listQuery({
+  customerId: v.optional(Uuid),
+  linkId: v.optional(Uuid),
+  partnerId: v.optional(Uuid),
+  startDate: v.optional(dateBound('start')),
+  endDate: v.optional(dateBound('end')),
+})
+
+export type ConversionQuery = v.InferOutput<typeof ConversionQuery>

@@ -1,9 +1,10 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
 import { scoped } from '../http/api-guard'
-import { jsonBody } from '../http/resource'
+import { jsonBody, paged } from '../http/resource'
 import { createIdempotentRunner } from './idempotency'
-import { TrackLeadBody, TrackSaleBody } from './model'
+import { listConversions } from './list'
+import { ConversionQuery, TrackLeadBody, TrackSaleBody } from './model'
 import { conversionStatements, trackLead, trackSale } from './service'
 
 const tags = ['Conversions']
@@ -41,3 +42,24 @@ export const conversionRoutes = (ctx: AppContext) => {
       { scope: 'conversionsWrite', ...jsonBody(TrackSaleBody), detail: { summary: 'Track a sale event', tags } },
     )
 }
+
+/** GET /api/leads and /api/sales: the tracked events, each with the click, link and customer it belongs to. */
+export const conversionListRoutes = (ctx: AppContext) =>
+  new Elysia()
+    .use(scoped(ctx))
+    .get(
+      '/api/leads',
+      ({ auth, query, set }) => {
+        const page = listConversions(ctx.db, 'leads', auth.workspaceId, query)
+        return paged(set, page.items, page.total)
+      },
+      { scope: 'analyticsRead', query: ConversionQuery, detail: { summary: 'Get leads', tags } },
+    )
+    .get(
+      '/api/sales',
+      ({ auth, query, set }) => {
+        const page = listConversions(ctx.db, 'sales', auth.workspaceId, query)
+        return paged(set, page.items, page.total)
+      },
+      { scope: 'analyticsRead', query: ConversionQuery, detail: { summary: 'Get sales', tags } },
+    )

@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
 import { scoped } from '../http/api-guard'
+import { paged, textParams } from '../http/resource'
 import { CustomerQuery } from './model'
 import { listCustomers } from './service'
 
@@ -10,8 +11,12 @@ const tags = ['Customers']
 export const customerRoutes = (ctx: AppContext) =>
   new Elysia({ prefix: '/api/customers' })
     .use(scoped(ctx))
-    .get('', ({ auth, query }) => listCustomers(ctx.db, auth.workspaceId, query), {
+    .get('', ({ auth, query, set }) => {
+      const page = listCustomers(ctx.db, auth.workspaceId, query)
+      return paged(set, page.items, page.total)
+    }, {
       scope: 'customersRead',
       query: CustomerQuery,
+      ...textParams('search', 'externalId'),
       detail: { summary: 'Get customers', tags },
     })

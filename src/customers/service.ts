@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, or, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, or, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../db'
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import { customers } from '../db/schema'
-import { iso } from '../http/resource'
+import { iso, likeContains } from '../http/resource'
 import type { CustomerQuery } from './model'
 
 type Row = typeof customers.$inferSelect
@@ -17,19 +18,31 @@ const view = (c: Row) => ({
   updatedAt: iso(c.updatedAt),
 })
 
-/** Several filters widen the answer (OR), as on GET /api/links. */
+const contains = (column: SQLiteColumn, pattern: string) => sql`${column} LIKE ${pattern} ESCAPE '\\'`
+
+/** Several id filters widen the answer (OR), as on GET /api/links; `search` narrows it (AND). */
 export function listCustomers(db: Db, workspaceId: string, q: CustomerQuery) {
   const filters: SQL[] = []
   if (q.id) filters.push(eq(customers.id, q.id))
   if (q.externalId !== undefined) filters.push(eq(customers.externalId, q.externalId))
+  const pattern = q.search ? likeContains(q.search) : undefined
+  const where = and(
+    eq(customers.workspaceId, workspaceId),
+    or(...filters),
+    pattern === undefined
+      ? undefined
+      : or(contains(customers.name, pattern), contains(customers.email, pattern), contains(customers.externalId, pattern)),
+  )
   const order = q.sort === 'asc' ? asc : desc
-  return db
+  const items = db
     .select()
     .from(customers)
-    .where(and(eq(customers.workspaceId, workspaceId), or(...filters)))
+    .where(where)
     .orderBy(order(customers.createdAt), order(customers.id))
     .limit(q.take)
     .offset(q.skip)
     .all()
     .map(view)
+  const [{ total }] = db.select({ total: count() }).from(customers).where(where).all()
+  return { items, total }
 }

@@ -28,7 +28,7 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
 export const MAX_JSON_DEPTH = 32
 
 /** Whether JSON text nests arrays and objects deeper than `max` (strings are skipped). */
-function tooDeep(text: string, max: number): boolean {
+export function tooDeep(text: string, max: number): boolean {
   let depth = 0
   let inString = false
   for (let i = 0; i < text.length; i++) {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNull, or, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, isNull, or, type SQL } from 'drizzle-orm'
 import { type AnyElysia, Elysia } from 'elysia'
 import type * as v from 'valibot'
 import type { AppContext } from '../context'
@@ -7,7 +7,7 @@ import { collections, partners, tags } from '../db/schema'
 import type { Scope } from '../keys/scopes'
 import { scoped } from './api-guard'
 import { HokoError } from './errors'
-import { checkBatchSize, deleteByIds, IdList, jsonBody, liveIds, notFound, type Noun } from './resource'
+import { checkBatchSize, deleteByIds, IdList, jsonBody, liveIds, notFound, type Noun, paged } from './resource'
 
 /**
  * The management API's plain resources — collections, tags, partners — share every rule: GET with
@@ -39,20 +39,24 @@ export function crudService<T extends Table, View>(r: CrudResource<T, View>) {
   const t = r.table as typeof collections // the columns every one of these tables has
   const soft = 'deletedAt' in r.table
 
-  function list(db: Db, workspaceId: string, q: ListQuery): View[] {
+  /** A page and how many rows the filters select in all. */
+  function list(db: Db, workspaceId: string, q: ListQuery): { items: View[]; total: number } {
     const filters: SQL[] = []
     if (q.id) filters.push(eq(t.id, q.id))
+    const where = and(eq(t.workspaceId, workspaceId), soft ? isNull(t.deletedAt) : undefined, or(...filters))
     const order = q.sort === 'asc' ? asc : desc
     const sort = r.sortBy === 'id' ? [order(t.id)] : [order(t.createdAt), order(t.id)]
-    return db
+    const items = db
       .select()
       .from(t)
-      .where(and(eq(t.workspaceId, workspaceId), soft ? isNull(t.deletedAt) : undefined, or(...filters)))
+      .where(where)
       .orderBy(...sort)
       .limit(q.take)
       .offset(q.skip)
       .all()
       .map((row) => r.view(row as Row<T>))
+    const [{ total }] = db.select({ total: count() }).from(t).where(where).all()
+    return { items, total }
   }
 
   /** Items with an id update that row (only the fields present; null clears); items without one create. */
@@ -96,7 +100,10 @@ export function crudRoutes<T extends Table, View>(r: CrudResource<T, View>, ctx:
   const lower = r.title.toLowerCase()
   return new Elysia({ prefix: `/api/${r.name}` })
     .use(scoped(ctx))
-    .get('', ({ auth, query }) => service.list(db, auth.workspaceId, query), {
+    .get('', ({ auth, query, set }) => {
+      const page = service.list(db, auth.workspaceId, query)
+      return paged(set, page.items, page.total)
+    }, {
       scope: r.scopes.read,
       query: r.schemas.query,
       detail: { summary: `Get ${lower}`, tags },

@@ -56,6 +56,18 @@ export const tooManyAttemptsPage = (retryAfter: number) =>
     { 'retry-after': String(retryAfter) },
   )
 
+/** The per-address limit of the keyless endpoints (http/keyless-limit.ts), on a page a browser shows. */
+export const tooManyRequestsPage = (retryAfter: number) =>
+  page(
+    429,
+    'Too many requests',
+    `<h1>Too many requests</h1>${both(
+      `Too many requests from your network. Try again in ${retryAfter} seconds.`,
+      `طلبات كثيرة من شبكتك. حاول مرة أخرى بعد ${retryAfter} ثانية.`,
+    )}`,
+    { 'retry-after': String(retryAfter) },
+  )
+
 export const unavailablePage = () =>
   page(
     503,

@@ -1,3 +1,5 @@
+import { Lru } from '../lru'
+
 /**
  * Per-workspace sliding window over the last 60 seconds, kept as 60 one-second buckets: constant
  * memory per workspace and exact to the second, unlike a fixed window that lets a burst at the end
@@ -18,9 +20,18 @@ export type RateLimitResult = {
 }
 
 export class SlidingWindowLimiter {
-  private readonly windows = new Map<string, Window>()
+  private readonly windows: Lru<string, Window>
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  /**
+   * `maxKeys` bounds memory where keys come from outside (client addresses): the least recently seen
+   * key is forgotten first, which only ever gives that key a fresh window.
+   */
+  constructor(
+    private readonly clock: () => number = Date.now,
+    maxKeys = Number.POSITIVE_INFINITY,
+  ) {
+    this.windows = new Lru(maxKeys)
+  }
 
   hit(key: string, limit: number): RateLimitResult {
     const nowMs = this.clock()

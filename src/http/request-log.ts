@@ -2,6 +2,7 @@ import { Elysia } from 'elysia'
 import { clientIp, truncateIp } from '../clicks/ip'
 import { log, logs } from '../log'
 import { isApiPath, workspaceOf } from './api-guard'
+import { socketAddress } from './client-ip'
 
 /**
  * One log line per request: API requests at `info`, short-link visits at `debug` (a busy server
@@ -14,7 +15,7 @@ export function requestLog(trustProxy: number) {
     .onRequest(({ request, server }) => {
       if (logs(isApiPath(request.url) ? 'info' : 'debug'))
         // The socket address is gone once the response is sent: take it now.
-        started.set(request, { at: performance.now(), ip: truncateIp(clientIp(request, () => server?.requestIP(request)?.address, trustProxy)) })
+        started.set(request, { at: performance.now(), ip: truncateIp(clientIp(request, socketAddress(server, request), trustProxy)) })
     })
     .onAfterResponse({ as: 'global' }, (ctx) => {
       const { request, set } = ctx

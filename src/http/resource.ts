@@ -32,6 +32,47 @@ export const listQuery = <E extends v.ObjectEntries>(extra: E) =>
     sort: v.optional(v.picklist(['asc', 'desc']), 'desc'),
   })
 
+/**
+ * A filter that takes one value or several, as `?country=SA,US` or `?country=SA&country=US` (Elysia
+ * already splits both into an array); each value is checked by `item`, and duplicates are dropped.
+ */
+export const oneOrMany = <T extends v.GenericSchema<string, string>>(item: T, max = 100) =>
+  v.pipe(
+    v.union([v.string(), v.array(v.string())]),
+    v.transform((x) => (Array.isArray(x) ? x : [x])),
+    v.maxLength(max),
+    v.array(item),
+    v.transform((xs) => [...new Set(xs)]),
+  )
+
+/**
+ * Route option for free-text query parameters: Elysia splits a value at its commas and parses `[…]`
+ * and `{…}` as JSON before the schema sees it, so these are read back from the URL as sent.
+ */
+export const textParams = (...names: string[]) => ({
+  transform({ query, request }: { query: Record<string, unknown>; request: Request }) {
+    const params = new URL(request.url).searchParams
+    for (const name of names) {
+      const all = params.getAll(name)
+      if (all.length) query[name] = all.length === 1 ? all[0] : all
+    }
+  },
+})
+
+type Headers = { headers: Record<string, string | number> }
+
+/** A page of a list GET, with `X-Total-Count`: how many items the same filters select, ignoring take and skip. */
+export function paged<T>(set: Headers, items: T[], total: number): T[] {
+  set.headers['x-total-count'] = String(total)
+  return items
+}
+
+/** The `search` of a list GET: a substring to look for, at most 200 characters. */
+export const SearchText = v.pipe(v.string(), v.maxLength(200))
+
+/** `%text%` for LIKE … ESCAPE '\': the text's own % and _ match only themselves. */
+export const likeContains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+
 /** A POST/PUT body: an array of 1 to 10,000 items. */
 export const batchOf = <T extends v.GenericSchema>(item: T) =>
   v.pipe(v.array(item), v.minLength(1), v.maxLength(MAX_BATCH))

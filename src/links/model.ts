@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { ISO_DATE_TIME, isRealDate } from '../dates'
-import { batchOf, listQuery, type Noun, Uuid } from '../http/resource'
+import { batchOf, listQuery, type Noun, SearchText, Uuid } from '../http/resource'
 import { msg, objectOnly } from '../http/validation'
 import { COUNTRY_CODES } from './countries'
 
@@ -54,7 +54,7 @@ export const Utm = objectOnly(
 )
 export const UTM_KEYS = ['source', 'medium', 'campaign', 'term', 'content', 'referral'] as const
 
-const CountryCode = v.pipe(
+export const CountryCode = v.pipe(
   v.string(),
   v.transform((s) => s.toUpperCase()),
   v.check(
@@ -119,6 +119,9 @@ export const LinkQuery = listQuery({
   tenantId: v.optional(text(255)),
   partnerId: v.optional(Uuid),
   tagId: v.optional(Uuid),
+  collectionId: v.optional(Uuid),
+  /** Case-insensitive (A–Z) substring of shortId, url or title; narrows the id filters' answer. */
+  search: v.optional(SearchText),
 })
 
 export type LinkUpsert = v.InferOutput<typeof LinkUpsert>

@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
 import { scoped } from '../http/api-guard'
-import { checkBatchSize, IdList, jsonBody } from '../http/resource'
+import { checkBatchSize, IdList, jsonBody, paged, textParams } from '../http/resource'
 import type { AuthContext } from '../keys/service'
 import { CreateLinksBody, LinkQuery, type LinkUpsert, UpsertLinksBody } from './model'
 import { deleteLinks } from './delete'
@@ -28,8 +28,16 @@ export const linkRoutes = (ctx: AppContext) => {
     .use(scoped(ctx))
     .get(
       '',
-      ({ auth, query }) => listLinks(db, st, auth.workspaceId, query).map((r) => linkView(r.link, r.tagIds, ctx.baseUrl)),
-      { scope: 'linksRead', query: LinkQuery, detail: { summary: 'Get links', tags } },
+      ({ auth, query, set }) => {
+        const page = listLinks(db, st, auth.workspaceId, query)
+        return paged(set, page.items.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl)), page.total)
+      },
+      {
+        scope: 'linksRead',
+        query: LinkQuery,
+        ...textParams('search', 'externalId', 'tenantId'),
+        detail: { summary: 'Get links', tags },
+      },
     )
     .post(
       '',

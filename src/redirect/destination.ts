@@ -1,5 +1,11 @@
 import { UTM_KEYS } from '../links/model'
 
+/** The short URL's own query parameters; null when it has none, the common case, which parses nothing. */
+export function shortQuery(url: string): URLSearchParams | null {
+  const q = url.indexOf('?')
+  return q >= 0 && q < url.length - 1 ? new URLSearchParams(url.slice(q + 1)) : null
+}
+
 /**
  * The destination before its click id: the destination's own URL and query; the link's utm as utm_*
  * parameters the destination does not already carry; the short URL's own query parameters (except
@@ -33,7 +39,8 @@ export function withClickId(base: string, clickId: string): string {
   const hash = base.indexOf('#')
   const head = hash < 0 ? base : base.slice(0, hash)
   const q = head.indexOf('?')
-  if (q >= 0 && /[?&]hoko_id=/.test(head)) {
+  // includes() first: the regular expression costs more, and a destination rarely carries hoko_id.
+  if (q >= 0 && head.includes('hoko_id=') && /[?&]hoko_id=/.test(head)) {
     const url = new URL(base)
     url.searchParams.set('hoko_id', clickId)
     return url.toString()

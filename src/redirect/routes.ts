@@ -1,15 +1,17 @@
-import { log } from '../log'
-import { createHash, timingSafeEqual } from 'node:crypto'
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
-import type { AppContext } from '../context'
 import type { Visitor } from '../clicks/capture'
+import type { AppContext } from '../context'
+import { socketAddress } from '../http/client-ip'
 import { HokoError } from '../http/errors'
-import { RESERVED_SHORT_IDS } from '../links/model'
-import type { CachedLink } from './cache'
-import { baseDestination, clickUtm, withClickId } from './destination'
-import { PasswordGuard } from './password-guard'
+import { keylessLimit } from '../http/keyless-limit'
 import { cloakPage, gonePage, notFoundPage, passwordPage, tooManyAttemptsPage, unavailablePage } from '../http/pages'
+import { RESERVED_SHORT_IDS } from '../links/model'
+import { log } from '../log'
+import type { CachedLink } from './cache'
+import { decide, type RequestMode } from './decide'
+import { baseDestination, clickUtm, shortQuery, withClickId } from './destination'
+import { PasswordGuard } from './password-guard'
 
 const VISITOR_COOKIE = 'hoko_vid'
 const SESSION_COOKIE = 'hoko_sid'
@@ -21,9 +23,6 @@ const PasswordForm = v.object({ password: v.optional(v.pipe(v.string(), v.maxLen
 
 /** 22 URL-safe characters, 74 random bits after the time: native and cheaper than nanoid here. */
 const newVisitorId = () => Bun.randomUUIDv7('base64url')
-
-const digest = (s: string) => createHash('sha256').update(s).digest()
-const samePassword = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected))
 
 function cookie(header: string | null, name: string): string | null {
   if (!header) return null
@@ -38,55 +37,50 @@ function cookie(header: string | null, name: string): string | null {
 export function redirectRoutes(ctx: AppContext) {
   const { links, clicks } = ctx
   const guard = new PasswordGuard()
+  // baseUrl is known only once the server listens.
   const secure = () => (ctx.baseUrl.startsWith('https:') ? '; Secure' : '')
 
-  function target(link: CachedLink, { agent, location }: Visitor): string {
-    if (agent.platform === 'ios' && link.ios) return link.ios
-    if (agent.platform === 'android' && link.android) return link.android
-    if (location.countryCode && link.geo?.[location.countryCode]) return link.geo[location.countryCode]
-    return link.url
-  }
-
-  async function visit(request: Request, shortId: string, socketIp: () => string | undefined, password?: string): Promise<Response> {
+  /** The decision (see decide.ts), then what follows it: the brake, the click, the cookies, the response. */
+  async function visit(request: Request, shortId: string, socketIp: () => string | undefined, mode: RequestMode, password?: string): Promise<Response> {
     if (RESERVED_SHORT_IDS.has(shortId.toLowerCase())) {
       if (shortId === 'api') throw new HokoError('not_found', { method: request.method, path: '/api' })
       return notFoundPage()
     }
-    const link = links.get(shortId)
-    if (!link || link.deleted) return notFoundPage()
-    const expired = link.expiresAt !== null && link.expiresAt <= Date.now()
-    if (expired && !link.expiredUrl) return gonePage()
-
-    const url = request.url
-    const q = url.indexOf('?')
-    const query = q >= 0 && q < url.length - 1 ? new URLSearchParams(url.slice(q + 1)) : null
-    const visitor = clicks.describe(request, socketIp)
-    const ip = visitor.ip
-
-    let destination: string
-    if (expired) destination = link.expiredUrl!
-    else {
-      if (link.password !== null) {
-        if (password === undefined) return passwordPage({ title: link.title })
-        const wait = guard.blockedFor(ip, link.id)
-        if (wait > 0) return tooManyAttemptsPage(wait)
-        if (!samePassword(password, link.password)) {
-          guard.fail(ip, link.id)
-          return passwordPage({ title: link.title, wrong: true, status: 401 })
-        }
-        guard.succeed(ip, link.id)
-      }
-      destination = target(link, visitor)
+    let visitor: Visitor | undefined
+    const describe = () => (visitor ??= clicks.describe(request, socketIp))
+    const now = ctx.now()
+    const decision = decide<CachedLink>({
+      link: links.get(shortId),
+      now,
+      mode,
+      password,
+      visitor: describe,
+      brake: guard,
+    })
+    switch (decision.kind) {
+      case 'notFound':
+        return notFoundPage()
+      case 'gone':
+        return gonePage()
+      case 'needPassword':
+        return passwordPage({ title: decision.title })
+      case 'tooManyAttempts':
+        return tooManyAttemptsPage(decision.retryAfter)
+      case 'wrongPassword':
+        guard.fail(describe().ip, decision.link.id, now)
+        return passwordPage({ title: decision.title, wrong: true, status: 401 })
     }
 
+    const { link, url: destination } = decision
+    if (decision.unlocked) guard.succeed(describe().ip, link.id)
+    const query = shortQuery(request.url)
     let base = query ? null : link.bases.get(destination)
     if (!base) {
       base = baseDestination(destination, link.utm, query)
       // At most the link's few destinations (url, ios, android, geo, expiredUrl) are kept.
       if (!query) link.bases.set(destination, base)
     }
-    // HEAD answers where the link goes and records nothing.
-    if (request.method === 'HEAD') return new Response(null, { status: 302, headers: { location: base, 'cache-control': 'private, no-store' } })
+    if (!decision.record) return new Response(null, { status: decision.status, headers: { location: base, 'cache-control': 'private, no-store' } })
 
     const clickId = Bun.randomUUIDv7()
     const finalUrl = withClickId(base, clickId)
@@ -97,7 +91,7 @@ export function redirectRoutes(ctx: AppContext) {
       await clicks.record({
         id: clickId,
         link,
-        visitor,
+        visitor: describe(),
         destination: finalUrl,
         referrer: request.headers.get('referer'),
         utm: clickUtm(link.utm, query),
@@ -110,27 +104,24 @@ export function redirectRoutes(ctx: AppContext) {
       return unavailablePage()
     }
 
+    const attributes = `; Path=/; HttpOnly; SameSite=Lax${secure()}`
     const headers: [string, string][] = [
       ['cache-control', 'private, no-store'],
-      ['set-cookie', `${VISITOR_COOKIE}=${visitorId}; Max-Age=${VISITOR_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax${secure()}`],
-      ['set-cookie', `${SESSION_COOKIE}=${sessionId}; Max-Age=${SESSION_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax${secure()}`],
+      ['set-cookie', `${VISITOR_COOKIE}=${visitorId}; Max-Age=${VISITOR_MAX_AGE}${attributes}`],
+      ['set-cookie', `${SESSION_COOKIE}=${sessionId}; Max-Age=${SESSION_MAX_AGE}${attributes}`],
     ]
     if (link.cloaked) return cloakPage(finalUrl, link.title, new Headers(headers))
     headers.push(['location', finalUrl])
-    // After a password form, 303 turns the POST into a GET of the destination.
-    return new Response(null, { status: password === undefined ? 302 : 303, headers })
+    return new Response(null, { status: decision.status, headers })
   }
 
   return new Elysia({ name: 'hoko-redirect' })
-    .get('/:shortId', ({ request, params, server }) => visit(request, params.shortId, () => server?.requestIP(request)?.address), {
+    .use(keylessLimit(ctx))
+    .get('/:shortId', ({ request, params, server }) => visit(request, params.shortId, socketAddress(server, request), 'get'), { detail: { hide: true } })
+    .head('/:shortId', ({ request, params, server }) => visit(request, params.shortId, socketAddress(server, request), 'head'), { detail: { hide: true } })
+    .post('/:shortId', ({ request, params, server, body }) => visit(request, params.shortId, socketAddress(server, request), 'form', body.password), {
+      body: PasswordForm,
+      keyless: 'password',
       detail: { hide: true },
     })
-    .head('/:shortId', ({ request, params, server }) => visit(request, params.shortId, () => server?.requestIP(request)?.address), {
-      detail: { hide: true },
-    })
-    .post(
-      '/:shortId',
-      ({ request, params, server, body }) => visit(request, params.shortId, () => server?.requestIP(request)?.address, body.password),
-      { body: PasswordForm, detail: { hide: true } },
-    )
 }

@@ -1,9 +1,11 @@
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import type { AppContext } from '../context'
+import { socketAddress } from '../http/client-ip'
 import { HokoError } from '../http/errors'
+import { keylessLimit } from '../http/keyless-limit'
 import { HttpUrl } from '../links/model'
-import { clickUtm } from '../redirect/destination'
+import { clickUtm, shortQuery } from '../redirect/destination'
 import { ANALYTICS_JS, embedScript, NOOP_SCRIPT } from './scripts'
 import { onDestination, pageUrl } from './origin'
 import { CaptureTokens } from './token'
@@ -45,6 +47,7 @@ export function trackingRoutes(ctx: AppContext) {
   const cors = (origin: string) => ({ 'access-control-allow-origin': origin, vary: 'Origin' })
 
   return new Elysia({ name: 'hoko-tracking' })
+    .use(keylessLimit(ctx))
     .get(
       '/analytics.js',
       () => new Response(ANALYTICS_JS, { headers: { 'content-type': JS, 'cache-control': 'public, max-age=3600' } }),
@@ -101,15 +104,13 @@ export function trackingRoutes(ctx: AppContext) {
         throw invalidCapture()
 
       const clickId = Bun.randomUUIDv7()
-      const q = request.url.indexOf('?')
-      const query = q >= 0 ? new URLSearchParams(request.url.slice(q + 1)) : null
       await clicks.record({
         id: clickId,
         link: target.link,
-        visitor: clicks.describe(request, () => server?.requestIP(request)?.address),
+        visitor: clicks.describe(request, socketAddress(server, request)),
         destination: body.url,
         referrer: body.referrer || null,
-        utm: clickUtm(target.link.utm, query),
+        utm: clickUtm(target.link.utm, shortQuery(request.url)),
         qr: false,
         visitorId: body.sessionId,
         sessionId: body.sessionId,
@@ -117,5 +118,5 @@ export function trackingRoutes(ctx: AppContext) {
       return new Response(JSON.stringify({ clickId }), {
         headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...(origin ? cors(origin) : {}) },
       })
-    })
+    }, { keyless: 'capture' })
 }

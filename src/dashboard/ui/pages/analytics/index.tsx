@@ -13,7 +13,7 @@ import { countryName, formatCount, formatDateTime, formatMoney, formatPercent, m
 type Named = { id: string; name: string }
 type LinkRef = { id: string; shortId: string; url: string; title: string | null; shortUrl?: string }
 
-const DEVICES = ['desktop', 'mobile', 'tablet', 'console', 'smarttv', 'wearable', 'embedded', 'xr']
+const DEVICES = ['desktop', 'mobile', 'tablet', 'console', 'smarttv', 'wearable', 'embedded']
 
 /** The page's state lives in its URL: a range and filters can be bookmarked and shared. */
 function readUrl(search: string) {
