@@ -2,6 +2,8 @@ import { openapi } from '@elysiajs/openapi'
 import { toJsonSchema } from '@valibot/to-json-schema'
 import { Elysia } from 'elysia'
 import type { AppContext } from './context'
+import { accountPageRoutes } from './accounts/page-routes'
+import { accountRoutes } from './accounts/routes'
 import { analyticsRoutes } from './analytics/routes'
 import { collectionRoutes } from './collections/routes'
 import { conversionListRoutes, conversionRoutes } from './conversions/routes'
@@ -11,12 +13,15 @@ import { healthRoutes } from './health/routes'
 import { apiGuard } from './http/api-guard'
 import { errorHandler } from './http/error-handler'
 import { requestLog } from './http/request-log'
+import { keyRoutes } from './keys/routes'
 import { linkRoutes } from './links/routes'
+import { memberRoutes } from './members/routes'
 import { partnerRoutes } from './partners/routes'
 import { qrcodeRoutes } from './qrcode/routes'
 import { redirectRoutes } from './redirect/routes'
 import { tagRoutes } from './tags/routes'
 import { trackingRoutes } from './tracking/routes'
+import { workspaceRoutes } from './workspaces/routes'
 
 /** The whole HTTP surface: global plugins first, then one `.use()` per feature. */
 export function createApp(ctx: AppContext) {
@@ -31,8 +36,14 @@ export function createApp(ctx: AppContext) {
         specPath: '/openapi.json',
         documentation: {
           info: { title: 'Hoko API', version: '0.1.0', description: 'Self-hosted link attribution.' },
-          components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
-          security: [{ apiKey: [] }],
+          components: {
+            securitySchemes: {
+              apiKey: { type: 'http', scheme: 'bearer' },
+              // The dashboard's: with it, every request but GET/HEAD/OPTIONS also sends X-CSRF-Token.
+              session: { type: 'apiKey', in: 'cookie', name: 'hoko_session' },
+            },
+          },
+          security: [{ apiKey: [] }, { session: [] }],
         },
         mapJsonSchema: { valibot: (s: any) => toJsonSchema(s, { errorMode: 'ignore', typeMode: 'input' }) },
       }),
@@ -52,6 +63,11 @@ apiGuard(ctx)
     .use(conversionListRoutes(ctx))
     .use(qrcodeRoutes(ctx))
     .use(trackingRoutes(ctx))
+    .use(accountRoutes(ctx))
+    .use(keyRoutes(ctx))
+    .use(memberRoutes(ctx))
+    .use(workspaceRoutes(ctx))
+    .use(accountPageRoutes(ctx))
     // Last: /:shortId takes whatever no other route does.
     .use(redirectRoutes(ctx))
 }

@@ -4,6 +4,8 @@ import { Clicks } from './clicks/capture'
 import { SlidingWindowLimiter } from './http/rate-limit'
 import { type Authenticate, createAuthenticator } from './keys/service'
 import { LinkCache } from './redirect/cache'
+import { LoginBrake } from './accounts/brake'
+import { type AuthenticateSession, createSessionAuthenticator, createSessionStore, type SessionStore } from './accounts/sessions'
 
 /**
  * What every feature receives: built once per server (or per in-process test app), so every
@@ -21,6 +23,12 @@ export type AppContext = {
   clicks: Clicks
   /** API key → workspace, scopes, plan (cached lookups of hashed keys). */
   authenticate: Authenticate
+  /** Dashboard sessions by cookie secret (null when none or ended). */
+  sessions: SessionStore
+  /** A session cookie → workspace, role scopes, plan, after the CSRF check. */
+  authenticateSession: AuthenticateSession
+  /** Failed logins per address and per account. */
+  brake: LoginBrake
   /** Per-workspace API rate limit. */
   limiter: SlidingWindowLimiter
   /** Per-address limit of the endpoints that need no key (see http/keyless-limit.ts). */
@@ -30,7 +38,9 @@ export type AppContext = {
 }
 
 export function createContext(opts: { db: Db; config: Config; baseUrl: string; secret: string; now?: () => number }): AppContext {
-  return {
+  const now = opts.now ?? Date.now
+  const sessions = createSessionStore(opts.db, opts.secret, now)
+  const ctx: AppContext = {
     db: opts.db,
     config: opts.config,
     baseUrl: opts.baseUrl,
@@ -38,9 +48,13 @@ export function createContext(opts: { db: Db; config: Config; baseUrl: string; s
     links: new LinkCache(opts.db, opts.config.linkCacheSize),
     clicks: new Clicks(opts.db, opts.config),
     authenticate: createAuthenticator(opts.db, opts.config.rateLimit),
+    sessions,
+    authenticateSession: createSessionAuthenticator(opts.db, sessions, { baseUrl: () => ctx.baseUrl, defaultRateLimit: opts.config.rateLimit }),
+    brake: new LoginBrake(),
     limiter: new SlidingWindowLimiter(),
     // About 1 KB a window: at most ~20 MB however many addresses send requests.
     keylessLimiter: new SlidingWindowLimiter(Date.now, 20_000),
-    now: opts.now ?? Date.now,
+    now,
   }
+  return ctx
 }

@@ -5,6 +5,8 @@ import { ISO_DATE, ISO_DATE_TIME, isRealDate } from './dates'
 import { openDatabase, runMigrations, type Db } from './db'
 import { backup, BackupError } from './db/backup'
 import { createKey, KeyError, listKeys, parseScopes, revokeKey } from './keys/service'
+import { createUserFromCli, listUsersForCli, setPasswordFromCli } from './accounts/cli'
+import { AccountError } from './accounts/users'
 import { serve } from './server'
 import { createWorkspace, findWorkspace, listWorkspaces, toView, WorkspaceError } from './workspaces/service'
 
@@ -22,6 +24,10 @@ Commands:
   key create --workspace SLUG|ID --name NAME --scopes a,b,c|all [--expires ISO-8601] [--json]
   key list --workspace SLUG|ID [--json]
   key revoke ID [--json]
+  user create --email E --password P --workspace SLUG|ID --role owner|member|viewer [--name N] [--admin] [--json]
+                                          a dashboard user (an existing one: adds or changes the membership)
+  user list [--json]
+  user set-password --email E --password P  also ends that user's sessions
   backup PATH [--json]                     a consistent copy of the database, also while serving
 
 Configuration comes from the environment: PORT, HOST, HOKO_DB, HOKO_BASE_URL, HOKO_SECRET,
@@ -37,6 +43,10 @@ const OPTIONS = {
   workspace: { type: 'string' },
   scopes: { type: 'string' },
   expires: { type: 'string' },
+  email: { type: 'string' },
+  password: { type: 'string' },
+  role: { type: 'string' },
+  admin: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
@@ -44,7 +54,7 @@ const OPTIONS = {
 type Flags = ReturnType<typeof parse>['values']
 const parse = (args: string[]) => parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
 
-function required(flags: Flags, name: 'name' | 'workspace' | 'scopes'): string {
+function required(flags: Flags, name: 'name' | 'workspace' | 'scopes' | 'email' | 'password' | 'role'): string {
   const value = flags[name]
   if (value === undefined || value.trim() === '') throw new UsageError(`--${name} is required`)
   return value
@@ -156,6 +166,39 @@ function run(argv: string[]): void {
       const result = withDb((db) => revokeKey(db, id))
       return print(flags, result, `revoked key ${result.id}`)
     }
+    case 'user create': {
+      const user = withDb((db) =>
+        createUserFromCli(db, {
+          email: required(flags, 'email'),
+          password: flags.password,
+          workspace: required(flags, 'workspace'),
+          role: required(flags, 'role'),
+          admin: flags.admin === true,
+          name: flags.name,
+        }),
+      )
+      const { created, name: _, ...json } = user
+      return print(
+        flags,
+        json,
+        created
+          ? `created user ${user.email} (${user.id}), ${user.role} of workspace ${user.workspaceId}${flags.admin ? ', instance admin' : ''}`
+          : `user ${user.email} (${user.id}) is now ${user.role} of workspace ${user.workspaceId}; password unchanged (see user set-password)`,
+      )
+    }
+    case 'user list': {
+      const list = withDb((db) => listUsersForCli(db))
+      return print(
+        flags,
+        list,
+        list.map((u) => `${u.email}\t${u.id}\t${u.isAdmin ? 'admin\t' : ''}${u.workspaces.map((w) => `${w.slug}:${w.role}`).join(',')}\t${u.name}`).join('\n') ||
+          'no users',
+      )
+    }
+    case 'user set-password': {
+      const result = withDb((db) => setPasswordFromCli(db, required(flags, 'email'), required(flags, 'password')))
+      return print(flags, result, `password of ${result.email} changed; ${result.endedSessions} session(s) ended`)
+    }
     default:
       throw new UsageError(`unknown command "${positionals.join(' ') || command}"; run hoko --help`)
   }
@@ -170,6 +213,7 @@ try {
     e instanceof WorkspaceError ||
     e instanceof ConfigError ||
     e instanceof BackupError ||
+    e instanceof AccountError ||
     String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')
   if (!known) console.error(e)
   // One line on stderr; a usage mistake exits 2, anything unexpected 1.

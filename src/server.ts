@@ -9,6 +9,8 @@ import { resolveSecret } from './db/settings'
 import { createKey } from './keys/service'
 import { SCOPES } from './keys/scopes'
 import { countWorkspaces, createWorkspace } from './workspaces/service'
+import { issueSetupToken } from './accounts/setup'
+import { countUsers } from './accounts/users'
 
 /**
  * On an empty database: workspace `default` and an all-scopes key, printed once so that a new user
@@ -50,6 +52,9 @@ export function serve(config: Config) {
     console.log(`Created workspace "default". Its API key, with all scopes, is shown only this once:`)
     console.log(`HOKO_API_KEY=${firstKey}`)
   }
+  // While no dashboard user exists, every start prints a fresh link; the previous one stops working.
+  if (countUsers(db) === 0)
+    console.log(`Open this link within 24 hours to create the first dashboard user: ${ctx.baseUrl}/setup?token=${issueSetupToken(db, ctx.now())}`)
   if (config.baseUrl === null && !isLoopback(config.host))
     // Reachable by others, yet links would name localhost and the password cookie would lack Secure.
     log(

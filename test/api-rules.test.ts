@@ -15,7 +15,7 @@ let revokedKey: string
 let stored: () => string
 beforeAll(async () => {
   // Every endpoint is called many times here: the rate limit must not answer in their place.
-  s = await startServer({ env: { HOKO_RATE_LIMIT: '100000000' } })
+  s = await startServer({ env: { HOKO_RATE_LIMIT: '100000000', HOKO_KEYLESS_RATE_LIMIT: '0' } })
   // Keys written straight into the server's database (a second connection), as the CLI would.
   const db = openDatabase(s.dbPath)
   const { id: workspaceId } = db.$client.query("SELECT id FROM workspaces WHERE slug = 'default'").get() as { id: string }
@@ -83,27 +83,53 @@ describe('authentication on every endpoint', () => {
 })
 
 describe('scopes', () => {
+  const MISSING_SCOPES = { en: 'Missing required scopes', ar: 'الصلاحيات المطلوبة مفقودة' }
   for (const e of ENDPOINTS) {
-    test(`${label(e)} opens to ${e.scope} and all only`, async () => {
+    if (e.session) {
+      test(`${label(e)} opens to a ${e.session === 'admin' ? "instance admin's " : ''}dashboard session only, never to a key`, async () => {
+        const req = await e.prepare(s, s.key)
+        const before = stored()
+        for (const scope of [...SCOPES, 'all']) {
+          const res = await send(s, e, req, keys.get(scope)!)
+          expect({ scope, status: res.status }).toEqual({ scope, status: 403 })
+          expect(res.headers.get('x-hoko-error')).toBe(e.session === 'admin' ? 'admin_required' : 'session_required')
+          expectBilingual(await res.json())
+        }
+        expect(stored()).toBe(before)
+        expect((await send(s, e, req, req.session!)).status).toBe(e.ok)
+        if (e.method !== 'GET') {
+          const res = await send(s, e, { body: [] }, (await e.prepare(s, s.key)).session!)
+          expect(res.status).toBe(400)
+          expectBilingual(await res.json())
+        }
+      })
+      continue
+    }
+    if (e.scope === null) {
+      test(`${label(e)} opens to any key, whatever its scopes`, async () => {
+        const req = await e.prepare(s, s.key)
+        for (const scope of [...SCOPES, 'all']) expect({ scope, status: (await send(s, e, req, keys.get(scope)!)).status }).toEqual({ scope, status: e.ok })
+      })
+      continue
+    }
+    const scope = e.scope
+    test(`${label(e)} opens to ${scope} and all only`, async () => {
       const req = await e.prepare(s, s.key)
       const before = stored()
-      for (const scope of SCOPES) {
-        if (scope === e.scope) continue
-        const res = await send(s, e, req, keys.get(scope)!)
-        expect({ scope, status: res.status }).toEqual({ scope, status: 403 })
-        expect(await res.json()).toEqual({
-          error: { en: 'Missing required scopes', ar: 'الصلاحيات المطلوبة مفقودة' },
-          missingScopes: [e.scope],
-        })
+      for (const other of SCOPES) {
+        if (other === scope) continue
+        const res = await send(s, e, req, keys.get(other)!)
+        expect({ scope: other, status: res.status }).toEqual({ scope: other, status: 403 })
+        expect(await res.json()).toEqual({ error: MISSING_SCOPES, missingScopes: [scope] })
         expect(res.headers.get('x-ratelimit-limit')).not.toBeNull()
       }
       expect(stored()).toBe(before)
 
-      expect((await send(s, e, req, keys.get(e.scope)!)).status).toBe(e.ok)
+      expect((await send(s, e, req, keys.get(scope)!)).status).toBe(e.ok)
       expect((await send(s, e, await e.prepare(s, s.key), keys.get('all')!)).status).toBe(e.ok)
       // The right scope reaches validation: an empty batch is refused by the body's rules.
       if (e.method !== 'GET') {
-        const res = await s.api(e.path, { method: e.method, key: keys.get(e.scope), json: [] })
+        const res = await s.api(e.path, { method: e.method, key: keys.get(scope), json: [] })
         expect(res.status).toBe(400)
         expectBilingual(await res.json())
       }

@@ -12,15 +12,28 @@ import { UA } from './harness'
 /** What preparing a request needs of a server: the subprocess one (harness.ts) or the in-process one. */
 export type Client = {
   api(path: string, init?: RequestInit & { json?: unknown; key?: string | null }): Promise<Response>
+  /** What the server printed at start (its setup link): the subprocess tier has it. */
+  stdout?: string
 }
 
+/** A dashboard login: the cookie, the CSRF token from /api/me, the workspace it works in. */
+export type Session = { cookie: string; csrf: string; workspace?: string }
+
 /** A valid request: query parameters for GET (pairs, when one is repeated), a JSON body for the rest. */
-export type Prepared = { query?: Record<string, string> | [string, string][]; body?: unknown }
+export type Prepared = {
+  query?: Record<string, string> | [string, string][]
+  body?: unknown
+  /** For the endpoints only a session may call: the session of a user in the key's workspace. */
+  session?: Session
+}
 
 export type Endpoint = {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
   path: string
-  scope: Scope
+  /** The scope that opens it; null: no scope, any caller (or, with `session`, any such session). */
+  scope: Scope | null
+  /** Only a dashboard session may call it ('user'), or only an instance admin's ('admin'): keys get 403. */
+  session?: 'user' | 'admin'
   /** The status a valid request answers. */
   ok: 200 | 201
   /** A valid request for the workspace of `key` (all scopes), creating through the API whatever it refers to. */
@@ -132,18 +145,146 @@ export const ENDPOINTS: Endpoint[] = [
       return { query: { linkId, startDate: '2020-01-01' } }
     },
   },
+  // The dashboard's: the current user, their sessions, keys, members, invites, the workspace, admin.
+  { method: 'GET', path: '/api/me', scope: null, ok: 200, prepare: async () => ({ query: {} }) },
+  { method: 'PUT', path: '/api/me', scope: null, session: 'user', ok: 200, prepare: async (s, key) => ({ body: { name: 'Renamed', language: 'ar' }, session: await userSession(s, key) }) },
+  {
+    method: 'POST',
+    path: '/api/me/password',
+    scope: null,
+    session: 'user',
+    ok: 200,
+    prepare: async (s, key) => {
+      const session = await userSession(s, key)
+      return { body: { currentPassword: session.password, newPassword: session.password }, session }
+    },
+  },
+  { method: 'GET', path: '/api/sessions', scope: null, session: 'user', ok: 200, prepare: async (s, key) => ({ query: {}, session: await userSession(s, key) }) },
+  {
+    method: 'DELETE',
+    path: '/api/sessions',
+    scope: null,
+    session: 'user',
+    ok: 200,
+    prepare: async (s, key) => {
+      const session = await userSession(s, key)
+      // A second login of the same user: the one to end.
+      const other = await login(s, session.email, session.password, session.workspace)
+      const list = await (await s.api('/api/sessions', { key: null, headers: sessionHeaders(other) })).json()
+      return { body: [list.find((x: { current: boolean }) => x.current).id], session }
+    },
+  },
+  { method: 'GET', path: '/api/keys', scope: 'keysRead', ok: 200, prepare: async () => ({ query: { take: '10' } }) },
+  { method: 'POST', path: '/api/keys', scope: 'keysWrite', ok: 201, prepare: async () => ({ body: [{ name: `k-${unique()}` }] }) },
+  { method: 'DELETE', path: '/api/keys', scope: 'keysWrite', ok: 200, prepare: async (s, key) => ({ body: [(await post(s, key, '/api/keys', [{ name: 'to revoke' }]))[0].id] }) },
+  { method: 'GET', path: '/api/members', scope: 'membersRead', ok: 200, prepare: async () => ({ query: { take: '10' } }) },
+  { method: 'PUT', path: '/api/members', scope: 'membersWrite', ok: 200, prepare: async (s, key) => ({ body: [{ userId: (await userSession(s, key, 'member')).userId, role: 'viewer' }] }) },
+  { method: 'DELETE', path: '/api/members', scope: 'membersWrite', ok: 200, prepare: async (s, key) => ({ body: [(await userSession(s, key, 'viewer')).userId] }) },
+  { method: 'GET', path: '/api/invites', scope: 'membersWrite', ok: 200, prepare: async () => ({ query: { take: '10' } }) },
+  { method: 'POST', path: '/api/invites', scope: 'membersWrite', ok: 201, prepare: async () => ({ body: [{ role: 'member', expiresInDays: 3 }] }) },
+  { method: 'DELETE', path: '/api/invites', scope: 'membersWrite', ok: 200, prepare: async (s, key) => ({ body: [(await post(s, key, '/api/invites', [{ role: 'viewer' }]))[0].id] }) },
+  { method: 'GET', path: '/api/workspace', scope: 'workspaceRead', ok: 200, prepare: async () => ({ query: {} }) },
+  { method: 'PUT', path: '/api/workspace', scope: 'workspaceWrite', ok: 200, prepare: async () => ({ body: { name: 'Renamed workspace' } }) },
+  { method: 'GET', path: '/api/admin/users', scope: null, session: 'admin', ok: 200, prepare: async (s) => ({ query: {}, session: await adminSession(s) }) },
+  {
+    method: 'POST',
+    path: '/api/admin/users',
+    scope: null,
+    session: 'admin',
+    ok: 201,
+    prepare: async (s, key) => ({
+      body: [{ email: `n-${unique()}@example.test`, name: 'New', password: 'a-long-password', workspaceId: await workspaceOf(s, key), role: 'viewer' }],
+      session: await adminSession(s),
+    }),
+  },
+  { method: 'POST', path: '/api/admin/workspaces', scope: null, session: 'admin', ok: 201, prepare: async (s) => ({ body: [{ name: `W ${unique()}` }], session: await adminSession(s) }) },
 ]
 
 export const label = (e: Endpoint) => `${e.method} ${e.path}`
 
-/** Sends a prepared request with `key` (null: no Authorization header; `headers` may set another). */
-export function send(s: Client, e: Endpoint, req: Prepared, key: string | null, headers: Record<string, string> = {}): Promise<Response> {
+/** The headers a dashboard page sends: cookie, CSRF token, workspace. */
+export const sessionHeaders = (session: Session): Record<string, string> => ({
+  cookie: `hoko_session=${session.cookie}`,
+  'x-csrf-token': session.csrf,
+  ...(session.workspace ? { 'x-hoko-workspace': session.workspace } : {}),
+})
+
+/**
+ * Sends a prepared request with a key (null: no Authorization header; `headers` may set another)
+ * or as a dashboard session.
+ */
+export function send(s: Client, e: Endpoint, req: Prepared, auth: string | Session | null, headers: Record<string, string> = {}): Promise<Response> {
   const qs = req.query ? `?${new URLSearchParams(req.query)}` : ''
-  return s.api(e.path + qs, { method: e.method, key, headers, json: e.method === 'GET' ? undefined : req.body })
+  const asSession = auth !== null && typeof auth === 'object'
+  return s.api(e.path + qs, {
+    method: e.method,
+    key: asSession ? null : auth,
+    headers: asSession ? { ...sessionHeaders(auth), ...headers } : headers,
+    json: e.method === 'GET' ? undefined : req.body,
+  })
 }
 
+/** How a table's valid request is sent: as its session when it has one, else with the key. */
+export const authOf = (req: Prepared, key: string): string | Session => req.session ?? key
+
+const cookieOf = (res: Response) => /hoko_session=([^;]+)/.exec(res.headers.getSetCookie().join('\n'))?.[1]
+
+/** Logs in through the form; the CSRF token comes from /api/me, as the dashboard gets it. */
+export async function login(s: Client, email: string, password: string, workspace?: string): Promise<Session> {
+  const res = await s.api('/login', { method: 'POST', key: null, body: new URLSearchParams({ email, password }), redirect: 'manual' })
+  const cookie = cookieOf(res)
+  if (res.status !== 303 || !cookie) throw new Error(`login of ${email} answered ${res.status}`)
+  return withCsrf(s, cookie, workspace)
+}
+
+async function withCsrf(s: Client, cookie: string, workspace?: string): Promise<Session> {
+  const me = await s.api('/api/me', { key: null, headers: { cookie: `hoko_session=${cookie}`, ...(workspace ? { 'x-hoko-workspace': workspace } : {}) } })
+  if (me.status !== 200) throw new Error(`/api/me answered ${me.status}`)
+  return { cookie, csrf: (await me.json()).csrfToken, workspace }
+}
+
+/** A new user of `role` in the workspace of `key` (which can invite), logged in: through an invite link. */
+export async function userSession(s: Client, key: string, role: 'owner' | 'member' | 'viewer' = 'owner'): Promise<Session & { email: string; password: string; userId: string }> {
+  // The setup link works only while no user exists: the admin comes first.
+  if (s.stdout?.includes('/setup?token=')) await adminSession(s)
+  const [invite] = await post(s, key, '/api/invites', [{ role }])
+  const email = `u-${unique()}@example.test`
+  const password = `pw-${unique()}`
+  const token = new URL(invite.url).searchParams.get('token')!
+  const res = await s.api('/invite', { method: 'POST', key: null, body: new URLSearchParams({ token, email, name: 'User', password }), redirect: 'manual' })
+  const cookie = cookieOf(res)
+  if (res.status !== 303 || !cookie) throw new Error(`preparing: accepting an invite answered ${res.status}: ${await res.text()}`)
+  const workspace = (await (await s.api('/api/me', { key })).json()).workspace.id
+  const session = await withCsrf(s, cookie, workspace)
+  const me = await (await s.api('/api/me', { key: null, headers: sessionHeaders(session) })).json()
+  return { ...session, email, password, userId: me.user.id }
+}
+
+export const ADMIN = { email: 'admin@example.test', password: 'admin-password-0', name: 'Admin' }
+const admins = new WeakMap<Client, Promise<Session>>()
+
+/**
+ * The instance admin: created through the server's setup link on first use (the first user is the
+ * admin), then logged in again whenever asked.
+ */
+export function adminSession(s: Client): Promise<Session> {
+  let made = admins.get(s)
+  if (!made) {
+    made = (async () => {
+      const link = /create the first dashboard user: \S+\/setup\?token=(\S+)/.exec(s.stdout ?? '')
+      if (!link) throw new Error('preparing: the server printed no setup link')
+      await s.api('/setup', { method: 'POST', key: null, body: new URLSearchParams({ token: link[1], ...ADMIN }), redirect: 'manual' })
+      return login(s, ADMIN.email, ADMIN.password)
+    })()
+    admins.set(s, made)
+  }
+  return made
+}
+
+const workspaceOf = async (s: Client, key: string): Promise<string> => (await (await s.api('/api/me', { key })).json()).workspace.id
+
 /** Tables of a workspace's data; the rollups, key use times and settings change on their own. */
-const DATA = ['collections', 'tags', 'partners', 'customers', 'links', 'clicks', 'leads', 'sales', 'idempotency_keys'] as const
+const DATA = ['collections', 'tags', 'partners', 'customers', 'links', 'clicks', 'leads', 'sales', 'idempotency_keys', 'memberships', 'invites'] as const
 
 /**
  * Every stored row of the data tables (of one workspace, if given), as text: equal before and after
@@ -154,6 +295,11 @@ export function storedData(db: Database, workspaceId?: string): string {
   const args = workspaceId === undefined ? [] : [workspaceId]
   const rows: Record<string, unknown[]> = {}
   for (const t of DATA) rows[t] = db.query(`SELECT * FROM ${t} ${where} ORDER BY rowid`).all(...args)
+  // Keys without their use time; the users of the workspace without their sessions (seen times move).
+  rows.api_keys = db.query(`SELECT id, workspace_id, name, hash, scopes, expires_at, revoked_at FROM api_keys ${where} ORDER BY rowid`).all(...args)
+  rows.users = db
+    .query(`SELECT * FROM users ${workspaceId === undefined ? '' : 'WHERE id IN (SELECT user_id FROM memberships WHERE workspace_id = ?)'} ORDER BY rowid`)
+    .all(...args)
   rows.link_tags = db
     .query(`SELECT * FROM link_tags WHERE link_id IN (SELECT id FROM links ${where}) ORDER BY link_id, tag_id`)
     .all(...args)
@@ -168,5 +314,8 @@ export function identifiersOf(db: Database, workspaceId: string): string[] {
     ...q('SELECT short_id AS v FROM links WHERE workspace_id = ?'),
     ...q('SELECT external_id AS v FROM links WHERE workspace_id = ?'),
     ...q('SELECT external_id AS v FROM customers WHERE workspace_id = ?'),
+    ...q('SELECT id AS v FROM api_keys WHERE workspace_id = ?'),
+    ...q('SELECT id AS v FROM invites WHERE workspace_id = ?'),
+    ...q('SELECT user_id AS v FROM memberships WHERE workspace_id = ?'),
   ]
 }

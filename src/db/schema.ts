@@ -309,3 +309,64 @@ export const linkChanges = sqliteTable('link_changes', {
   id: integer('id').primaryKey(),
   n: integer('n').notNull(),
 })
+
+/** Dashboard users; the email is stored lower-cased and is the login name. */
+export const users = sqliteTable('users', {
+  id: text('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  /** Bun.password (argon2id) PHC string. */
+  passwordHash: text('password_hash').notNull(),
+  /** An instance admin may create workspaces and users. */
+  isAdmin: integer('is_admin', { mode: 'boolean' }).notNull().default(false),
+  language: text('language').notNull().default('en'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+})
+
+/** A user's role in a workspace: owner, member or viewer. */
+export const memberships = sqliteTable(
+  'memberships',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    workspaceId: workspaceId(),
+    role: text('role').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.workspaceId] }), index('memberships_workspace_idx').on(t.workspaceId)],
+)
+
+/** Dashboard sessions. The cookie holds a secret whose SHA-256 is `token_hash`; `id` is public. */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    tokenHash: text('token_hash').notNull().unique(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    userAgent: text('user_agent'),
+    createdAt: createdAt(),
+    lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+)
+
+/** One-time links that add a member to a workspace; only the token's SHA-256 is stored. */
+export const invites = sqliteTable(
+  'invites',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: workspaceId(),
+    tokenHash: text('token_hash').notNull().unique(),
+    role: text('role').notNull(),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+    usedBy: text('used_by'),
+  },
+  (t) => [index('invites_workspace_idx').on(t.workspaceId)],
+)

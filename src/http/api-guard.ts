@@ -1,10 +1,12 @@
 import { Elysia } from 'elysia'
 import type { AuthContext, Authenticate } from '../keys/service'
+import { type AuthenticateSession, readCookie, SESSION_COOKIE } from '../accounts/sessions'
 import type { Scope } from '../keys/scopes'
 import { HokoError } from './errors'
 import type { SlidingWindowLimiter } from './rate-limit'
 
 const authByRequest = new WeakMap<Request, AuthContext>()
+const ADMIN_WHAT = { en: 'do this', ar: 'القيام بهذا' }
 
 /** The workspace a request was authenticated for, if any (for logs). */
 export const workspaceOf = (request: Request): string | undefined => authByRequest.get(request)?.workspaceId
@@ -46,7 +48,12 @@ export function tooDeep(text: string, max: number): boolean {
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** What the guard needs of the app: built once per app (see src/context.ts). */
-export type GuardDeps = { authenticate: Authenticate; limiter: SlidingWindowLimiter; config: { maxBodyBytes: number } }
+export type GuardDeps = {
+  authenticate: Authenticate
+  authenticateSession: AuthenticateSession
+  limiter: SlidingWindowLimiter
+  config: { maxBodyBytes: number }
+}
 
 /** Where Elysia's dynamic router thinks the path starts: it skips the first 11 characters (`https://x.y`). */
 const routerPathStart = (url: string) => url.indexOf('/', 11)
@@ -54,13 +61,17 @@ const routerPathStart = (url: string) => url.indexOf('/', 11)
 const pathStart = (url: string) => url.indexOf('/', url.indexOf('//') + 2)
 
 /**
- * Key (401), then the workspace's rate limit (429), once per request. Called by the route that
- * matched (the `scope` macro) and by the /api not-found route, never from a second parse of the URL.
+ * Key or session (401; a session's CSRF check and membership, 403), then the workspace's rate limit
+ * (429), once per request. Called by the route that matched (the `scope` and `access` macros) and
+ * by the /api not-found route, never from a second parse of the URL. A request with an
+ * Authorization header is a key's, whatever cookies it carries: the two are never mixed.
  */
 function admit(deps: GuardDeps, request: Request, set: { headers: Record<string, string | number> }): AuthContext {
   const known = authByRequest.get(request)
   if (known) return known
-  const auth = deps.authenticate(request.headers.get('authorization'))
+  const authorization = request.headers.get('authorization')
+  const session = authorization === null ? readCookie(request.headers.get('cookie'), SESSION_COOKIE) : null
+  const auth = session ? deps.authenticateSession(request, session) : deps.authenticate(authorization)
   const rl = deps.limiter.hit(auth.workspaceId, auth.rateLimit)
   set.headers['x-ratelimit-limit'] = String(rl.limit)
   set.headers['x-ratelimit-remaining'] = String(rl.remaining)
@@ -137,6 +148,22 @@ export function apiGuard(deps: GuardDeps) {
  */
 export const scoped = (deps: GuardDeps) =>
   new Elysia().macro({
+    /**
+     * Routes without a scope: `any` authenticated caller, a dashboard `session` only (403 for keys),
+     * or an instance `admin`'s session only. Checked in the same place and order as `scope`.
+     */
+    access: (kind: 'any' | 'session' | 'admin') => ({
+      transform({ request, body, set }) {
+        if (body instanceof HokoError && body.code === 'payload_too_large') throw body
+        const auth = admit(deps, request, set)
+        if (kind === 'admin' && !auth.session?.isAdmin) throw new HokoError('admin_required', { what: ADMIN_WHAT })
+        if (kind === 'session' && !auth.session) throw new HokoError('session_required')
+        if (body instanceof HokoError) throw body
+      },
+      resolve({ request }) {
+        return { auth: authByRequest.get(request) as AuthContext }
+      },
+    }),
     scope: (scope: Scope) => ({
       transform({ request, body, set }) {
         if (body instanceof HokoError && body.code === 'payload_too_large') throw body

@@ -107,6 +107,31 @@ const ERRORS = {
     en: () => 'endDate: must not be before startDate',
     ar: () => 'endDate: يجب ألا يسبق تاريخ البداية startDate',
   }),
+  last_owner: def<{ path: string; email: string }>({
+    status: 400,
+    en: (p) => `${p.path}: ${p.email} is the last owner of this workspace and can be neither removed nor demoted`,
+    ar: (p) => `${p.path}: ${p.email} هو آخر مالك لمساحة العمل هذه، فلا يمكن إزالته ولا خفض دوره`,
+  }),
+  wrong_password: def({
+    status: 400,
+    en: () => 'currentPassword: is not your current password',
+    ar: () => 'currentPassword: ليست كلمة مرورك الحالية',
+  }),
+  email_taken: def<{ path: string; email: string }>({
+    status: 400,
+    en: (p) => `${p.path}: a user with the email ${p.email} already exists`,
+    ar: (p) => `${p.path}: يوجد مستخدم بالبريد الإلكتروني ${p.email} بالفعل`,
+  }),
+  slug_taken: def<{ path: string; slug: string }>({
+    status: 400,
+    en: (p) => `${p.path}: the slug ${p.slug} is already taken`,
+    ar: (p) => `${p.path}: المعرّف ${p.slug} مستخدم بالفعل`,
+  }),
+  key_already_revoked: def<{ path: string; id: string }>({
+    status: 400,
+    en: (p) => `${p.path}: API key ${p.id} is already revoked`,
+    ar: (p) => `${p.path}: مفتاح API ${p.id} ملغى بالفعل`,
+  }),
   missing_authorization: def({
     status: 401,
     en: () => 'Missing Authorization header',
@@ -126,6 +151,36 @@ const ERRORS = {
     status: 401,
     en: () => 'API key has expired',
     ar: () => 'انتهت صلاحية مفتاح API',
+  }),
+  invalid_session: def({
+    status: 401,
+    en: () => 'Your session has ended or is not valid: log in again',
+    ar: () => 'انتهت جلستك أو أنها غير صالحة: سجّل الدخول من جديد',
+  }),
+  csrf_failed: def({
+    status: 403,
+    en: () => 'The CSRF check failed: send the X-CSRF-Token header from /api/me, from this origin',
+    ar: () => 'فشل التحقق من CSRF: أرسل الترويسة X-CSRF-Token المأخوذة من /api/me، ومن هذا الأصل نفسه',
+  }),
+  not_a_member: def({
+    status: 403,
+    en: () => 'You are not a member of this workspace',
+    ar: () => 'لست عضوًا في مساحة العمل هذه',
+  }),
+  session_required: def({
+    status: 403,
+    en: () => 'Only a user logged in to the dashboard can do this; API keys cannot',
+    ar: () => 'لا يمكن القيام بهذا إلا لمستخدم مسجّل الدخول إلى لوحة التحكم؛ لا تصلح له مفاتيح API',
+  }),
+  admin_required: def<{ what: { en: string; ar: string } }>({
+    status: 403,
+    en: (p) => `Only an instance admin can ${p.what.en}`,
+    ar: (p) => `لا يستطيع ${p.what.ar} إلا مسؤول الخادم`,
+  }),
+  scope_escalation: def<{ path: string; scopes: string[] }>({
+    status: 403,
+    en: (p) => `${p.path}: you cannot give a key scopes you do not have: ${p.scopes.join(', ')}`,
+    ar: (p) => `${p.path}: لا يمكنك منح مفتاح صلاحيات لا تملكها: ${p.scopes.join(', ')}`,
   }),
   missing_scopes: def({
     status: 403,

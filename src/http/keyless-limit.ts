@@ -23,6 +23,8 @@ const ENDPOINTS = {
   qrcode: {},
   password: { page: true, body: 'form' },
   capture: { body: 'json' },
+  // Login, setup, invite and logout forms: each login or sign-up costs an argon2id hash.
+  account: { page: true, body: 'form' },
 } as const satisfies Record<string, { page?: boolean; body?: 'form' | 'json' }>
 
 export type KeylessEndpoint = keyof typeof ENDPOINTS

@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 
-/** The 11 permission scopes of the spec's API Keys page, in its order. */
+/** The 11 permission scopes of the spec's API Keys page, in its order, then the dashboard's six. */
 export const SCOPES = [
   'linksRead',
   'linksWrite',
@@ -13,6 +13,12 @@ export const SCOPES = [
   'customersRead',
   'partnersRead',
   'partnersWrite',
+  'keysRead',
+  'keysWrite',
+  'membersRead',
+  'membersWrite',
+  'workspaceRead',
+  'workspaceWrite',
 ] as const
 
 export type Scope = (typeof SCOPES)[number]

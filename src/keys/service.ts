@@ -91,11 +91,14 @@ export function revokeKey(db: Queryable, id: string, now = new Date()): { id: st
 }
 
 export type AuthContext = {
-  keyId: string
+  /** null for a dashboard session. */
+  keyId: string | null
   workspaceId: string
   scopes: ReadonlySet<Scope>
   plan: Plan
   rateLimit: number
+  /** Set when a dashboard session (src/accounts/sessions.ts), not a key, made the request. */
+  session?: { id: string; userId: string; isAdmin: boolean; role: 'owner' | 'member' | 'viewer' }
 }
 
 type KeyRow = {

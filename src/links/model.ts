@@ -72,6 +72,8 @@ export const Geo = v.pipe(
 export const RESERVED_SHORT_IDS = new Set([
   'api', 'docs', 'openapi.json', 'healthz', 'qrcode', 'analytics.js', 'favicon.ico', 'robots.txt',
   'static', 'assets', '.well-known', 'admin', 'login',
+  // The dashboard and the pages around it.
+  'app', 'setup', 'invite', 'logout', 'auth.css',
 ])
 
 export const ShortId = v.pipe(

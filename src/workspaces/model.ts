@@ -1,4 +1,6 @@
 import * as v from 'valibot'
+import { objectOf } from '../http/resource'
+import { msg } from '../http/validation'
 import { PLAN_NAMES } from './plans'
 
 export const SlugSchema = v.pipe(
@@ -15,3 +17,26 @@ export const NewWorkspaceSchema = v.object({
   ),
 })
 export type NewWorkspace = v.InferInput<typeof NewWorkspaceSchema>
+
+/** The API's rules (bilingual messages), beside the CLI's above. */
+const Slug = v.pipe(
+  v.string(),
+  v.regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/,
+    msg('must be 1 to 64 lower-case letters, digits or hyphens, not starting or ending with a hyphen', 'يجب أن يتكون من 1 إلى 64 حرفًا لاتينيًا صغيرًا أو رقمًا أو شرطة، ولا يبدأ بشرطة ولا ينتهي بها'),
+  ),
+)
+const Name = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(255))
+export const UpdateWorkspaceBody = objectOf(
+  v.strictObject({
+    name: v.optional(Name),
+    slug: v.optional(Slug),
+    plan: v.optional(v.picklist(PLAN_NAMES)),
+    rateLimit: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000_000)))),
+  }),
+)
+export const NewWorkspacesBody = v.pipe(
+  v.array(v.strictObject({ name: Name, slug: v.optional(Slug), plan: v.optional(v.picklist(PLAN_NAMES)) })),
+  v.minLength(1),
+  v.maxLength(100),
+)

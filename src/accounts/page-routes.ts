@@ -1,0 +1,272 @@
+import { Elysia } from 'elysia'
+import * as v from 'valibot'
+import type { AppContext } from '../context'
+import { clientIp } from '../clicks/ip'
+import { keylessLimit } from '../http/keyless-limit'
+import { validationError } from '../http/validation'
+import { findWorkspace, listWorkspaces } from '../workspaces/service'
+import { acceptInvite, findOpenInvite } from './invites'
+import { AUTH_CSS, AUTH_CSS_PATH, authPage, button, errorBox, field, hidden, languageOf, type Lang, paragraph, strings } from './pages'
+import { hashPassword, Password, verifyPassword } from './passwords'
+import { checkCsrf, clearSessionCookie, createSession, endSession, originAllowed, sessionCookie, sessionFromRequest } from './sessions'
+import { consumeSetupToken, setupTokenValid } from './setup'
+import { countUsers, Email, findUserByEmail, insertUser, normalizeEmail, setMembership, UserName } from './users'
+
+/** Where a login may lead: a path of this server under /app (or an invite), never another origin. */
+export function safeNext(next: unknown): string {
+  if (typeof next !== 'string' || next.length > 2000 || /[\\\u0000-\u001f\u007f]/.test(next)) return '/app'
+  if (!/^\/(?:app|invite)(?:[/?#]|$)/.test(next)) return '/app'
+  const url = new URL(next, 'http://hoko.invalid')
+  return url.origin === 'http://hoko.invalid' ? url.pathname + url.search + url.hash : '/app'
+}
+
+type Form = Record<string, unknown>
+const str = (form: Form, name: string, max = 1024) => {
+  const value = form[name]
+  return typeof value === 'string' ? value.slice(0, max) : ''
+}
+const formOf = (body: unknown): Form => (body && typeof body === 'object' && !Array.isArray(body) ? (body as Form) : {})
+
+const SignUp = v.object({ email: Email, name: UserName, password: Password })
+
+/** The first problem with an email, name and password, in the page's language. */
+function signUpProblem(form: Form, lang: Lang): string | undefined {
+  const r = v.safeParse(SignUp, { email: str(form, 'email'), name: str(form, 'name'), password: str(form, 'password') })
+  if (r.success) return undefined
+  const e = validationError(r.issues[0], undefined)
+  return lang === 'ar' ? e.ar : e.en
+}
+
+const see = (location: string, cookies: string[] = []) => {
+  const headers = new Headers({ location, 'cache-control': 'no-store' })
+  for (const c of cookies) headers.append('set-cookie', c)
+  return new Response(null, { status: 303, headers })
+}
+
+/** GET/POST /login, /setup, /invite and /logout, and the stylesheet they share. */
+export function accountPageRoutes(ctx: AppContext) {
+  const { db } = ctx
+  const secure = () => ctx.baseUrl.startsWith('https:')
+
+  function page(request: Request, o: { status?: number; title: (t: ReturnType<typeof strings>) => string; body: (t: ReturnType<typeof strings>, lang: Lang) => string; headers?: Record<string, string> }) {
+    const { lang, chosen } = languageOf(request)
+    const t = strings(lang)
+    return authPage({ lang, chosen, status: o.status, title: o.title(t), body: o.body(t, lang), headers: o.headers, url: new URL(request.url), secure: secure() })
+  }
+
+  const csrfPage = (request: Request) => page(request, { status: 403, title: (t) => t.loginTitle, body: (t) => errorBox(t.csrf) })
+
+  function loginPage(request: Request, o: { next: string; email?: string; error?: (t: ReturnType<typeof strings>) => string; status?: number; headers?: Record<string, string> }) {
+    return page(request, {
+      status: o.status,
+      headers: o.headers,
+      title: (t) => t.loginTitle,
+      body: (t) =>
+        errorBox(o.error?.(t)) +
+        `<form method="post" action="/login">${hidden('next', o.next === '/app' ? '' : o.next)}` +
+        field({ name: 'email', label: t.email, type: 'email', value: o.email, autocomplete: 'username' }) +
+        field({ name: 'password', label: t.password, type: 'password', autocomplete: 'current-password' }) +
+        `${button(t.submitLogin)}</form>`,
+    })
+  }
+
+  function setupForm(request: Request, token: string, o: { status?: number; error?: string; email?: string; name?: string } = {}) {
+    return page(request, {
+      status: o.status,
+      title: (t) => t.setupTitle,
+      body: (t) =>
+        paragraph(t.setupIntro) +
+        errorBox(o.error) +
+        `<form method="post" action="/setup">${hidden('token', token)}` +
+        field({ name: 'email', label: t.email, type: 'email', value: o.email, autocomplete: 'username' }) +
+        field({ name: 'name', label: t.name, value: o.name, autocomplete: 'name' }) +
+        field({ name: 'password', label: t.newPassword, type: 'password', autocomplete: 'new-password', minlength: 8 }) +
+        `${button(t.submitSetup)}</form>`,
+    })
+  }
+  const setupInvalid = (request: Request) => page(request, { status: 410, title: (t) => t.setupTitle, body: (t) => errorBox(t.setupInvalid) })
+  const inviteInvalid = (request: Request) => page(request, { status: 410, title: (t) => t.submitJoin, body: (t) => errorBox(t.inviteInvalid) })
+
+  function inviteForm(request: Request, token: string, invite: NonNullable<ReturnType<typeof findOpenInvite>>, o: { status?: number; error?: string; email?: string; name?: string } = {}) {
+    const session = sessionFromRequest(ctx, request)
+    const next = `/invite?token=${encodeURIComponent(token)}`
+    return page(request, {
+      status: o.status,
+      title: (t) => t.inviteTitle(invite.workspaceName, t.roles[invite.role]),
+      body: (t) =>
+        errorBox(o.error) +
+        (session
+          ? paragraph(t.joinAs(session.email)) +
+            `<form method="post" action="/invite">${hidden('token', token)}${hidden('csrf', session.csrfToken)}${button(t.submitJoin)}</form>`
+          : paragraph(t.inviteIntro) +
+            `<form method="post" action="/invite">${hidden('token', token)}` +
+            field({ name: 'email', label: t.email, type: 'email', value: o.email, autocomplete: 'username' }) +
+            field({ name: 'name', label: t.name, value: o.name, autocomplete: 'name' }) +
+            field({ name: 'password', label: t.newPassword, type: 'password', autocomplete: 'new-password', minlength: 8 }) +
+            `${button(t.submitCreate)}</form>` +
+            `<p>${t.haveAccount} <a href="/login?next=${encodeURIComponent(next)}">${t.loginFirst}</a></p>`),
+    })
+  }
+
+  const query = (request: Request, name: string) => new URL(request.url).searchParams.get(name)
+  const loggedIn = (userId: string, userAgent: string | null, location: string) =>
+    see(location, [sessionCookie(createSession(db, userId, userAgent, ctx.now()).secret, ctx.baseUrl)])
+
+  return new Elysia({ name: 'hoko-account-pages' })
+    .use(keylessLimit(ctx))
+    .get(AUTH_CSS_PATH, () => new Response(AUTH_CSS, { headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600', 'x-content-type-options': 'nosniff' } }), {
+      detail: { hide: true },
+    })
+    .get(
+      '/login',
+      ({ request }) => {
+        const next = safeNext(query(request, 'next'))
+        if (sessionFromRequest(ctx, request)) return see(next)
+        return loginPage(request, { next })
+      },
+      { detail: { hide: true } },
+    )
+    .post(
+      '/login',
+      async ({ request, body, server }) => {
+        if (!originAllowed(request, ctx.baseUrl)) return csrfPage(request)
+        const form = formOf(body)
+        const next = safeNext(form.next)
+        const email = normalizeEmail(str(form, 'email', 254))
+        const password = str(form, 'password')
+        const ip = clientIp(request, () => server?.requestIP(request)?.address, ctx.config.trustProxy)
+        const now = ctx.now()
+        const wait = ctx.brake.waitFor(ip, email, now)
+        if (wait > 0) return loginPage(request, { next, email, status: 429, error: (t) => t.wait(wait), headers: { 'retry-after': String(wait) } })
+        const user = email ? findUserByEmail(db, email) : undefined
+        const ok = await verifyPassword(password, user?.passwordHash ?? null)
+        if (!ok || !user) {
+          ctx.brake.fail(ip, email, now)
+          return loginPage(request, { next, email, status: 401, error: (t) => t.wrong })
+        }
+        ctx.brake.succeed(email)
+        return loggedIn(user.id, request.headers.get('user-agent'), next)
+      },
+      { keyless: 'account', detail: { hide: true } },
+    )
+    .get(
+      '/setup',
+      ({ request }) => {
+        const token = query(request, 'token')
+        if (!token || !setupTokenValid(db, token, ctx.now()) || countUsers(db) > 0) return setupInvalid(request)
+        return setupForm(request, token)
+      },
+      { detail: { hide: true } },
+    )
+    .post(
+      '/setup',
+      async ({ request, body }) => {
+        if (!originAllowed(request, ctx.baseUrl)) return csrfPage(request)
+        const form = formOf(body)
+        const token = str(form, 'token', 128)
+        if (!setupTokenValid(db, token, ctx.now()) || countUsers(db) > 0) return setupInvalid(request)
+        const problem = signUpProblem(form, languageOf(request).lang)
+        if (problem) return setupForm(request, token, { status: 400, error: problem, email: str(form, 'email'), name: str(form, 'name') })
+        const passwordHash = await hashPassword(str(form, 'password'))
+        const user = db.transaction(
+          () => {
+            // Checked again inside the transaction: two forms sent at once create one user.
+            if (!setupTokenValid(db, token, ctx.now()) || countUsers(db) > 0) return null
+            const u = insertUser(db, { email: str(form, 'email'), name: str(form, 'name'), passwordHash, isAdmin: true, language: languageOf(request).lang })
+            const ws = findWorkspace(db, 'default') ?? listWorkspaces(db)[0]
+            if (ws) setMembership(db, u.id, ws.id, 'owner')
+            consumeSetupToken(db)
+            return u
+          },
+          { behavior: 'immediate' },
+        )
+        if (!user) return setupInvalid(request)
+        return loggedIn(user.id, request.headers.get('user-agent'), '/app')
+      },
+      { keyless: 'account', detail: { hide: true } },
+    )
+    .get(
+      '/invite',
+      ({ request }) => {
+        const token = query(request, 'token')
+        const invite = findOpenInvite(db, token, ctx.now())
+        return invite && token ? inviteForm(request, token, invite) : inviteInvalid(request)
+      },
+      { detail: { hide: true } },
+    )
+    .post(
+      '/invite',
+      async ({ request, body }) => {
+        if (!originAllowed(request, ctx.baseUrl)) return csrfPage(request)
+        const form = formOf(body)
+        const token = str(form, 'token', 128)
+        const invite = findOpenInvite(db, token, ctx.now())
+        if (!invite) return inviteInvalid(request)
+        const session = sessionFromRequest(ctx, request)
+        if (session) {
+          try {
+            checkCsrf(request, ctx.baseUrl, str(form, 'csrf', 128) || request.headers.get('x-csrf-token'), session.csrfToken)
+          } catch {
+            return csrfPage(request)
+          }
+          db.transaction(() => acceptInvite(db, invite, session.userId, ctx.now()), { behavior: 'immediate' })
+          return see('/app')
+        }
+        const { lang } = languageOf(request)
+        const again = (error: string) => inviteForm(request, token, invite, { status: 400, error, email: str(form, 'email'), name: str(form, 'name') })
+        const problem = signUpProblem(form, lang)
+        if (problem) return again(problem)
+        if (findUserByEmail(db, str(form, 'email'))) return again(strings(lang).emailTaken)
+        const passwordHash = await hashPassword(str(form, 'password'))
+        let user
+        try {
+          user = db.transaction(
+            () => {
+              if (findUserByEmail(db, str(form, 'email'))) return 'taken' as const
+              const u = insertUser(db, { email: str(form, 'email'), name: str(form, 'name'), passwordHash, language: lang })
+              // Rolls the new user back when the invite was used meanwhile.
+              if (!acceptInvite(db, invite, u.id, ctx.now())) throw new InviteUsed()
+              return u
+            },
+            { behavior: 'immediate' },
+          )
+        } catch (e) {
+          if (e instanceof InviteUsed) return inviteInvalid(request)
+          throw e
+        }
+        if (user === 'taken') return again(strings(lang).emailTaken)
+        return loggedIn(user.id, request.headers.get('user-agent'), '/app')
+      },
+      { keyless: 'account', detail: { hide: true } },
+    )
+    .get(
+      '/logout',
+      ({ request }) => {
+        const session = sessionFromRequest(ctx, request)
+        if (!session) return see('/login')
+        return page(request, {
+          title: (t) => t.logoutTitle,
+          body: (t) => `<form method="post" action="/logout">${hidden('csrf', session.csrfToken)}${button(t.submitLogout)}</form>`,
+        })
+      },
+      { detail: { hide: true } },
+    )
+    .post(
+      '/logout',
+      ({ request, body }) => {
+        const session = sessionFromRequest(ctx, request)
+        if (session) {
+          try {
+            checkCsrf(request, ctx.baseUrl, str(formOf(body), 'csrf', 128) || request.headers.get('x-csrf-token'), session.csrfToken)
+          } catch {
+            return csrfPage(request)
+          }
+          endSession(db, session.id)
+        }
+        return see('/login', [clearSessionCookie(ctx.baseUrl)])
+      },
+      { keyless: 'account', detail: { hide: true } },
+    )
+}
+
+class InviteUsed extends Error {}

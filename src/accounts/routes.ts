@@ -1,0 +1,105 @@
+import { and, desc, eq, inArray } from 'drizzle-orm'
+import { type AnyElysia, Elysia } from 'elysia'
+import type { AppContext } from '../context'
+import { sessions, users } from '../db/schema'
+import { scoped } from '../http/api-guard'
+import { HokoError } from '../http/errors'
+import { iso, jsonBody, NoQuery, notFound } from '../http/resource'
+import type { AuthContext } from '../keys/service'
+import { SCOPES } from '../keys/scopes'
+import { findWorkspace } from '../workspaces/service'
+import { ChangePasswordBody, DeleteSessionsBody, UpdateMeBody } from './model'
+import { hashPassword, verifyPassword } from './passwords'
+import { endSessions, IDLE_MS } from './sessions'
+import { findUser, membershipsOf, userView } from './users'
+
+const SESSION_NOUN = { en: 'session of yours', ar: 'جلسة لك' }
+
+/** What the dashboard needs to know about its caller; a key answers it as well. */
+export function me(ctx: AppContext, auth: AuthContext) {
+  const ws = findWorkspace(ctx.db, auth.workspaceId)!
+  const scopes = SCOPES.filter((s) => auth.scopes.has(s))
+  const workspace = { id: ws.id, slug: ws.slug, name: ws.name }
+  if (!auth.session) return { user: null, workspace: { ...workspace, role: null }, workspaces: [{ ...workspace, role: null }], scopes, csrfToken: null }
+  const { session } = auth as AuthContext & { session: { csrfToken: string } }
+  const user = findUser(ctx.db, session.userId)!
+  return {
+    user: userView(user),
+    workspace: { ...workspace, role: auth.session.role },
+    workspaces: membershipsOf(ctx.db, user.id),
+    scopes,
+    csrfToken: session.csrfToken,
+  }
+}
+
+/** /api/me and /api/sessions: the logged-in user's own account. */
+export function accountRoutes(ctx: AppContext): AnyElysia {
+  const { db } = ctx
+  const tags = ['Account']
+  return new Elysia({ prefix: '/api' })
+    .use(scoped(ctx))
+    .get('/me', ({ auth }) => me(ctx, auth), {
+      access: 'any',
+      query: NoQuery,
+      detail: { summary: 'Get the current user, workspace and scopes', tags },
+    })
+    .put(
+      '/me',
+      ({ auth, body }) => {
+        const set = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined))
+        db.update(users).set({ ...set, updatedAt: new Date(ctx.now()) }).where(eq(users.id, auth.session!.userId)).run()
+        return me(ctx, auth)
+      },
+      { access: 'session', ...jsonBody(UpdateMeBody), detail: { summary: 'Update your name or language', tags } },
+    )
+    .post(
+      '/me/password',
+      async ({ auth, body }) => {
+        const user = findUser(db, auth.session!.userId)!
+        if (!(await verifyPassword(body.currentPassword, user.passwordHash))) throw new HokoError('wrong_password')
+        const passwordHash = await hashPassword(body.newPassword)
+        const endedSessions = db.transaction(() => {
+          db.update(users).set({ passwordHash, updatedAt: new Date(ctx.now()) }).where(eq(users.id, user.id)).run()
+          return endSessions(db, user.id, auth.session!.id)
+        })
+        return { endedSessions }
+      },
+      { access: 'session', ...jsonBody(ChangePasswordBody), detail: { summary: 'Change your password; ends your other sessions', tags } },
+    )
+    .get(
+      '/sessions',
+      ({ auth }) => {
+        const idleSince = ctx.now() - IDLE_MS
+        return db
+          .select()
+          .from(sessions)
+          .where(eq(sessions.userId, auth.session!.userId))
+          .orderBy(desc(sessions.lastSeenAt), desc(sessions.id))
+          .all()
+          .filter((s) => s.lastSeenAt.getTime() > idleSince)
+          .map((s) => ({ id: s.id, createdAt: iso(s.createdAt), lastSeenAt: iso(s.lastSeenAt), userAgent: s.userAgent, current: s.id === auth.session!.id }))
+      },
+      { access: 'session', query: NoQuery, detail: { summary: 'Get your sessions', tags } },
+    )
+    .delete(
+      '/sessions',
+      ({ auth, body }) =>
+        db.transaction(
+          () => {
+            const userId = auth.session!.userId
+            const mine = new Set(
+              db.select({ id: sessions.id }).from(sessions).where(and(eq(sessions.userId, userId), inArray(sessions.id, body))).all().map((r) => r.id),
+            )
+            const seen = new Set<string>()
+            body.forEach((id, i) => {
+              if (!mine.has(id) || seen.has(id)) throw notFound(`sessions[${i}]`, SESSION_NOUN, id)
+              seen.add(id)
+            })
+            db.delete(sessions).where(and(eq(sessions.userId, userId), inArray(sessions.id, body))).run()
+            return { deletedIds: body }
+          },
+          { behavior: 'immediate' },
+        ),
+      { access: 'session', ...jsonBody(DeleteSessionsBody), detail: { summary: 'End sessions of yours (log out elsewhere)', tags } },
+    )
+}
