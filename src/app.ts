@@ -8,6 +8,7 @@ import { analyticsRoutes } from './analytics/routes'
 import { collectionRoutes } from './collections/routes'
 import { conversionListRoutes, conversionRoutes } from './conversions/routes'
 import { customerRoutes } from './customers/routes'
+import { dashboardRoutes } from './dashboard/routes'
 import { docsRoutes } from './docs/routes'
 import { healthRoutes } from './health/routes'
 import { apiGuard } from './http/api-guard'
@@ -68,6 +69,8 @@ apiGuard(ctx)
     .use(memberRoutes(ctx))
     .use(workspaceRoutes(ctx))
     .use(accountPageRoutes(ctx))
+    // Until accounts land: any session cookie counts; the API still refuses an invalid one.
+    .use(dashboardRoutes(ctx, { signedIn: (request) => /(?:^|;\s*)hoko_session=/.test(request.headers.get('cookie') ?? '') }))
     // Last: /:shortId takes whatever no other route does.
     .use(redirectRoutes(ctx))
 }

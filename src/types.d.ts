@@ -8,3 +8,7 @@ declare module '*.mmdb' {
   const path: string
   export default path
 }
+
+declare module '*.css' {
+  /** The dashboard's stylesheets: Bun's bundler emits them as a CSS file of the page. */
+}

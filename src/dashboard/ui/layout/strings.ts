@@ -1,0 +1,31 @@
+const en = {
+  skip: 'Skip to content',
+  nav: 'Main',
+  settings: 'Settings',
+  workspace: 'Workspace',
+  language: 'العربية',
+  languageLabel: 'Switch to Arabic',
+  account: 'Account',
+  logout: 'Log out',
+  notFound: 'This page does not exist.',
+  toLinks: 'Go to links',
+  loadFailed: 'The dashboard could not load.',
+  retry: 'Try again',
+  apiKey: 'API key',
+}
+const ar: typeof en = {
+  skip: 'انتقل إلى المحتوى',
+  nav: 'الرئيسية',
+  settings: 'الإعدادات',
+  workspace: 'مساحة العمل',
+  language: 'English',
+  languageLabel: 'التبديل إلى الإنجليزية',
+  account: 'الحساب',
+  logout: 'تسجيل الخروج',
+  notFound: 'هذه الصفحة غير موجودة.',
+  toLinks: 'الذهاب إلى الروابط',
+  loadFailed: 'تعذّر تحميل لوحة التحكم.',
+  retry: 'حاول مجددًا',
+  apiKey: 'مفتاح API',
+}
+export const strings = { en, ar }

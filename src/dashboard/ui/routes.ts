@@ -1,0 +1,39 @@
+import type { ComponentType } from 'preact'
+import type { Bilingual } from './i18n'
+import CollectionsPage from './pages/collections'
+// import LinkEditPage from './pages/links/edit'
+// import LinksPage from './pages/links'
+import PartnersPage from './pages/partners'
+// import ApiKeysPage from './pages/settings-api-keys'
+// import MembersPage from './pages/settings-members'
+// import WorkspacePage from './pages/settings-workspace'
+import TagsPage from './pages/tags'
+
+/** What every page receives: the path's `:params` and the query string (`?a=b`, or ''). */
+export type PageProps = { params: Record<string, string>; search: string }
+
+export type Route = {
+  path: string
+  page: ComponentType<PageProps>
+  /** The document title (and the menu entry when `section` is set). */
+  label: Bilingual<string>
+  section?: 'main' | 'settings'
+  /** The menu entry shows only to roles with this scope (the API refuses the others anyway). */
+  scope?: string
+}
+export type NavEntry = Route & { section: 'main' | 'settings' }
+
+/** Path → page, one line per page, first match wins (put `/x/new` before `/x/:id`). */
+export const ROUTES: Route[] = [
+  //   { path: '/app/links', page: LinksPage, label: { en: 'Links', ar: 'الروابط' }, section: 'main', scope: 'linksRead' },
+  //   { path: '/app/links/new', page: LinkEditPage, label: { en: 'New link', ar: 'رابط جديد' }, scope: 'linksWrite' },
+  //   { path: '/app/links/:id', page: LinkEditPage, label: { en: 'Edit link', ar: 'تعديل الرابط' }, scope: 'linksRead' },
+  { path: '/app/collections', page: CollectionsPage, label: { en: 'Collections', ar: 'المجموعات' }, section: 'main', scope: 'collectionsRead' },
+  { path: '/app/tags', page: TagsPage, label: { en: 'Tags', ar: 'الوسوم' }, section: 'main', scope: 'tagsRead' },
+  { path: '/app/partners', page: PartnersPage, label: { en: 'Partners', ar: 'الشركاء' }, section: 'main', scope: 'partnersRead' },
+  //   { path: '/app/settings/api-keys', page: ApiKeysPage, label: { en: 'API Keys', ar: 'مفاتيح API' }, section: 'settings', scope: 'keysRead' },
+  //   { path: '/app/settings/members', page: MembersPage, label: { en: 'Members', ar: 'الأعضاء' }, section: 'settings', scope: 'membersRead' },
+  //   { path: '/app/settings/workspace', page: WorkspacePage, label: { en: 'Workspace', ar: 'مساحة العمل' }, section: 'settings', scope: 'workspaceRead' },
+]
+
+export const NAV = ROUTES.filter((r): r is NavEntry => r.section !== undefined)
