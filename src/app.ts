@@ -4,6 +4,7 @@ import { Elysia } from 'elysia'
 import type { AppContext } from './context'
 import { accountPageRoutes } from './accounts/page-routes'
 import { accountRoutes } from './accounts/routes'
+import { sessionFromRequest } from './accounts/sessions'
 import { analyticsRoutes } from './analytics/routes'
 import { collectionRoutes } from './collections/routes'
 import { conversionListRoutes, conversionRoutes } from './conversions/routes'
@@ -69,8 +70,7 @@ apiGuard(ctx)
     .use(memberRoutes(ctx))
     .use(workspaceRoutes(ctx))
     .use(accountPageRoutes(ctx))
-    // Until accounts land: any session cookie counts; the API still refuses an invalid one.
-    .use(dashboardRoutes(ctx, { signedIn: (request) => /(?:^|;\s*)hoko_session=/.test(request.headers.get('cookie') ?? '') }))
+    .use(dashboardRoutes(ctx, { signedIn: (request) => sessionFromRequest(ctx, request) !== null }))
     // Last: /:shortId takes whatever no other route does.
     .use(redirectRoutes(ctx))
 }

@@ -4,13 +4,13 @@ import AnalyticsPage from './pages/analytics'
 import CollectionsPage from './pages/collections'
 import CustomerPage from './pages/customers/customer'
 import CustomersPage from './pages/customers'
-// import LinkEditPage from './pages/links/edit'
-// import LinksPage from './pages/links'
+import LinkEditPage from './pages/links/edit'
+import LinksPage from './pages/links'
 import PartnerPerformancePage from './pages/partner-performance'
 import PartnersPage from './pages/partners'
-// import ApiKeysPage from './pages/settings-api-keys'
-// import MembersPage from './pages/settings-members'
-// import WorkspacePage from './pages/settings-workspace'
+import ApiKeysPage from './pages/settings-api-keys'
+import MembersPage from './pages/settings-members'
+import WorkspacePage from './pages/settings-workspace'
 import TagsPage from './pages/tags'
 
 /** What every page receives: the path's `:params` and the query string (`?a=b`, or ''). */
@@ -29,9 +29,9 @@ export type NavEntry = Route & { section: 'main' | 'settings' }
 
 /** Path → page, one line per page, first match wins (put `/x/new` before `/x/:id`). */
 export const ROUTES: Route[] = [
-  //   { path: '/app/links', page: LinksPage, label: { en: 'Links', ar: 'الروابط' }, section: 'main', scope: 'linksRead' },
-  //   { path: '/app/links/new', page: LinkEditPage, label: { en: 'New link', ar: 'رابط جديد' }, scope: 'linksWrite' },
-  //   { path: '/app/links/:id', page: LinkEditPage, label: { en: 'Edit link', ar: 'تعديل الرابط' }, scope: 'linksRead' },
+  { path: '/app/links', page: LinksPage, label: { en: 'Links', ar: 'الروابط' }, section: 'main', scope: 'linksRead' },
+  { path: '/app/links/new', page: LinkEditPage, label: { en: 'New link', ar: 'رابط جديد' }, scope: 'linksWrite' },
+  { path: '/app/links/:id', page: LinkEditPage, label: { en: 'Edit link', ar: 'تعديل الرابط' }, scope: 'linksRead' },
   { path: '/app/collections', page: CollectionsPage, label: { en: 'Collections', ar: 'المجموعات' }, section: 'main', scope: 'collectionsRead' },
   { path: '/app/tags', page: TagsPage, label: { en: 'Tags', ar: 'الوسوم' }, section: 'main', scope: 'tagsRead' },
   { path: '/app/partners', page: PartnersPage, label: { en: 'Partners', ar: 'الشركاء' }, section: 'main', scope: 'partnersRead' },
@@ -39,9 +39,9 @@ export const ROUTES: Route[] = [
   { path: '/app/customers', page: CustomersPage, label: { en: 'Customers', ar: 'العملاء' }, section: 'main', scope: 'customersRead' },
   { path: '/app/customers/:id', page: CustomerPage, label: { en: 'Customer', ar: 'العميل' }, scope: 'customersRead' },
   { path: '/app/partners/performance', page: PartnerPerformancePage, label: { en: 'Partner performance', ar: 'أداء الشركاء' }, section: 'main', scope: 'analyticsRead' },
-  //   { path: '/app/settings/api-keys', page: ApiKeysPage, label: { en: 'API Keys', ar: 'مفاتيح API' }, section: 'settings', scope: 'keysRead' },
-  //   { path: '/app/settings/members', page: MembersPage, label: { en: 'Members', ar: 'الأعضاء' }, section: 'settings', scope: 'membersRead' },
-  //   { path: '/app/settings/workspace', page: WorkspacePage, label: { en: 'Workspace', ar: 'مساحة العمل' }, section: 'settings', scope: 'workspaceRead' },
+  { path: '/app/settings/api-keys', page: ApiKeysPage, label: { en: 'API Keys', ar: 'مفاتيح API' }, section: 'settings', scope: 'keysRead' },
+  { path: '/app/settings/members', page: MembersPage, label: { en: 'Members', ar: 'الأعضاء' }, section: 'settings', scope: 'membersRead' },
+  { path: '/app/settings/workspace', page: WorkspacePage, label: { en: 'Workspace', ar: 'مساحة العمل' }, section: 'settings', scope: 'workspaceRead' },
 ]
 
 export const NAV = ROUTES.filter((r): r is NavEntry => r.section !== undefined)

@@ -48,6 +48,7 @@ type InputProps = {
   maxLength?: number
   dir?: 'ltr' | 'rtl' | 'auto'
   spellcheck?: boolean
+  readOnly?: boolean
   label: string
   name: string
   value: string
@@ -122,9 +123,9 @@ export function Checkbox(p: { label: string; name: string; value?: string; check
 }
 
 /** A group of checkboxes or fields under one caption. */
-export function Fieldset(p: { legend: string; children: ComponentChildren; error?: string; class?: string }) {
+export function Fieldset(p: { legend: string; children: ComponentChildren; error?: string; class?: string; disabled?: boolean }) {
   return (
-    <fieldset class={p.class}>
+    <fieldset class={p.class} disabled={p.disabled}>
       <legend>{p.legend}</legend>
       {p.children}
       {p.error && (

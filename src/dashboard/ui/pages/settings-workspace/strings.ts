@@ -1,0 +1,33 @@
+const en = {
+  title: 'Workspace',
+  name: 'Name',
+  slug: 'Slug',
+  slugHint: 'Lower-case letters, digits and hyphens; used by the CLI and the X-Hoko-Workspace header.',
+  plan: 'Plan',
+  rateLimit: 'API rate limit',
+  perMinute: '{n} requests a minute',
+  unlimited: 'Unlimited',
+  created: 'Created',
+  id: 'Id',
+  save: 'Save',
+  saved: 'Workspace saved',
+  adminOnly: 'Only an instance admin changes the plan and rate limit.',
+  rateLimitHint: 'Requests a minute; empty for the plan’s limit.',
+}
+const ar: typeof en = {
+  title: 'مساحة العمل',
+  name: 'الاسم',
+  slug: 'المعرّف النصي',
+  slugHint: 'حروف لاتينية صغيرة وأرقام وشرطات؛ يستخدمه سطر الأوامر وترويسة X-Hoko-Workspace.',
+  plan: 'الخطة',
+  rateLimit: 'حد معدل الطلبات',
+  perMinute: '{n} طلب في الدقيقة',
+  unlimited: 'غير محدود',
+  created: 'أُنشئت',
+  id: 'المعرّف',
+  save: 'حفظ',
+  saved: 'حُفظت مساحة العمل',
+  adminOnly: 'لا يغيّر الخطة وحد المعدل إلا مسؤول الخادم.',
+  rateLimitHint: 'طلبات في الدقيقة؛ اتركه فارغًا لحد الخطة.',
+}
+export const strings = { en, ar }
