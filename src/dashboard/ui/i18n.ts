@@ -43,6 +43,3 @@ export function onLangChange(fn: (l: Lang) => void): () => void {
   listeners.add(fn)
   return () => listeners.delete(fn)
 }
-
-/** Whether the browser holds a remembered choice (else the server chose from Accept-Language). */
-export const langChosen = (): boolean => /(?:^|;\s*)hoko_lang=(en|ar)(?:;|$)/.test(document.cookie)

@@ -1,7 +1,7 @@
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { ErrorBox } from './components/errors'
-import { langChosen, lang, onLangChange, pick, setLang } from './i18n'
+import { lang, onLangChange, pick } from './i18n'
 import { Layout, NotFound } from './layout'
 import { strings } from './layout/strings'
 import { interceptLinks, match, navigate, useLocation } from './router'
@@ -13,10 +13,10 @@ export { navigate }
 
 function Page() {
   const { path, search } = useLocation()
-  if (path === '/app' || path === '/app/') {
-    navigate('/app/links', { replace: true })
-    return null
-  }
+  useEffect(() => {
+    if (path === '/app' || path === '/app/') navigate('/app/links', { replace: true })
+  }, [path])
+  if (path === '/app' || path === '/app/') return null
   for (const r of ROUTES) {
     const params = match(r.path, path)
     if (params)
@@ -39,11 +39,7 @@ function App() {
   useEffect(() => onLangChange(setLangTick), [])
   useEffect(() => {
     loadMe()
-      .then((me) => {
-        // The account's language, unless this browser chose one (the switch remembers both).
-        if (!langChosen() && me.user?.language && me.user.language !== lang()) setLang(me.user.language)
-        setState('ready')
-      })
+      .then(() => setState('ready'))
       .catch((error) => setState({ error }))
   }, [])
   if (state === 'loading') return <p class="loading">…</p>
@@ -62,6 +58,8 @@ function App() {
   return <Page />
 }
 
+// /app is the links page; say so in the address before anything renders.
+if (/^\/app\/?$/.test(location.pathname)) history.replaceState(null, '', `/app/links${location.search}`)
 const root = document.getElementById('app')!
 interceptLinks(root)
 render(<App />, root)
