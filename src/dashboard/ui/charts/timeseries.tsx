@@ -23,6 +23,8 @@ export type TimeSeriesProps = {
   tableToggle: string
   formatX: (ms: number) => string
   formatTick: (ms: number) => string
+  /** The bucket size in ms: ticks fall on whole buckets (a day is never labelled twice). */
+  step: number
   formatCount: (n: number) => string
 }
 
@@ -66,7 +68,7 @@ export function TimeSeries(p: TimeSeriesProps) {
         })),
       ],
       axes: [
-        { ...axis, values: (_u, splits) => splits.map((v) => p.formatTick(v)) },
+        { ...axis, space: 56, incrs: [1, 2, 3, 6, 12, 24, 48, 168, 336, 720].map((n) => n * p.step), values: (_u, splits) => splits.map((v) => p.formatTick(v)) },
         { ...axis, scale: 'count', values: (_u, splits) => splits.map((v) => p.formatCount(v)), size: 56 },
         ...(hasMoney
           ? [{ ...axis, scale: 'money', side: 1 as const, grid: { show: false }, size: 64, values: (_u: uPlot, splits: number[]) => splits.map((v) => p.formatCount(v)) }]
@@ -91,7 +93,7 @@ export function TimeSeries(p: TimeSeriesProps) {
         {at >= 0 && <li class="chart-legend-time">{p.formatX(p.x[at]!)}</li>}
         {p.lines.map((l, i) => (
           <li key={l.label}>
-            <span class={`swatch swatch-${i % PALETTE.length}${l.scale === 'money' ? ' dashed' : ''}`} aria-hidden="true" />
+            <span class={`series-key series-key-${i % PALETTE.length}${l.scale === 'money' ? ' dashed' : ''}`} aria-hidden="true" />
             {l.label}: <bdi>{at >= 0 ? l.format(l.values[at] ?? 0) : '—'}</bdi>
           </li>
         ))}

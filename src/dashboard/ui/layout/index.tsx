@@ -66,7 +66,7 @@ export function Layout(p: { path: string; title: Bilingual<string> | null; child
         </a>
         <WorkspaceSwitcher />
         <div class="top-end">
-          <button type="button" class="link-button" lang={lang() === 'ar' ? 'en' : 'ar'} aria-label={t.languageLabel} onClick={switchLanguage}>
+          <button type="button" class="link-button" lang={lang() === 'ar' ? 'en' : 'ar'} title={t.languageLabel} onClick={switchLanguage}>
             {t.language}
           </button>
           {me.user ? (

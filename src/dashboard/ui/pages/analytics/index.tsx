@@ -127,6 +127,9 @@ const errorText = (e: unknown) => {
   return err.en && err.ar ? message({ en: err.en, ar: err.ar }) : String(e)
 }
 
+const utcDay = (ms: number, style: 'long' | 'short') =>
+  new Intl.DateTimeFormat(locale(), { timeZone: 'UTC', month: 'short', day: 'numeric', ...(style === 'long' ? { year: 'numeric' } : {}) }).format(ms)
+
 /** Axis figures: short (1.2K, ١٫٢ ألف). */
 const compact = (n: number) => new Intl.NumberFormat(locale(), { notation: 'compact', maximumFractionDigits: 1 }).format(n)
 
@@ -198,7 +201,9 @@ function Summary({ report, range }: { report: Report; range: Range }) {
     [series],
   )
   const hourly = range.groupBy === 'hour'
-  const formatX = (ms: number) => formatDateTime(ms, hourly ? 'hour' : 'day')
+  // Hours in the user's time zone; days are UTC days (the API's buckets), so they are named in UTC.
+  const formatX = (ms: number) => (hourly ? formatDateTime(ms, 'hour') : utcDay(ms, 'long'))
+  const formatTick = (ms: number) => (hourly ? formatDateTime(ms, 'tick-hour') : utcDay(ms, 'short'))
   return (
     <>
       <section class="stats" aria-label={t.totals}>
@@ -235,7 +240,8 @@ function Summary({ report, range }: { report: Report; range: Range }) {
           timeHeader={hourly ? t.time : t.day}
           tableToggle={t.chartTable}
           formatX={formatX}
-          formatTick={(ms) => formatDateTime(ms, hourly ? 'tick-hour' : 'tick-day')}
+          formatTick={formatTick}
+          step={hourly ? 3_600_000 : 86_400_000}
           formatCount={compact}
         />
         <Funnel

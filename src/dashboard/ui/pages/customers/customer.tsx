@@ -141,7 +141,7 @@ function Events(p: { title: string; headingId: string; items: (Lead | Sale)[]; e
               <tr>
                 <th scope="col">{t.when}</th>
                 <th scope="col">{t.event}</th>
-                {p.money && <th scope="col">{t.amount}</th>}
+                {p.money && <th scope="col" class="num">{t.amount}</th>}
                 <th scope="col">{t.link}</th>
                 <th scope="col">{t.click}</th>
                 <th scope="col">{t.metadata}</th>
