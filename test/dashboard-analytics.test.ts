@@ -146,6 +146,19 @@ describe.skipIf(!haveChromium)('dashboard analytics', () => {
     await page.context().close()
   }, 60_000)
 
+  test("the links table opens a link's own analytics", async () => {
+    const page = await signIn('/app/links')
+    await page.click(`a[href="/app/analytics?linkId=${links[0].id}"]`)
+    await page.waitForURL((u) => u.pathname === '/app/analytics' && u.searchParams.get('linkId') === links[0].id)
+    await page.waitForFunction(() => document.querySelector('.stat .stat-value')?.textContent === '4')
+    expect(await page.textContent('main h1')).toContain(links[0].shortId)
+    expect(await topList(page, 'country')).toEqual([
+      ['United Kingdom', '3'],
+      ['United States', '1'],
+    ])
+    await page.context().close()
+  }, 60_000)
+
   test('a custom range outside the clicks shows none of them', async () => {
     const page = await open('/app/analytics?range=custom&start=2020-01-01&end=2020-01-31')
     expect(await page.textContent('.stat .stat-value')).toBe('0')
