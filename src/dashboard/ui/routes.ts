@@ -12,9 +12,9 @@ import ApiKeysPage from './pages/settings-api-keys'
 import MembersPage from './pages/settings-members'
 import WorkspacePage from './pages/settings-workspace'
 import TagsPage from './pages/tags'
+import type { PageProps } from './router'
 
-/** What every page receives: the path's `:params` and the query string (`?a=b`, or ''). */
-export type PageProps = { params: Record<string, string>; search: string }
+export type { PageProps }
 
 export type Route = {
   path: string

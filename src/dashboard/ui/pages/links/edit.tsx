@@ -6,7 +6,7 @@ import { Checkbox, Fieldset, SelectField, TextArea, TextField } from '../../comp
 import { toast } from '../../components/toast'
 import { fill, message, pick } from '../../i18n'
 import { navigate } from '../../router'
-import type { PageProps } from '../../routes'
+import type { PageProps } from '../../router'
 import { can } from '../../session'
 import { useNames } from './index'
 import { type Link, UTM_KEYS, type UtmKey } from './model'
