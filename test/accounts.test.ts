@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { ADMIN, adminSession, login, type Session, sessionHeaders, userSession } from './endpoints'
 import { expectBilingual, removeDir, startServer, type TestServer } from './harness'
 
 /** Accounts, sessions and roles over real HTTP: the server side of the dashboard. */
+// Servers start and argon2id hashes run in most tests: room for a busy machine.
+setDefaultTimeout(30_000)
 let s: TestServer
 let admin: Session
 beforeAll(async () => {

@@ -47,14 +47,14 @@ describe('login brake', () => {
     // A success clears the account's failures.
     expect((await attempt(EMAIL, 'wrong', '198.51.100.93')).status).toBe(401)
     expect((await attempt(EMAIL, PASSWORD, '198.51.100.93')).status).toBe(303)
-  })
+  }, 60_000)
 
   test('per address: failures over many emails, known or not, brake the address and not others', async () => {
     tick(3600)
     for (let i = 0; i < 5; i++) expect((await attempt(`nobody-${i}@example.test`, 'wrong', '192.0.2.1')).status).toBe(401)
     await refused(await attempt(EMAIL, PASSWORD, '192.0.2.1'), 2)
     expect((await attempt(EMAIL, PASSWORD, '192.0.2.2')).status).toBe(303)
-  })
+  }, 60_000)
 
   test('the waits stop growing at 15 minutes, and 15 quiet minutes forget the failures', async () => {
     tick(3600)
@@ -71,14 +71,14 @@ describe('login brake', () => {
     tick(900 + 900)
     for (let i = 0; i < 5; i++) expect((await attempt(email, 'wrong', `10.4.${i}.1`)).status).toBe(401)
     await refused(await attempt(email, 'wrong', '10.5.0.1'), 2)
-  })
+  }, 60_000)
 
   test('an IPv6 address is braked by its /64', async () => {
     tick(3600)
     for (let i = 0; i < 5; i++) await attempt(`v6-${i}@example.test`, 'wrong', `2001:db8:1:2::${i + 1}`)
     await refused(await attempt(EMAIL, PASSWORD, '2001:db8:1:2:ffff::9'), 2)
     expect((await attempt(EMAIL, PASSWORD, '2001:db8:1:3::1')).status).toBe(303)
-  })
+  }, 60_000)
 })
 
 describe('setup link', () => {

@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { migrations } from '../drizzle/migrations'
+import { SCOPES } from '../src/keys/scopes'
 import { cli, cliJson, removeDir } from './harness'
 
 const dir = mkdtempSync(join(tmpdir(), 'hoko-cli-'))
@@ -63,7 +64,7 @@ describe('hoko command line', () => {
 
     const ws = cliJson(db, ['workspace', 'list'])[0]
     const byId = cliJson(db, ['key', 'create', '--workspace', ws.id, '--name', 'All', '--scopes', 'all', '--expires', '2099-01-01T00:00:00Z'])
-    expect(byId.scopes).toHaveLength(11)
+    expect(byId.scopes).toHaveLength(SCOPES.length)
     expect(byId.expiresAt).toBe('2099-01-01T00:00:00.000Z')
 
     const list = cliJson(db, ['key', 'list', '--workspace', 'acme-marketing'])
