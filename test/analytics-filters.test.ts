@@ -11,6 +11,7 @@ let otherKey: string
 const col: Record<string, string> = {}
 const tag: Record<string, string> = {}
 const link: Record<string, any> = {}
+let partnerId: string
 
 const US = '8.8.8.8'
 const US2 = '8.8.4.4'
@@ -48,18 +49,19 @@ beforeAll(async () => {
   ;[col.one, col.two] = cols.map((c: any) => c.id)
   const tags = await (await s.api('/api/tags', { method: 'POST', json: [{ name: 't1' }, { name: 't2' }] })).json()
   ;[tag.t1, tag.t2] = tags.map((t: any) => t.id)
+  ;[{ id: partnerId }] = await (await s.api('/api/partners', { method: 'POST', json: [{ name: 'P' }] })).json()
   const links = await (
     await s.api('/api/links', {
       method: 'POST',
       json: [
         { url: 'https://example.com/a', collectionId: col.one, tagIds: [tag.t1] },
-        { url: 'https://example.com/b', collectionId: col.two, tagIds: [tag.t1, tag.t2] },
+        { url: 'https://example.com/b', collectionId: col.two, tagIds: [tag.t1, tag.t2], partnerId },
         { url: 'https://example.com/d', collectionId: col.two },
       ],
     })
   ).json()
   ;[link.a, link.b, link.d] = links
-  // a: US desktop, SA mobile (lead) · b: US mobile (sale), SA desktop, a bot · d: US tablet
+  // a: US desktop, SA mobile (lead) · b (partner): US mobile (sale), SA desktop, a bot · d: US tablet
   await click(link.a.shortId, UA.chromeWindows, US)
   const leadClick = await click(link.a.shortId, UA.iphone, SA)
   const saleClick = await click(link.b.shortId, UA.android, US2)
@@ -104,12 +106,16 @@ describe('GET /api/analytics/summary filters', () => {
     ['collection and tag (AND)', 'collectionId=two&tagId=t1', totals(2, 0, 1, 1000)],
     ['tag and country (AND)', 'tagId=t2&country=SA', totals(1)],
     ['link and country (AND)', 'linkId=a&country=SA', totals(1, 1)],
-    ['link or partner, then a collection', 'linkId=a&collectionId=two', totals(0)],
+    ['a partner', 'partnerId=P', totals(2, 0, 1, 1000)],
+    ['partner and country (AND)', 'partnerId=P&country=SA', totals(1)],
+    ['link or partner (either, as in the spec)', 'linkId=a&partnerId=P', totals(4, 1, 1, 1000)],
+    ['link or partner, then a collection', 'linkId=a&partnerId=P&collectionId=one', totals(2, 1)],
   ])('%s', async (_, query, expected) => {
     const real = query
       .replace(/collectionId=([a-z,]+)/, (_, names) => `collectionId=${names.split(',').map((n: string) => col[n]).join(',')}`)
       .replace(/tagId=([a-z0-9,]+)/, (_, names) => `tagId=${names.split(',').map((n: string) => tag[n]).join(',')}`)
       .replace(/linkId=([a-z])/, (_, n) => `linkId=${link[n].id}`)
+      .replace('partnerId=P', `partnerId=${partnerId}`)
     expect(await summary(real)).toEqual(expected)
     // The same clicks, whichever way they are read: rollups (totals, by day), the clicks table (by link), the list.
     const byDay = await summary(`${real}&groupBy=day`)

@@ -77,6 +77,12 @@ describe('GET /api/links search and collectionId', () => {
     expect((await list(`/api/links?search=${search('[1]')}`)).items).toEqual([])
   })
 
+  test('an externalId filter with a comma is one value, not two', async () => {
+    const [l] = await (await s.api('/api/links', { method: 'POST', json: [{ url: 'https://x.example.com/', collectionId: cols[0].id, externalId: 'a,b' }] })).json()
+    expect((await list('/api/links?externalId=a,b')).items.map((x) => x.id)).toEqual([l.id])
+    await s.api('/api/links', { method: 'DELETE', json: [l.id] })
+  })
+
   test('collectionId filters, and widens the other id filters (OR)', async () => {
     const spring = await list(`/api/links?collectionId=${cols[0].id}&sort=asc`)
     expect(spring.items.map((l) => l.id)).toEqual([links[0].id, links[3].id])
