@@ -198,6 +198,27 @@ describe('the compiled binary', () => {
       const png = await fetch(`${s.url}/qrcode?text=bin&format=png&size=256`)
       expect(png.status).toBe(200)
       expect(png.headers.get('content-type')).toBe('image/png')
+      // The dashboard is embedded: the first user's session gets the shell and its assets, from the binary alone.
+      const token = /\/setup\?token=(\S+)/.exec(s.stdout)![1]
+      const setup = await fetch(`${s.url}/setup`, {
+        method: 'POST',
+        redirect: 'manual',
+        body: new URLSearchParams({ token, email: 'bin@example.com', name: 'Bin', password: 'binary password 1' }),
+      })
+      expect(setup.status).toBe(303)
+      const cookie = setup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+      const shell = await fetch(`${s.url}/app/links`, { headers: { cookie } })
+      expect(shell.status).toBe(200)
+      const html = await shell.text()
+      const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1])
+      expect(assets.filter((a) => a.endsWith('.js')).length).toBe(1)
+      expect(assets.filter((a) => a.endsWith('.css')).length).toBe(1)
+      for (const a of assets) {
+        expect(a).toStartWith('/app/assets/')
+        const r = await fetch(s.url + a)
+        expect(r.status).toBe(200)
+        expect((await r.text()).length).toBeGreaterThan(1000)
+      }
     } finally {
       await s.stop()
     }
