@@ -85,7 +85,8 @@ afterAll(async () => {
   removeDir(s.dir)
 })
 
-const totals = (clicks: number, leads = 0, sales = 0, saleAmount = 0) => ({ clicks, leads, sales, saleAmount })
+// The one sale is in usd (the default currency).
+const totals = (clicks: number, leads = 0, sales = 0, saleAmount = 0) => ({ clicks, leads, sales, saleAmount, saleAmountByCurrency: saleAmount ? { usd: saleAmount } : {} })
 
 describe('GET /api/analytics/summary filters', () => {
   test.each([

@@ -164,13 +164,13 @@ describe('GET /api/analytics', () => {
 
 describe('GET /api/analytics/summary', () => {
   test('totals', async () => {
-    expect(await get('/api/analytics/summary')).toEqual({ clicks: 4, leads: 0, sales: 0, saleAmount: 0 })
+    expect(await get('/api/analytics/summary')).toEqual({ clicks: 4, leads: 0, sales: 0, saleAmount: 0, saleAmountByCurrency: {} })
     expect((await get('/api/analytics/summary?tenantId=tenant-a')).clicks).toBe(3)
     expect((await get(`/api/analytics/summary?linkId=${links[1].id}`)).clicks).toBe(1)
     expect((await get('/api/analytics/summary?startDate=2024-02-01')).clicks).toBe(2)
   })
 
-  const row = (key: unknown, clicks: number) => ({ key, clicks, leads: 0, sales: 0, saleAmount: 0 })
+  const row = (key: unknown, clicks: number) => ({ key, clicks, leads: 0, sales: 0, saleAmount: 0, saleAmountByCurrency: {} })
   test.each([
     ['day', [row('2024-01-31', 2), row('2024-02-01', 2)]],
     ['hour', [row('2024-01-31T22:00:00Z', 1), row('2024-01-31T23:00:00Z', 1), row('2024-02-01T00:00:00Z', 1), row('2024-02-01T01:00:00Z', 1)]],
@@ -186,6 +186,16 @@ describe('GET /api/analytics/summary', () => {
     ['qr', [row(false, 3), row(true, 1)]],
   ])('groupBy=%s', async (groupBy, expected) => {
     expect(await get(`/api/analytics/summary?groupBy=${groupBy}`)).toEqual(expected)
+  })
+
+  test('take keeps the top rows of a grouped summary', async () => {
+    expect(await get('/api/analytics/summary?groupBy=os&take=2')).toEqual([row('Windows', 2), row('Android', 1)])
+    expect(await get('/api/analytics/summary?groupBy=day&take=1')).toEqual([row('2024-01-31', 2)])
+    for (const take of ['0', '-1', 'x', '10001']) {
+      const res = await s.api(`/api/analytics/summary?groupBy=os&take=${take}`)
+      expect(res.status).toBe(400)
+      expect(expectBilingual(await res.json()).en).toContain('take')
+    }
   })
 
   test('date ranges with partial days combine rollups and clicks', async () => {

@@ -295,25 +295,26 @@ describe('the funnel in /api/analytics/summary', () => {
     await ok(lead({ clickId: us, eventName: 'Sign up', customerExternalId: 'f1', customerName: 'F' }, {}, key))
     await ok(lead({ clickId: sa, eventName: 'Sign up', customerExternalId: 'f2', customerName: 'F' }, {}, key))
     await ok(sale({ customerExternalId: 'f1', amount: 1000, customerName: 'F' }, {}, key))
-    await ok(sale({ customerExternalId: 'f1', amount: 500, customerName: 'F' }, {}, key))
+    await ok(sale({ customerExternalId: 'f1', amount: 500, currency: 'EUR', customerName: 'F' }, {}, key))
     await ok(sale({ customerExternalId: 'f2', amount: 250, customerName: 'F' }, {}, key))
 
+    // saleAmount adds amounts as sent; saleAmountByCurrency keeps each currency apart.
     const get = async (q: string) => (await s.api(`/api/analytics/summary${q}`, { key })).json()
-    expect(await get('')).toEqual({ clicks: 3, leads: 2, sales: 3, saleAmount: 1750 })
+    expect(await get('')).toEqual({ clicks: 3, leads: 2, sales: 3, saleAmount: 1750, saleAmountByCurrency: { usd: 1250, eur: 500 } })
     expect(await get('?groupBy=link')).toEqual([
-      { key: a.id, clicks: 2, leads: 2, sales: 3, saleAmount: 1750 },
-      { key: b.id, clicks: 1, leads: 0, sales: 0, saleAmount: 0 },
+      { key: a.id, clicks: 2, leads: 2, sales: 3, saleAmount: 1750, saleAmountByCurrency: { usd: 1250, eur: 500 } },
+      { key: b.id, clicks: 1, leads: 0, sales: 0, saleAmount: 0, saleAmountByCurrency: {} },
     ])
     expect(await get('?groupBy=partner')).toEqual([
-      { key: p.id, clicks: 2, leads: 2, sales: 3, saleAmount: 1750 },
-      { key: null, clicks: 1, leads: 0, sales: 0, saleAmount: 0 },
+      { key: p.id, clicks: 2, leads: 2, sales: 3, saleAmount: 1750, saleAmountByCurrency: { usd: 1250, eur: 500 } },
+      { key: null, clicks: 1, leads: 0, sales: 0, saleAmount: 0, saleAmountByCurrency: {} },
     ])
     expect(await get('?groupBy=country')).toEqual([
-      { key: 'US', clicks: 2, leads: 1, sales: 2, saleAmount: 1500 },
-      { key: 'SA', clicks: 1, leads: 1, sales: 1, saleAmount: 250 },
+      { key: 'US', clicks: 2, leads: 1, sales: 2, saleAmount: 1500, saleAmountByCurrency: { usd: 1000, eur: 500 } },
+      { key: 'SA', clicks: 1, leads: 1, sales: 1, saleAmount: 250, saleAmountByCurrency: { usd: 250 } },
     ])
-    expect(await get(`?linkId=${b.id}`)).toEqual({ clicks: 1, leads: 0, sales: 0, saleAmount: 0 })
+    expect(await get(`?linkId=${b.id}`)).toEqual({ clicks: 1, leads: 0, sales: 0, saleAmount: 0, saleAmountByCurrency: {} })
     const today = new Date().toISOString().slice(0, 10)
-    expect(await get('?groupBy=day')).toEqual([{ key: today, clicks: 3, leads: 2, sales: 3, saleAmount: 1750 }])
+    expect(await get('?groupBy=day')).toEqual([{ key: today, clicks: 3, leads: 2, sales: 3, saleAmount: 1750, saleAmountByCurrency: { usd: 1250, eur: 500 } }])
   })
 })

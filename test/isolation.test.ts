@@ -64,7 +64,7 @@ describe('another workspace', () => {
     await empty(`/api/analytics?linkId=${mine.link}`)
     await empty(`/api/analytics?partnerId=${mine.partner}`)
     const summary = (await json(s.api(`/api/analytics/summary?linkId=${mine.link}`, { key: theirKey }))).body
-    expect(summary).toEqual({ clicks: 0, leads: 0, sales: 0, saleAmount: 0 })
+    expect(summary).toEqual({ clicks: 0, leads: 0, sales: 0, saleAmount: 0, saleAmountByCurrency: {} })
     const all = (await json(s.api('/api/analytics/summary', { key: theirKey }))).body
     expect(all.clicks).toBe(1)
   })

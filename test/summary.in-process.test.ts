@@ -64,7 +64,7 @@ function expected(clicks: Click[], links: string[], q: Query) {
       (from === undefined || c.at >= from) &&
       (to === undefined || c.at <= to),
   )
-  if (!q.groupBy) return { clicks: counted.length, leads: 0, sales: 0, saleAmount: 0 }
+  if (!q.groupBy) return { clicks: counted.length, leads: 0, sales: 0, saleAmount: 0, saleAmountByCurrency: {} }
   const iso = (t: number) => new Date(t).toISOString()
   const key: Record<NonNullable<Query['groupBy']>, (c: Click) => string | boolean | null> = {
     day: (c) => iso(c.at).slice(0, 10),
@@ -74,10 +74,10 @@ function expected(clicks: Click[], links: string[], q: Query) {
     qr: (c) => c.qr,
     link: (c) => links[c.link],
   }
-  const groups = new Map<string, { key: string | boolean | null; clicks: number; leads: 0; sales: 0; saleAmount: 0 }>()
+  const groups = new Map<string, { key: string | boolean | null; clicks: number; leads: 0; sales: 0; saleAmount: 0; saleAmountByCurrency: Record<string, number> }>()
   for (const c of counted) {
     const k = key[q.groupBy](c)
-    const row = groups.get(JSON.stringify(k)) ?? { key: k, clicks: 0, leads: 0, sales: 0, saleAmount: 0 }
+    const row = groups.get(JSON.stringify(k)) ?? { key: k, clicks: 0, leads: 0, sales: 0, saleAmount: 0, saleAmountByCurrency: {} }
     row.clicks++
     groups.set(JSON.stringify(k), row)
   }
@@ -126,16 +126,16 @@ describe('the rollup mark', () => {
     insert(ws.id, links, after)
     expect(state().last).toBeGreaterThan(state().mark!)
     const all = [...before, ...after]
-    expect(await summary(links, ws.key, {})).toEqual({ clicks: 5, leads: 0, sales: 0, saleAmount: 0 })
+    expect(await summary(links, ws.key, {})).toEqual({ clicks: 5, leads: 0, sales: 0, saleAmount: 0, saleAmountByCurrency: {} })
     for (const groupBy of ['day', 'hour', 'country'] as const) expectSame(await summary(links, ws.key, { groupBy }), expected(all, links, { groupBy }), { groupBy })
     expect(await summary(links, ws.key, { groupBy: 'day' })).toEqual([
-      { key: '2026-01-10', clicks: 2, leads: 0, sales: 0, saleAmount: 0 },
-      { key: '2026-01-11', clicks: 2, leads: 0, sales: 0, saleAmount: 0 },
-      { key: '2026-01-12', clicks: 1, leads: 0, sales: 0, saleAmount: 0 },
+      { key: '2026-01-10', clicks: 2, leads: 0, sales: 0, saleAmount: 0, saleAmountByCurrency: {} },
+      { key: '2026-01-11', clicks: 2, leads: 0, sales: 0, saleAmount: 0, saleAmountByCurrency: {} },
+      { key: '2026-01-12', clicks: 1, leads: 0, sales: 0, saleAmount: 0, saleAmountByCurrency: {} },
     ])
     // Rolling up again moves the tail into the rollups and changes no answer.
     await rollUp()
-    expect(await summary(links, ws.key, {})).toEqual({ clicks: 5, leads: 0, sales: 0, saleAmount: 0 })
+    expect(await summary(links, ws.key, {})).toEqual({ clicks: 5, leads: 0, sales: 0, saleAmount: 0, saleAmountByCurrency: {} })
   })
 
   test('a date range that cuts rolled-up days reads their parts from the clicks', async () => {

@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { ISO_DATE, ISO_DATE_TIME, isRealDate } from '../dates'
 import { DEVICE_TYPES } from '../clicks/ua'
-import { listQuery, oneOrMany, Uuid } from '../http/resource'
+import { listQuery, MAX_BATCH, oneOrMany, Uuid } from '../http/resource'
 import { CountryCode } from '../links/model'
 import { msg } from '../http/validation'
 import { GROUP_BY } from './groups'
@@ -44,6 +44,16 @@ export const SummaryQuery = v.strictObject({
   ...filters,
   tenantId: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255))),
   groupBy: v.optional(v.picklist(GROUP_BY)),
+  /** With groupBy: only the first rows (the top N); a dashboard's top lists need not carry every city. */
+  take: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,9}$/, msg('must be a whole number', 'يجب أن يكون عددًا صحيحًا')),
+      v.transform(Number),
+      v.minValue(1),
+      v.maxValue(MAX_BATCH),
+    ),
+  ),
 })
 
 /** GET /api/analytics/export: every click in the range, no paging (the answer is streamed). */

@@ -93,7 +93,16 @@ export function listClicks(db: Db, workspaceId: string, q: AnalyticsQuery) {
 
 const DAY_MS = 86_400_000
 
-export type SummaryRow = { key: string | boolean | null; clicks: number; leads: number; sales: number; saleAmount: number }
+/** `saleAmountByCurrency`: the amounts per currency (lower-case code), since amounts in different currencies do not add up. */
+export type SummaryRow = {
+  key: string | boolean | null
+  clicks: number
+  leads: number
+  sales: number
+  saleAmount: number
+  saleAmountByCurrency: Record<string, number>
+}
+type Values = Partial<Omit<SummaryRow, 'key' | 'saleAmountByCurrency'>> & { currency?: string | null }
 type Key = string | number | null
 
 /** One spelling per group, whichever source counted it: rollups write '' for a missing value. */
@@ -103,15 +112,16 @@ function normalize(groupBy: GroupBy | undefined, key: Key): string | boolean | n
 }
 
 type Counts = Map<string, SummaryRow>
-function add(counts: Counts, groupBy: GroupBy | undefined, key: Key, values: Partial<Omit<SummaryRow, 'key'>>) {
+function add(counts: Counts, groupBy: GroupBy | undefined, key: Key, values: Values) {
   const k = normalize(groupBy, key)
   const id = JSON.stringify(k)
   let row = counts.get(id)
-  if (!row) counts.set(id, (row = { key: k, clicks: 0, leads: 0, sales: 0, saleAmount: 0 }))
+  if (!row) counts.set(id, (row = { key: k, clicks: 0, leads: 0, sales: 0, saleAmount: 0, saleAmountByCurrency: {} }))
   row.clicks += values.clicks ?? 0
   row.leads += values.leads ?? 0
   row.sales += values.sales ?? 0
   row.saleAmount += values.saleAmount ?? 0
+  if (values.currency) row.saleAmountByCurrency[values.currency] = (row.saleAmountByCurrency[values.currency] ?? 0) + (values.saleAmount ?? 0)
 }
 
 /**
@@ -189,15 +199,16 @@ function conversions(db: Db, workspaceId: string, q: SummaryQuery, counts: Count
   const sales = where('s', workspaceId, q)
   const key = q.groupBy ? GROUPS[q.groupBy].key : () => 'NULL'
   const rows = db.$client
-    .query<{ key: Key; leads: number; sales: number; amount: number }, (string | number)[]>(
-      `SELECT ${key('l', 'c')} AS key, count(*) AS leads, 0 AS sales, 0 AS amount
+    .query<{ key: Key; leads: number; sales: number; amount: number; currency: string | null }, (string | number)[]>(
+      `SELECT ${key('l', 'c')} AS key, count(*) AS leads, 0 AS sales, 0 AS amount, NULL AS currency
          FROM leads l JOIN clicks c ON c.id = l.click_id WHERE ${leads.sql} GROUP BY 1
        UNION ALL
-       SELECT ${key('s', 'c')}, 0, count(*), sum(s.amount)
-         FROM sales s JOIN clicks c ON c.id = s.click_id WHERE ${sales.sql} GROUP BY 1`,
+       SELECT ${key('s', 'c')}, 0, count(*), sum(s.amount), s.currency
+         FROM sales s JOIN clicks c ON c.id = s.click_id WHERE ${sales.sql} GROUP BY 1, s.currency`,
     )
     .all(...leads.params, ...sales.params)
-  for (const r of rows) add(counts, q.groupBy, r.key, { leads: r.leads, sales: r.sales, saleAmount: r.amount })
+  for (const r of rows)
+    add(counts, q.groupBy, r.key, { leads: r.leads, sales: r.sales, saleAmount: r.amount, currency: r.currency })
 }
 
 function countClicks(db: Db, workspaceId: string, q: ClickQuery, counts: Counts) {
@@ -227,11 +238,12 @@ export function summarize(db: Db, workspaceId: string, q: SummaryQuery) {
   countClicks(db, workspaceId, q, counts)
   conversions(db, workspaceId, q, counts)
   if (!q.groupBy) {
-    const { key: _, ...totals } = counts.get('null') ?? { key: null, clicks: 0, leads: 0, sales: 0, saleAmount: 0 }
+    const { key: _, ...totals } = counts.get('null') ?? { key: null, clicks: 0, leads: 0, sales: 0, saleAmount: 0, saleAmountByCurrency: {} }
     return totals
   }
   const rows = [...counts.values()]
-  return 'time' in GROUPS[q.groupBy]
+  const sorted = 'time' in GROUPS[q.groupBy]
     ? rows.sort((a, b) => compareKeys(a.key, b.key))
     : rows.sort((a, b) => b.clicks - a.clicks || b.sales - a.sales || b.leads - a.leads || compareKeys(a.key, b.key))
+  return q.take === undefined ? sorted : sorted.slice(0, q.take)
 }

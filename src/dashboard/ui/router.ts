@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks'
 
-/** What every page receives: the path's `:params` and the query string (`?a=b`, or ''). */
+/** What every page receives: the path's `:params` and the query string (`?a=b`, or ''). Here, not in routes.ts, which imports the pages. */
 export type PageProps = { params: Record<string, string>; search: string }
 
 /** Pages live in the history: back and forward work, and every view has a URL to share. */

@@ -1,15 +1,18 @@
 import type { ComponentType } from 'preact'
 import type { Bilingual } from './i18n'
 import type { PageProps } from './router'
+import AnalyticsPage from './pages/analytics'
 import CollectionsPage from './pages/collections'
+import CustomerPage from './pages/customers/customer'
+import CustomersPage from './pages/customers'
 import LinkEditPage from './pages/links/edit'
 import LinksPage from './pages/links'
+import PartnerPerformancePage from './pages/partner-performance'
 import PartnersPage from './pages/partners'
 import ApiKeysPage from './pages/settings-api-keys'
 import MembersPage from './pages/settings-members'
 import WorkspacePage from './pages/settings-workspace'
 import TagsPage from './pages/tags'
-
 
 export type Route = {
   path: string
@@ -30,6 +33,10 @@ export const ROUTES: Route[] = [
   { path: '/app/collections', page: CollectionsPage, label: { en: 'Collections', ar: 'المجموعات' }, section: 'main', scope: 'collectionsRead' },
   { path: '/app/tags', page: TagsPage, label: { en: 'Tags', ar: 'الوسوم' }, section: 'main', scope: 'tagsRead' },
   { path: '/app/partners', page: PartnersPage, label: { en: 'Partners', ar: 'الشركاء' }, section: 'main', scope: 'partnersRead' },
+  { path: '/app/analytics', page: AnalyticsPage, label: { en: 'Analytics', ar: 'التحليلات' }, section: 'main', scope: 'analyticsRead' },
+  { path: '/app/customers', page: CustomersPage, label: { en: 'Customers', ar: 'العملاء' }, section: 'main', scope: 'customersRead' },
+  { path: '/app/customers/:id', page: CustomerPage, label: { en: 'Customer', ar: 'العميل' }, scope: 'customersRead' },
+  { path: '/app/partners/performance', page: PartnerPerformancePage, label: { en: 'Partner performance', ar: 'أداء الشركاء' }, section: 'main', scope: 'analyticsRead' },
   { path: '/app/settings/api-keys', page: ApiKeysPage, label: { en: 'API Keys', ar: 'مفاتيح API' }, section: 'settings', scope: 'keysRead' },
   { path: '/app/settings/members', page: MembersPage, label: { en: 'Members', ar: 'الأعضاء' }, section: 'settings', scope: 'membersRead' },
   { path: '/app/settings/workspace', page: WorkspacePage, label: { en: 'Workspace', ar: 'مساحة العمل' }, section: 'settings', scope: 'workspaceRead' },
