@@ -5,6 +5,7 @@ import m2 from './0002_conversions.sql' with { type: 'text' }
 import m3 from './0003_partner_index.sql' with { type: 'text' }
 import m4 from './0004_rollups.sql' with { type: 'text' }
 import m5 from './0005_link_changes.sql' with { type: 'text' }
+import m6 from './0006_domains.sql' with { type: 'text' }
 
 export const migrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_init", when: 1795624717912, breakpoints: true, sql: m0 },
@@ -13,4 +14,5 @@ export const migrations: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: "0003_partner_index", when: 1795627385831, breakpoints: true, sql: m3 },
   { tag: "0004_rollups", when: 1795628066609, breakpoints: true, sql: m4 },
   { tag: "0005_link_changes", when: 1795639677802, breakpoints: true, sql: m5 },
+  { tag: "0006_domains", when: 1795641324842, breakpoints: true, sql: m6 },
 ]
