@@ -7,6 +7,8 @@ import { collectionRoutes } from './collections/routes'
 import { conversionRoutes } from './conversions/routes'
 import { customerRoutes } from './customers/routes'
 import { docsRoutes } from './docs/routes'
+import { domainGuard } from './domains/guard'
+import { domainRoutes } from './domains/routes'
 import { healthRoutes } from './health/routes'
 import { apiGuard } from './http/api-guard'
 import { errorHandler } from './http/error-handler'
@@ -40,6 +42,8 @@ export function createApp(ctx: AppContext) {
     .use(
 apiGuard(ctx)
     )
+    // Before any route: on a custom domain, the root and the base host's own pages are answered here.
+    .use(domainGuard(ctx))
     .use(docsRoutes())
     .use(healthRoutes(ctx))
     .use(linkRoutes(ctx))
@@ -47,6 +51,7 @@ apiGuard(ctx)
     .use(tagRoutes(ctx))
     .use(partnerRoutes(ctx))
     .use(customerRoutes(ctx))
+    .use(domainRoutes(ctx))
     .use(analyticsRoutes(ctx))
     .use(conversionRoutes(ctx))
     .use(qrcodeRoutes(ctx))

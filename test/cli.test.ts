@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { migrations } from '../drizzle/migrations'
 import { cli, cliJson, removeDir } from './harness'
+import { SCOPES } from '../src/keys/scopes'
 
 const dir = mkdtempSync(join(tmpdir(), 'hoko-cli-'))
 const db = join(dir, 'nested', 'folders', 'hoko.db')
@@ -39,7 +40,7 @@ describe('hoko command line', () => {
 
   test('workspace create prints the documented JSON', () => {
     const ws = cliJson(db, ['workspace', 'create', '--name', 'Acme Marketing', '--plan', 'pro'])
-    expect(Object.keys(ws).sort()).toEqual(['id', 'name', 'plan', 'rateLimit', 'slug'])
+    expect(Object.keys(ws).sort()).toEqual(['defaultDomainId', 'id', 'name', 'plan', 'rateLimit', 'slug'])
     expect(ws).toMatchObject({ slug: 'acme-marketing', name: 'Acme Marketing', plan: 'pro', rateLimit: 600 })
     expect(ws.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
     const custom = cliJson(db, ['workspace', 'create', '--name', 'Beta', '--slug', 'beta-1', '--rate-limit', '42'])
@@ -63,7 +64,7 @@ describe('hoko command line', () => {
 
     const ws = cliJson(db, ['workspace', 'list'])[0]
     const byId = cliJson(db, ['key', 'create', '--workspace', ws.id, '--name', 'All', '--scopes', 'all', '--expires', '2099-01-01T00:00:00Z'])
-    expect(byId.scopes).toHaveLength(11)
+    expect(byId.scopes).toEqual([...SCOPES])
     expect(byId.expiresAt).toBe('2099-01-01T00:00:00.000Z')
 
     const list = cliJson(db, ['key', 'list', '--workspace', 'acme-marketing'])

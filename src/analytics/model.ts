@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import { ISO_DATE, ISO_DATE_TIME, isRealDate } from '../dates'
+import { HostName } from '../domains/hostname'
 import { listQuery, Uuid } from '../http/resource'
 import { msg } from '../http/validation'
 import { GROUP_BY } from './groups'
@@ -24,6 +25,8 @@ const dateBound = (edge: 'start' | 'end') =>
 const filters = {
   linkId: v.optional(Uuid),
   partnerId: v.optional(Uuid),
+  /** The host of the clicked short URL: the base host's name or a domain's. */
+  domain: v.optional(HostName),
   startDate: v.optional(dateBound('start')),
   endDate: v.optional(dateBound('end')),
 }

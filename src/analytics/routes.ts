@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
+import { baseHostOf } from '../domains/hosts'
 import { scoped } from '../http/api-guard'
 import { AnalyticsQuery, SummaryQuery } from './model'
 import { listClicks, summarize } from './service'
@@ -9,12 +10,12 @@ const tags = ['Analytics']
 export const analyticsRoutes = (ctx: AppContext) =>
   new Elysia({ prefix: '/api/analytics' })
     .use(scoped(ctx))
-    .get('', ({ auth, query }) => listClicks(ctx.db, auth.workspaceId, query), {
+    .get('', ({ auth, query }) => listClicks(ctx.db, auth.workspaceId, query, baseHostOf(ctx.baseUrl)), {
       scope: 'analyticsRead',
       query: AnalyticsQuery,
       detail: { summary: 'Get analytics: the clicks of your links, bots excluded', tags },
     })
-    .get('/summary', ({ auth, query }) => summarize(ctx.db, auth.workspaceId, query), {
+    .get('/summary', ({ auth, query }) => summarize(ctx.db, auth.workspaceId, query, baseHostOf(ctx.baseUrl)), {
       scope: 'analyticsRead',
       query: SummaryQuery,
       detail: { summary: 'Click, lead and sale totals, optionally grouped', tags },

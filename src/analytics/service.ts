@@ -4,7 +4,7 @@ import { CLICK, type ClickField, type ClickRow } from '../clicks/row'
 import { type GroupBy, GROUPS } from './groups'
 import type { AnalyticsQuery, SummaryQuery } from './model'
 
-type Filters = Pick<SummaryQuery, 'linkId' | 'partnerId' | 'tenantId' | 'startDate' | 'endDate'>
+type Filters = Pick<SummaryQuery, 'linkId' | 'partnerId' | 'tenantId' | 'domain' | 'startDate' | 'endDate'>
 
 /**
  * WHERE clause of the click list and of the summary's three sources. `a` is the alias of the rows
@@ -32,6 +32,11 @@ function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sql: stri
     parts.push('c.tenant_id = ?')
     params.push(f.tenantId)
   }
+  // Already in stored form: '' for the base host (see forStorage).
+  if (f.domain !== undefined) {
+    parts.push('c.domain = ?')
+    params.push(f.domain)
+  }
   if (f.startDate !== undefined) {
     parts.push(`${a}.created_at >= ?`)
     params.push(f.startDate)
@@ -43,22 +48,28 @@ function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sql: stri
   return { sql: parts.join(' AND '), params }
 }
 
-/** The fields of the spec's click object, in its order, plus qr. */
+/** The fields of the spec's click object, in its order, plus qr and domain. */
 const CLICK_VIEW = [
-  'id', 'linkId', 'partnerId', 'visitorId', 'visitorSessionId', 'referrer', 'destination', 'shortId', 'utm',
+  'id', 'linkId', 'partnerId', 'visitorId', 'visitorSessionId', 'referrer', 'destination', 'shortId', 'domain', 'utm',
   'externalId', 'tenantId', 'browserName', 'browserVersion', 'osName', 'osVersion', 'deviceType', 'country',
   'countryCode', 'city', 'createdAt', 'qr',
 ] as const satisfies readonly ClickField[]
 
 /** A click read with CLICK.select(CLICK_VIEW): its values as stored, in the view's order. */
-const clickView = (c: Pick<ClickRow, (typeof CLICK_VIEW)[number]>) => ({
+const clickView = (c: Pick<ClickRow, (typeof CLICK_VIEW)[number]>, baseHost: string) => ({
   ...c,
+  domain: c.domain === '' ? baseHost : c.domain,
   utm: c.utm === null ? null : (JSON.parse(c.utm) as Record<string, string>),
   createdAt: new Date(c.createdAt).toISOString(),
   qr: c.qr === 1,
 })
 
-export function listClicks(db: Db, workspaceId: string, q: AnalyticsQuery) {
+/** A domain filter as the clicks store it: the base host is ''. */
+const forStorage = <Q extends { domain?: string }>(q: Q, baseHost: string): Q =>
+  q.domain === baseHost ? { ...q, domain: '' } : q
+
+export function listClicks(db: Db, workspaceId: string, query: AnalyticsQuery, baseHost: string) {
+  const q = forStorage(query, baseHost)
   const w = where('c', workspaceId, q)
   const dir = q.sort === 'asc' ? 'ASC' : 'DESC'
   return db.$client
@@ -66,7 +77,7 @@ export function listClicks(db: Db, workspaceId: string, q: AnalyticsQuery) {
       `SELECT ${CLICK.select(CLICK_VIEW)} FROM clicks c WHERE ${w.sql} ORDER BY created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`,
     )
     .all(...w.params, q.take, q.skip)
-    .map(clickView)
+    .map((c) => clickView(c, baseHost))
 }
 
 const DAY_MS = 86_400_000
@@ -162,9 +173,11 @@ const compareKeys = (a: SummaryRow['key'], b: SummaryRow['key']) =>
  * Workspace-wide click counts come from the rollups; a link or partner filter reads its clicks
  * through their indexes, and so does grouping by link.
  */
-export function summarize(db: Db, workspaceId: string, q: SummaryQuery) {
+export function summarize(db: Db, workspaceId: string, query: SummaryQuery, baseHost: string) {
+  const q = forStorage(query, baseHost)
   const counts: Counts = new Map()
-  if (q.linkId || q.partnerId || q.groupBy === 'link') rawClicks(db, workspaceId, q, counts)
+  // The rollups count no dimension per domain and value: a domain filter reads the workspace's clicks.
+  if (q.linkId || q.partnerId || q.domain !== undefined || q.groupBy === 'link') rawClicks(db, workspaceId, q, counts)
   else rolledUpClicks(db, workspaceId, q, counts)
   conversions(db, workspaceId, q, counts)
   if (!q.groupBy) {
@@ -172,6 +185,8 @@ export function summarize(db: Db, workspaceId: string, q: SummaryQuery) {
     return totals
   }
   const rows = [...counts.values()]
+  // The base host's clicks (stored as '', read back as null) by its name.
+  if (q.groupBy === 'domain') for (const r of rows) r.key ??= baseHost
   return 'time' in GROUPS[q.groupBy]
     ? rows.sort((a, b) => compareKeys(a.key, b.key))
     : rows.sort((a, b) => b.clicks - a.clicks || b.sales - a.sales || b.leads - a.leads || compareKeys(a.key, b.key))

@@ -23,6 +23,7 @@ const ENDPOINTS = {
   qrcode: {},
   password: { page: true, body: 'form' },
   capture: { body: 'json' },
+  tlsAsk: {},
 } as const satisfies Record<string, { page?: boolean; body?: 'form' | 'json' }>
 
 export type KeylessEndpoint = keyof typeof ENDPOINTS

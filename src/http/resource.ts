@@ -63,8 +63,8 @@ export function duplicate(path: string, value: string, firstPath: string): HokoE
 }
 
 /** Tables whose rows belong to a workspace; `soft` ones have deleted_at. */
-export type TableName = 'collections' | 'tags' | 'partners' | 'links' | 'customers'
-const SOFT: Record<TableName, boolean> = { collections: true, tags: false, partners: true, links: true, customers: false }
+export type TableName = 'collections' | 'tags' | 'partners' | 'links' | 'customers' | 'domains'
+const SOFT: Record<TableName, boolean> = { collections: true, tags: false, partners: true, links: true, customers: false, domains: false }
 
 /** Which of `ids` are live rows of this workspace (one query, however many ids). */
 export function liveIds(db: Db, table: TableName, workspaceId: string, ids: Iterable<string>): Set<string> {

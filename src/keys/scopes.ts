@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 
-/** The 11 permission scopes of the spec's API Keys page, in its order. */
+/** The permission scopes: the 11 of the spec's API Keys page, in its order, then Hoko's own. */
 export const SCOPES = [
   'linksRead',
   'linksWrite',
@@ -13,6 +13,8 @@ export const SCOPES = [
   'customersRead',
   'partnersRead',
   'partnersWrite',
+  'domainsRead',
+  'domainsWrite',
 ] as const
 
 export type Scope = (typeof SCOPES)[number]

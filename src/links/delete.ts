@@ -3,8 +3,8 @@ import { deleteByIds } from '../http/resource'
 import { LINK_NOUN } from './model'
 import type { LinkStatements } from './statements'
 
-/** DELETE /api/links (soft): also returns the short ids, for the redirect cache to forget. */
+/** DELETE /api/links (soft): also returns the (domain, shortId) pairs, for the redirect cache to forget. */
 export function deleteLinks(db: Db, st: LinkStatements, workspaceId: string, ids: string[]) {
   const { deletedIds } = deleteByIds(db, 'links', workspaceId, ids, LINK_NOUN)
-  return { deletedIds, shortIds: st.shortIdsOf.all(JSON.stringify(deletedIds)).map((r) => r.short_id) }
+  return { deletedIds, keys: st.keysOf.all(JSON.stringify(deletedIds)) }
 }

@@ -2,6 +2,7 @@ import * as v from 'valibot'
 import { ISO_DATE_TIME, isRealDate } from '../dates'
 import { batchOf, listQuery, type Noun, Uuid } from '../http/resource'
 import { msg, objectOnly } from '../http/validation'
+import { HostName } from '../domains/hostname'
 import { COUNTRY_CODES } from './countries'
 
 export const MAX_DESTINATION_LENGTH = 4096
@@ -100,6 +101,8 @@ const optionalFields = {
   partnerId: v.nullish(Uuid),
   tagIds: v.nullish(v.pipe(v.array(Uuid), v.maxLength(100))),
   shortId: v.optional(ShortId),
+  /** One of the workspace's domains or the base host; null: the base host; absent on create: the workspace's default. */
+  domain: v.nullish(HostName),
 }
 
 export const NewLink = v.strictObject({ url: HttpUrl, collectionId: Uuid, ...optionalFields })
@@ -119,6 +122,7 @@ export const LinkQuery = listQuery({
   tenantId: v.optional(text(255)),
   partnerId: v.optional(Uuid),
   tagId: v.optional(Uuid),
+  domain: v.optional(HostName),
 })
 
 export type LinkUpsert = v.InferOutput<typeof LinkUpsert>

@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
+import { baseHostOf } from '../domains/hosts'
 import { scoped } from '../http/api-guard'
 import { checkBatchSize, IdList, jsonBody } from '../http/resource'
 import type { AuthContext } from '../keys/service'
@@ -19,16 +20,17 @@ export const linkRoutes = (ctx: AppContext) => {
   const write = (auth: AuthContext, items: LinkUpsert[]) => {
     checkBatchSize(auth, 'links', items.length)
     checkFeatures(auth, items)
-    const written = upsertLinks(db, st, auth.workspaceId, items)
-    // Before answering: a redirect right after this response must see the new values.
-    cache.evict(written.map((r) => r.link.shortId))
+    const written = upsertLinks(db, st, auth.workspaceId, items, baseHostOf(ctx.baseUrl))
+    // Before answering: a redirect right after this response must see the new values, on both
+    // domains of a link that moved.
+    cache.evict(written.flatMap(({ link, movedFrom }) => (movedFrom === undefined ? [link] : [link, { domain: movedFrom, shortId: link.shortId }])))
     return written.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl))
   }
   return new Elysia({ prefix: '/api/links' })
     .use(scoped(ctx))
     .get(
       '',
-      ({ auth, query }) => listLinks(db, st, auth.workspaceId, query).map((r) => linkView(r.link, r.tagIds, ctx.baseUrl)),
+      ({ auth, query }) => listLinks(db, st, auth.workspaceId, query, baseHostOf(ctx.baseUrl)).map((r) => linkView(r.link, r.tagIds, ctx.baseUrl)),
       { scope: 'linksRead', query: LinkQuery, detail: { summary: 'Get links', tags } },
     )
     .post(
@@ -50,7 +52,7 @@ export const linkRoutes = (ctx: AppContext) => {
       ({ auth, body }) => {
         checkBatchSize(auth, 'links', body.length)
         const deleted = deleteLinks(db, st, auth.workspaceId, body)
-        cache.evict(deleted.shortIds)
+        cache.evict(deleted.keys)
         return { deletedIds: deleted.deletedIds }
       },
       { scope: 'linksWrite', ...jsonBody(IdList), detail: { summary: 'Delete links (soft)', tags } },
