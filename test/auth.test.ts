@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expectBilingual, removeDir, startServer, type TestServer } from './harness'
+import { SCOPES } from '../src/keys/scopes'
 
 let s: TestServer
 beforeAll(async () => {
@@ -28,7 +29,7 @@ describe('authentication', () => {
     expect(s.key).toMatch(/^hk_[A-Za-z0-9_-]{32,}$/)
     const keys = s.cliJson(['key', 'list', '--workspace', 'default'])
     expect(keys).toHaveLength(1)
-    expect(keys[0].scopes).toHaveLength(11)
+    expect(keys[0].scopes).toEqual([...SCOPES])
   })
 
   test('a missing Authorization header is a 401 with its own message', async () => {
