@@ -11,6 +11,8 @@ import { conversionListRoutes, conversionRoutes } from './conversions/routes'
 import { customerRoutes } from './customers/routes'
 import { dashboardRoutes } from './dashboard/routes'
 import { docsRoutes } from './docs/routes'
+import { domainGuard } from './domains/guard'
+import { domainRoutes } from './domains/routes'
 import { healthRoutes } from './health/routes'
 import { apiGuard } from './http/api-guard'
 import { errorHandler } from './http/error-handler'
@@ -57,6 +59,8 @@ export function createApp(ctx: AppContext) {
     .use(
 apiGuard(ctx)
     )
+    // Before any route: on a custom domain, the root and the base host's own pages are answered here.
+    .use(domainGuard(ctx))
     .use(docsRoutes())
     .use(healthRoutes(ctx))
     .use(metricsRoutes(ctx))
@@ -65,6 +69,7 @@ apiGuard(ctx)
     .use(tagRoutes(ctx))
     .use(partnerRoutes(ctx))
     .use(customerRoutes(ctx))
+    .use(domainRoutes(ctx))
     .use(analyticsRoutes(ctx))
     .use(conversionRoutes(ctx))
     .use(conversionListRoutes(ctx))

@@ -5,12 +5,17 @@ import { ConfigError, loadConfig } from './config'
 import { ISO_DATE, ISO_DATE_TIME, isRealDate } from './dates'
 import { openDatabase, runMigrations, type Db } from './db'
 import { backup, BackupError } from './db/backup'
+import * as v from 'valibot'
+import { baseHostOf } from './domains/hosts'
+import { normalizeHostname } from './domains/hostname'
+import { NewDomain } from './domains/model'
+import { domainByName, listAllDomains, setDefaultDomain, upsertDomains } from './domains/service'
+import { HokoError } from './http/errors'
 import { createKey, KeyError, listKeys, parseScopes, revokeKey } from './keys/service'
 import { createUserFromCli, listUsersForCli, setPasswordFromCli } from './accounts/cli'
 import { AccountError } from './accounts/users'
 import { serve } from './server'
 import { VERSION } from './version'
-import { HokoError } from './http/errors'
 import { importLinks, type ImportReport } from './links/import'
 import { IMPORT_FORMATS } from './links/formats'
 import { linkStatements } from './links/statements'
@@ -30,6 +35,10 @@ Commands:
   migrate                                 apply database migrations and exit
   workspace create --name NAME [--slug SLUG] [--rate-limit N] [--plan PLAN] [--json]
   workspace list [--json]
+  workspace set-default-domain --workspace SLUG|ID [NAME] [--json]
+                                          new links' domain; without NAME, the host of HOKO_BASE_URL
+  domain add NAME --workspace SLUG|ID [--root-url URL] [--not-found-url URL] [--default] [--json]
+  domain list [--workspace SLUG|ID] [--json]
   key create --workspace SLUG|ID --name NAME --scopes a,b,c|all [--expires ISO-8601] [--json]
   key list --workspace SLUG|ID [--json]
   key revoke ID [--json]
@@ -62,6 +71,9 @@ const OPTIONS = {
   collection: { type: 'string' },
   format: { type: 'string' },
   'on-conflict': { type: 'string' },
+  'root-url': { type: 'string' },
+  'not-found-url': { type: 'string' },
+  default: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
@@ -94,6 +106,16 @@ function workspaceOrFail(db: Db, ref: string) {
   if (!ws) throw new UsageError(`unknown workspace "${ref}"`)
   return ws
 }
+
+function domainOrFail(db: Db, workspaceId: string, name: string) {
+  const normalized = normalizeHostname(name)
+  const domain = normalized === null ? undefined : domainByName(db, workspaceId, normalized)
+  if (!domain) throw new UsageError(`"${name}" is not a domain of this workspace; add it with: hoko domain add`)
+  return domain
+}
+
+/** The host short links without a domain answer on; what the server calls it without HOKO_BASE_URL. */
+const baseHost = () => baseHostOf(loadConfig().baseUrl ?? 'http://localhost')
 
 function parseDate(value: string): Date {
   // ISO 8601 with a time zone, or a plain date (midnight UTC).
@@ -169,6 +191,50 @@ function run(argv: string[]): void {
         list.map((w) => `${w.slug}\t${w.id}\t${w.plan}\t${w.rateLimit}/min\t${w.name}`).join('\n') || 'no workspaces',
       )
     }
+    case 'workspace set-default-domain': {
+      const [name, extra] = rest
+      if (extra !== undefined) throw new UsageError('usage: hoko workspace set-default-domain --workspace SLUG [NAME]')
+      const result = withDb((db) => {
+        const ws = workspaceOrFail(db, required(flags, 'workspace'))
+        const domain = name === undefined ? null : domainOrFail(db, ws.id, name)
+        setDefaultDomain(db, ws.id, domain?.id ?? null)
+        return { workspace: ws.slug, defaultDomainId: domain?.id ?? null, defaultDomain: domain?.name ?? baseHost() }
+      })
+      return print(flags, result, `workspace ${result.workspace}: new links go on ${result.defaultDomain}`)
+    }
+    case 'domain add': {
+      const [name, extra] = rest
+      if (!name || extra !== undefined) throw new UsageError('usage: hoko domain add NAME --workspace SLUG [--root-url URL] [--not-found-url URL] [--default]')
+      const item = v.safeParse(NewDomain, { name, rootUrl: flags['root-url'] ?? null, notFoundUrl: flags['not-found-url'] ?? null })
+      if (!item.success) {
+        const issue = item.issues[0]
+        throw new UsageError(`${issue.path?.map((p) => p.key).join('.') ?? 'domain'}: ${issue.message}`)
+      }
+      const domain = withDb((db) =>
+        db.transaction(
+          () => {
+            const ws = workspaceOrFail(db, required(flags, 'workspace'))
+            const [added] = upsertDomains(db, ws.id, [item.output], baseHost())
+            if (flags.default) setDefaultDomain(db, ws.id, added.id)
+            return { ...added, workspace: ws.slug, default: flags.default === true }
+          },
+          { behavior: 'immediate' },
+        ),
+      )
+      return print(flags, domain, `added domain ${domain.name} (${domain.id}) to workspace ${domain.workspace}${domain.default ? ', its default' : ''}`)
+    }
+    case 'domain list': {
+      const list = withDb((db) => {
+        const ws = flags.workspace === undefined ? undefined : workspaceOrFail(db, flags.workspace)
+        return listAllDomains(db, ws?.id)
+      })
+      return print(
+        flags,
+        list,
+        list.map((d) => `${d.name}\t${d.id}\t${d.workspace}${d.default ? '\tdefault' : ''}\troot ${d.rootUrl ?? '-'}\tnot found ${d.notFoundUrl ?? '-'}`).join('\n') ||
+          'no domains',
+      )
+    }
     case 'key create': {
       const scopes = parseScopes(required(flags, 'scopes'))
       const expiresAt = flags.expires === undefined ? null : parseDate(flags.expires)
@@ -214,6 +280,7 @@ function run(argv: string[]): void {
         const outbox = new Outbox(db, () => baseUrl)
         return importLinks(db, linkStatements(db), bytes, {
           workspaceId: ws.id,
+          baseHost: baseHostOf(baseUrl),
           plan: PLANS[ws.plan as PlanName] ?? PLANS.unlimited,
           collectionId: flags.collection,
           format: format as never,

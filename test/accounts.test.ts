@@ -284,7 +284,7 @@ describe('the API with a session', () => {
     const viewer = await userSession(s, s.key, 'viewer')
     const member = await userSession(s, s.key, 'member')
     const viewerMe = await (await as(viewer, '/api/me')).json()
-    expect(viewerMe.scopes).toEqual(['linksRead', 'collectionsRead', 'tagsRead', 'analyticsRead', 'customersRead', 'partnersRead', 'membersRead', 'workspaceRead'])
+    expect(viewerMe.scopes).toEqual(['linksRead', 'collectionsRead', 'tagsRead', 'analyticsRead', 'customersRead', 'partnersRead', 'membersRead', 'workspaceRead', 'domainsRead'])
     expect(viewerMe.workspace.role).toBe('viewer')
     expect((await as(viewer, '/api/links')).status).toBe(200)
     const denied = await link(viewer)

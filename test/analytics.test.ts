@@ -69,7 +69,7 @@ describe('GET /api/analytics', () => {
     const clicks = await get('/api/analytics')
     expect(clicks).toHaveLength(4)
     expect(Object.keys(clicks[0])).toEqual([
-      'id', 'linkId', 'partnerId', 'visitorId', 'visitorSessionId', 'referrer', 'destination', 'shortId', 'utm',
+      'id', 'linkId', 'partnerId', 'visitorId', 'visitorSessionId', 'referrer', 'destination', 'shortId', 'domain', 'utm',
       'externalId', 'tenantId', 'browserName', 'browserVersion', 'osName', 'osVersion', 'deviceType', 'country',
       'countryCode', 'city', 'createdAt', 'qr',
     ])
@@ -236,7 +236,7 @@ describe('GET /api/analytics/summary', () => {
     const res = await s.api('/api/analytics/summary?groupBy=planet')
     expect(res.status).toBe(400)
     expect(expectBilingual(await res.json()).en).toBe(
-      'groupBy: must be one of: day, hour, link, partner, country, city, device, browser, os, referrer, utm_source, utm_medium, utm_campaign, qr',
+      'groupBy: must be one of: day, hour, link, partner, country, city, device, browser, os, referrer, utm_source, utm_medium, utm_campaign, qr, domain',
     )
   })
 })

@@ -40,7 +40,7 @@ describe('hoko command line', () => {
 
   test('workspace create prints the documented JSON', () => {
     const ws = cliJson(db, ['workspace', 'create', '--name', 'Acme Marketing', '--plan', 'pro'])
-    expect(Object.keys(ws).sort()).toEqual(['id', 'name', 'plan', 'rateLimit', 'slug'])
+    expect(Object.keys(ws).sort()).toEqual(['defaultDomainId', 'id', 'name', 'plan', 'rateLimit', 'slug'])
     expect(ws).toMatchObject({ slug: 'acme-marketing', name: 'Acme Marketing', plan: 'pro', rateLimit: 600 })
     expect(ws.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
     const custom = cliJson(db, ['workspace', 'create', '--name', 'Beta', '--slug', 'beta-1', '--rate-limit', '42'])

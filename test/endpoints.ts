@@ -56,6 +56,10 @@ export const tag = async (s: Client, key: string): Promise<{ id: string }> => (a
 export const partner = async (s: Client, key: string): Promise<{ id: string }> =>
   (await post(s, key, '/api/partners', [{ name: `p-${unique()}` }]))[0]
 
+/** A custom domain: names are unique across the instance, so each one is new. */
+export const domain = async (s: Client, key: string): Promise<{ id: string; name: string }> =>
+  (await post(s, key, '/api/domains', [{ name: `d-${unique()}.example.test`, rootUrl: 'https://example.com/home' }]))[0]
+
 /** A link with every kind of reference: collection, partner, tag. */
 export async function link(s: Client, key: string): Promise<{ id: string; shortId: string }> {
   const [c, p, t] = await Promise.all([collection(s, key), partner(s, key), tag(s, key)])
@@ -136,6 +140,22 @@ export const ENDPOINTS: Endpoint[] = [
   ...crud('/api/collections', 'collectionsRead', 'collectionsWrite', collection),
   ...crud('/api/tags', 'tagsRead', 'tagsWrite', tag),
   ...crud('/api/partners', 'partnersRead', 'partnersWrite', partner),
+  { method: 'GET', path: '/api/domains', scope: 'domainsRead', ok: 200, prepare: async (s, key) => ({ query: { name: (await domain(s, key)).name } }) },
+  {
+    method: 'POST',
+    path: '/api/domains',
+    scope: 'domainsWrite',
+    ok: 201,
+    prepare: async () => ({ body: [{ name: `n-${unique()}.example.test`, notFoundUrl: 'https://example.com/404' }] }),
+  },
+  {
+    method: 'PUT',
+    path: '/api/domains',
+    scope: 'domainsWrite',
+    ok: 200,
+    prepare: async (s, key) => ({ body: [{ id: (await domain(s, key)).id, rootUrl: null, notFoundUrl: 'https://example.com/missing' }] }),
+  },
+  { method: 'DELETE', path: '/api/domains', scope: 'domainsWrite', ok: 200, prepare: async (s, key) => ({ body: [(await domain(s, key)).id] }) },
   { method: 'GET', path: '/api/customers', scope: 'customersRead', ok: 200, prepare: async (s, key) => ({ query: { id: (await customer(s, key)).id } }) },
   { method: 'GET', path: '/api/analytics', scope: 'analyticsRead', ok: 200, prepare: async (s, key) => ({ query: { linkId: (await click(s, key)).linkId, sort: 'asc' } }) },
   {
@@ -345,7 +365,7 @@ export function adminSession(s: Client): Promise<Session> {
 const workspaceOf = async (s: Client, key: string): Promise<string> => (await (await s.api('/api/me', { key })).json()).workspace.id
 
 /** Tables of a workspace's data; the rollups, key use times and settings change on their own. */
-const DATA = ['collections', 'tags', 'partners', 'customers', 'links', 'clicks', 'leads', 'sales', 'idempotency_keys', 'memberships', 'invites', 'webhooks', 'webhook_deliveries'] as const
+const DATA = ['collections', 'tags', 'partners', 'customers', 'domains', 'links', 'clicks', 'leads', 'sales', 'idempotency_keys', 'memberships', 'invites', 'webhooks', 'webhook_deliveries'] as const
 
 /**
  * Every stored row of the data tables (of one workspace, if given), as text: equal before and after
@@ -371,7 +391,8 @@ export function storedData(db: Database, workspaceId?: string): string {
 export function identifiersOf(db: Database, workspaceId: string): string[] {
   const q = (sql: string) => (db.query(sql).all(workspaceId) as { v: string | null }[]).map((r) => r.v).filter((v): v is string => !!v)
   return [
-    ...['collections', 'tags', 'partners', 'customers', 'links', 'clicks', 'leads', 'sales', 'webhooks', 'webhook_deliveries'].flatMap((t) => q(`SELECT id AS v FROM ${t} WHERE workspace_id = ?`)),
+    ...['collections', 'tags', 'partners', 'customers', 'domains', 'links', 'clicks', 'leads', 'sales', 'webhooks', 'webhook_deliveries'].flatMap((t) => q(`SELECT id AS v FROM ${t} WHERE workspace_id = ?`)),
+    ...q('SELECT name AS v FROM domains WHERE workspace_id = ?'),
     ...q('SELECT secret AS v FROM webhooks WHERE workspace_id = ?'),
     ...q('SELECT previous_secret AS v FROM webhooks WHERE workspace_id = ?'),
     ...q('SELECT short_id AS v FROM links WHERE workspace_id = ?'),

@@ -302,7 +302,7 @@ describe('GET /api/analytics/export', () => {
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8')
     const rows = rowsOf(await res.text())
     expect(rows[0]).toBe(
-      'id,linkId,partnerId,visitorId,visitorSessionId,referrer,destination,shortId,externalId,tenantId,browserName,browserVersion,osName,osVersion,deviceType,country,countryCode,city,createdAt,qr,utm_source,utm_medium,utm_campaign,utm_term,utm_content,utm_referral',
+      'id,linkId,partnerId,visitorId,visitorSessionId,referrer,destination,shortId,domain,externalId,tenantId,browserName,browserVersion,osName,osVersion,deviceType,country,countryCode,city,createdAt,qr,utm_source,utm_medium,utm_campaign,utm_term,utm_content,utm_referral',
     )
     // The two visits above and the one of the Shlink test.
     expect(rows).toHaveLength(4)

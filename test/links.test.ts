@@ -29,7 +29,7 @@ async function rejected(res: Response | Promise<Response>, status = 400) {
 const count = () => (s.sql().query('SELECT count(*) AS n FROM links').get() as { n: number }).n
 
 const LINK_FIELDS = [
-  'id', 'shortId', 'url', 'shortUrl', 'qrCode', 'title', 'description', 'image', 'utm', 'expiresAt', 'expiredUrl',
+  'id', 'shortId', 'domain', 'url', 'shortUrl', 'qrCode', 'title', 'description', 'image', 'utm', 'expiresAt', 'expiredUrl',
   'password', 'cloaked', 'ios', 'android', 'geo', 'collectionId', 'tagIds', 'externalId', 'tenantId', 'partnerId',
   'createdAt', 'updatedAt',
 ]

@@ -62,6 +62,7 @@ export function seedClicks(
         workspaceId,
         linkId: link,
         shortId: link.slice(-7),
+        domain: '',
         partnerId: rand() < 0.2 ? partnerId : null,
         externalId: null,
         tenantId: rand() < 0.5 ? 'tenant-a' : 'tenant-b',

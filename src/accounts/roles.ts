@@ -8,11 +8,11 @@ export const isRole = (s: string): s is Role => (ROLES as readonly string[]).inc
 
 /** Integration secrets and settings: keys and webhooks (whose URLs and deliveries are the team's plumbing). */
 const OWNER_ONLY: Scope[] = ['keysRead', 'keysWrite', 'webhooksRead', 'webhooksWrite']
-const MEMBER_LACKS: Scope[] = [...OWNER_ONLY, 'membersWrite', 'workspaceWrite']
+const MEMBER_LACKS: Scope[] = [...OWNER_ONLY, 'membersWrite', 'workspaceWrite', 'domainsWrite']
 
 /**
  * A session's effective scopes. Members work with every resource but keys, webhooks, other members
- * and the workspace's settings (which they may read); viewers read everything but keys and webhooks.
+ * and the workspace's settings and domains (which they may read); viewers read everything but keys and webhooks.
  */
 export const ROLE_SCOPES: Record<Role, ReadonlySet<Scope>> = {
   owner: new Set(SCOPES),

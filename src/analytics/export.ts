@@ -22,7 +22,7 @@ const csvLine = (c: View) =>
  * client is ready for more: the (workspace_id, created_at) index gives the order, nothing is held
  * beyond one page, and a slow client slows the reads instead of filling memory.
  */
-export function exportClicks(db: Db, workspaceId: string, q: ExportQuery): ReadableStream<string> {
+export function exportClicks(db: Db, workspaceId: string, q: ExportQuery, baseHost: string): ReadableStream<string> {
   const w = where('c', workspaceId, q)
   const page = db.$client.prepare<Row, (string | number)[]>(
     `SELECT ${CLICK.select(CLICK_VIEW)}, c.rowid AS rid FROM clicks c
@@ -41,7 +41,7 @@ export function exportClicks(db: Db, workspaceId: string, q: ExportQuery): Reada
       if (rows.length > 0) {
         const last = rows[rows.length - 1]
         after = { createdAt: last.createdAt, rowid: last.rid }
-        const views = rows.map(({ rid: _, ...c }) => clickView(c))
+        const views = rows.map(({ rid: _, ...c }) => clickView(c, baseHost))
         controller.enqueue(q.format === 'csv' ? views.map(csvLine).join('') : views.map((c) => `${JSON.stringify(c)}\n`).join(''))
       }
       if (rows.length < PAGE) controller.close()

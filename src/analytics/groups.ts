@@ -33,6 +33,8 @@ export const GROUPS = {
   utm_medium: { key: utm('medium'), rollup: true },
   utm_campaign: { key: utm('campaign'), rollup: true },
   qr: { key: ofClick('qr'), rollup: true },
+  // '' is the host of HOKO_BASE_URL (see links.domain); the API shows it by its name.
+  domain: { key: ofClick('domain'), rollup: true },
 } satisfies Record<string, Group>
 
 export type GroupBy = keyof typeof GROUPS

@@ -3,6 +3,7 @@ import { ISO_DATE, ISO_DATE_TIME, isRealDate } from '../dates'
 import { DEVICE_TYPES } from '../clicks/ua'
 import { listQuery, MAX_BATCH, oneOrMany, Uuid } from '../http/resource'
 import { CountryCode } from '../links/model'
+import { HostName } from '../domains/hostname'
 import { msg } from '../http/validation'
 import { GROUP_BY } from './groups'
 
@@ -34,6 +35,8 @@ const filters = {
   tagId: v.optional(oneOrMany(Uuid)),
   country: v.optional(oneOrMany(CountryCode, 250)),
   device: v.optional(oneOrMany(v.picklist(DEVICE_TYPES))),
+  /** The host of the clicked short URL: the base host's name or a domain's. */
+  domain: v.optional(HostName),
   startDate: v.optional(dateBound('start')),
   endDate: v.optional(dateBound('end')),
 }

@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
+import { baseHostOf } from '../domains/hosts'
 import { scoped } from '../http/api-guard'
 import { paged } from '../http/resource'
 import { exportClicks } from './export'
@@ -11,12 +12,12 @@ const tags = ['Analytics']
 export const analyticsRoutes = (ctx: AppContext) =>
   new Elysia({ prefix: '/api/analytics' })
     .use(scoped(ctx))
-    .get('', ({ auth, query, set }) => paged(set, listClicks(ctx.db, auth.workspaceId, query), totalClicks(ctx.db, auth.workspaceId, query)), {
+    .get('', ({ auth, query, set }) => paged(set, listClicks(ctx.db, auth.workspaceId, query, baseHostOf(ctx.baseUrl)), totalClicks(ctx.db, auth.workspaceId, query, baseHostOf(ctx.baseUrl))), {
       scope: 'analyticsRead',
       query: AnalyticsQuery,
       detail: { summary: 'Get analytics: the clicks of your links, bots excluded', tags },
     })
-    .get('/summary', ({ auth, query }) => summarize(ctx.db, auth.workspaceId, query), {
+    .get('/summary', ({ auth, query }) => summarize(ctx.db, auth.workspaceId, query, baseHostOf(ctx.baseUrl)), {
       scope: 'analyticsRead',
       query: SummaryQuery,
       detail: { summary: 'Click, lead and sale totals, optionally grouped', tags },
@@ -24,7 +25,7 @@ export const analyticsRoutes = (ctx: AppContext) =>
     .get(
       '/export',
       ({ auth, query }) =>
-        new Response(exportClicks(ctx.db, auth.workspaceId, query).pipeThrough(new TextEncoderStream()), {
+        new Response(exportClicks(ctx.db, auth.workspaceId, query, baseHostOf(ctx.baseUrl)).pipeThrough(new TextEncoderStream()), {
           headers:
             query.format === 'csv'
               ? { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="hoko-clicks.csv"' }

@@ -7,7 +7,7 @@ import type { AnalyticsQuery, SummaryQuery } from './model'
 
 type Filters = Pick<
   SummaryQuery,
-  'linkId' | 'partnerId' | 'collectionId' | 'tagId' | 'country' | 'device' | 'tenantId' | 'startDate' | 'endDate'
+  'linkId' | 'partnerId' | 'collectionId' | 'tagId' | 'country' | 'device' | 'tenantId' | 'domain' | 'startDate' | 'endDate'
 >
 
 /** What the click counts depend on: the filters and the grouping. */
@@ -54,6 +54,11 @@ export function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sq
     parts.push('c.tenant_id = ?')
     params.push(f.tenantId)
   }
+  // Already in stored form: '' for the base host (see forStorage).
+  if (f.domain !== undefined) {
+    parts.push('c.domain = ?')
+    params.push(f.domain)
+  }
   if (f.startDate !== undefined) {
     parts.push(`${a}.created_at >= ?`)
     params.push(f.startDate)
@@ -65,22 +70,28 @@ export function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sq
   return { sql: parts.join(' AND '), params }
 }
 
-/** The fields of the spec's click object, in its order, plus qr. */
+/** The fields of the spec's click object, in its order, plus qr and domain. */
 export const CLICK_VIEW = [
-  'id', 'linkId', 'partnerId', 'visitorId', 'visitorSessionId', 'referrer', 'destination', 'shortId', 'utm',
+  'id', 'linkId', 'partnerId', 'visitorId', 'visitorSessionId', 'referrer', 'destination', 'shortId', 'domain', 'utm',
   'externalId', 'tenantId', 'browserName', 'browserVersion', 'osName', 'osVersion', 'deviceType', 'country',
   'countryCode', 'city', 'createdAt', 'qr',
 ] as const satisfies readonly ClickField[]
 
 /** A click read with CLICK.select(CLICK_VIEW): its values as stored, in the view's order. */
-export const clickView = (c: Pick<ClickRow, (typeof CLICK_VIEW)[number]>) => ({
+export const clickView = (c: Pick<ClickRow, (typeof CLICK_VIEW)[number]>, baseHost: string) => ({
   ...c,
+  domain: c.domain === '' ? baseHost : c.domain,
   utm: c.utm === null ? null : (JSON.parse(c.utm) as Record<string, string>),
   createdAt: new Date(c.createdAt).toISOString(),
   qr: c.qr === 1,
 })
 
-export function listClicks(db: Db, workspaceId: string, q: AnalyticsQuery) {
+/** A domain filter as the clicks store it: the base host is ''. */
+const forStorage = <Q extends { domain?: string }>(q: Q, baseHost: string): Q =>
+  q.domain === baseHost ? { ...q, domain: '' } : q
+
+export function listClicks(db: Db, workspaceId: string, query: AnalyticsQuery, baseHost: string) {
+  const q = forStorage(query, baseHost)
   const w = where('c', workspaceId, q)
   const dir = q.sort === 'asc' ? 'ASC' : 'DESC'
   return db.$client
@@ -88,7 +99,7 @@ export function listClicks(db: Db, workspaceId: string, q: AnalyticsQuery) {
       `SELECT ${CLICK.select(CLICK_VIEW)} FROM clicks c WHERE ${w.sql} ORDER BY created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`,
     )
     .all(...w.params, q.take, q.skip)
-    .map(clickView)
+    .map((c) => clickView(c, baseHost))
 }
 
 const DAY_MS = 86_400_000
@@ -157,7 +168,8 @@ function filterDims(q: ClickQuery): [RollupDim, string[]][] {
  * same dimension. Links, collections and tags are read through the clicks' link index instead.
  */
 function rollupRows(q: ClickQuery): { dim: RollupDim; keys?: string[] } | null {
-  if (q.linkId || q.collectionId || q.tagId || q.groupBy === 'link') return null
+  // The rollups count no dimension per domain and value: a domain filter reads the clicks.
+  if (q.linkId || q.collectionId || q.tagId || q.domain !== undefined || q.groupBy === 'link') return null
   const grouped: RollupDim = q.groupBy === undefined || q.groupBy === 'day' ? 'total' : q.groupBy
   const filtered = filterDims(q)
   if (filtered.length === 0) return { dim: grouped }
@@ -218,9 +230,9 @@ function countClicks(db: Db, workspaceId: string, q: ClickQuery, counts: Counts)
 }
 
 /** How many clicks the filters of GET /api/analytics select (its X-Total-Count), read as the summary reads them. */
-export function totalClicks(db: Db, workspaceId: string, q: Filters): number {
+export function totalClicks(db: Db, workspaceId: string, query: Filters, baseHost: string): number {
   const counts: Counts = new Map()
-  countClicks(db, workspaceId, q, counts)
+  countClicks(db, workspaceId, forStorage(query, baseHost), counts)
   return counts.get('null')?.clicks ?? 0
 }
 
@@ -233,7 +245,8 @@ const compareKeys = (a: SummaryRow['key'], b: SummaryRow['key']) =>
  * sales are grouped by their click's attributes (country, device, …) and filtered by their own time.
  * Click counts come from the rollups where they hold the filters (see rollupRows).
  */
-export function summarize(db: Db, workspaceId: string, q: SummaryQuery) {
+export function summarize(db: Db, workspaceId: string, query: SummaryQuery, baseHost: string) {
+  const q = forStorage(query, baseHost)
   const counts: Counts = new Map()
   countClicks(db, workspaceId, q, counts)
   conversions(db, workspaceId, q, counts)
@@ -242,6 +255,8 @@ export function summarize(db: Db, workspaceId: string, q: SummaryQuery) {
     return totals
   }
   const rows = [...counts.values()]
+  // The base host's clicks (stored as '', read back as null) by its name.
+  if (q.groupBy === 'domain') for (const r of rows) r.key ??= baseHost
   const sorted = 'time' in GROUPS[q.groupBy]
     ? rows.sort((a, b) => compareKeys(a.key, b.key))
     : rows.sort((a, b) => b.clicks - a.clicks || b.sales - a.sales || b.leads - a.leads || compareKeys(a.key, b.key))

@@ -67,6 +67,7 @@ export class Clicks {
       workspaceId: link.workspaceId,
       linkId: link.id,
       shortId: link.shortId,
+      domain: link.domain,
       partnerId: link.partnerId,
       externalId: link.externalId,
       tenantId: link.tenantId,

@@ -19,6 +19,9 @@ export const workspaces = sqliteTable('workspaces', {
   // An explicit per-workspace limit; null means "the plan's, else HOKO_RATE_LIMIT".
   rateLimit: integer('rate_limit'),
   createdAt: createdAt(),
+  // One of the workspace's domains (no foreign key: the two tables would reference each other);
+  // null means the host of HOKO_BASE_URL. Deleting a domain clears it in the same transaction.
+  defaultDomainId: text('default_domain_id'),
 })
 
 export const apiKeys = sqliteTable(
@@ -117,9 +120,11 @@ export const links = sqliteTable(
   {
     id: text('id').primaryKey(),
     workspaceId: workspaceId(),
-    // Unique across the instance and never reused, deleted links included: a printed QR code must
+    // Unique on its domain and never reused there, deleted links included: a printed QR code must
     // not start pointing somewhere else.
-    shortId: text('short_id').notNull().unique(),
+    shortId: text('short_id').notNull(),
+    /** A hostname of the workspace's domains, or '' for the host of HOKO_BASE_URL, whatever it is now. */
+    domain: text('domain').notNull().default(''),
     url: text('url').notNull(),
     title: text('title'),
     description: text('description'),
@@ -145,6 +150,7 @@ export const links = sqliteTable(
     deletedAt: deletedAt(),
   },
   (t) => [
+    uniqueIndex('links_domain_short_id_idx').on(t.domain, t.shortId),
     index('links_workspace_created_idx').on(t.workspaceId, t.createdAt),
     // externalId is unique among a workspace's live links only: a deleted link frees its externalId.
     uniqueIndex('links_workspace_external_idx')
@@ -154,6 +160,25 @@ export const links = sqliteTable(
     index('links_workspace_partner_idx').on(t.workspaceId, t.partnerId),
     index('links_collection_idx').on(t.collectionId),
   ],
+)
+
+/**
+ * A workspace's own hostnames for short links. `name` is unique across the instance: a host can
+ * answer for one workspace only. Hard-deleted, and only once no live link uses it.
+ */
+export const domains = sqliteTable(
+  'domains',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: workspaceId(),
+    /** Lower-case, IDNs as punycode, no port. */
+    name: text('name').notNull().unique(),
+    rootUrl: text('root_url'),
+    notFoundUrl: text('not_found_url'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('domains_workspace_created_idx').on(t.workspaceId, t.createdAt)],
 )
 
 export const linkTags = sqliteTable(
@@ -181,6 +206,8 @@ export const clicks = sqliteTable(
     workspaceId: text('workspace_id').notNull(),
     linkId: text('link_id').notNull(),
     shortId: text('short_id').notNull(),
+    /** The link's domain at the time of the click, '' for the host of HOKO_BASE_URL (as links.domain). */
+    domain: text('domain').notNull().default(''),
     partnerId: text('partner_id'),
     externalId: text('external_id'),
     tenantId: text('tenant_id'),
@@ -307,8 +334,9 @@ export const rollupState = sqliteTable('rollup_state', {
 })
 
 /**
- * One row counting writes to `links`, bumped by triggers (drizzle/0005_link_changes.sql) whichever
- * connection or process writes: how a server notices links changed elsewhere (redirect/cache.ts).
+ * One row counting writes to `links` and `domains`, bumped by triggers (drizzle/0005_link_changes.sql,
+ * 0006_domains.sql) whichever connection or process writes: how a server notices links or domains
+ * changed elsewhere (redirect/cache.ts).
  */
 export const linkChanges = sqliteTable('link_changes', {
   id: integer('id').primaryKey(),

@@ -273,10 +273,10 @@ const ERRORS = {
     en: (p) => `${p.path}: cannot be changed once a link exists (it is ${p.shortId})`,
     ar: (p) => `${p.path}: لا يمكن تغييره بعد إنشاء الرابط (قيمته ${p.shortId})`,
   }),
-  short_id_taken: def<{ path: string; shortId: string }>({
+  short_id_taken: def<{ path: string; shortId: string; domain?: string }>({
     status: 400,
-    en: (p) => `${p.path}: ${p.shortId} is already taken`,
-    ar: (p) => `${p.path}: المعرّف ${p.shortId} مستخدم بالفعل`,
+    en: (p) => `${p.path}: ${p.shortId} is already taken${p.domain ? ` on ${p.domain}` : ''}`,
+    ar: (p) => `${p.path}: المعرّف ${p.shortId} مستخدم بالفعل${p.domain ? ` على النطاق ${p.domain}` : ''}`,
   }),
   external_id_taken: def<{ path: string; externalId: string; linkId: string }>({
     status: 400,
@@ -293,6 +293,32 @@ const ERRORS = {
     status: 400,
     en: (p) => `${p.path}: must be an https URL (http only when the server sets HOKO_WEBHOOK_ALLOW_PRIVATE=1)`,
     ar: (p) => `${p.path}: يجب أن يكون رابط https (يُسمح بـ http فقط إذا ضُبط HOKO_WEBHOOK_ALLOW_PRIVATE=1 على الخادم)`,
+  }),
+  // Domains: `path` as for links, such as domains[0].name.
+  domain_taken: def<{ path: string; name: string }>({
+    status: 400,
+    en: (p) => `${p.path}: ${p.name} is already registered on this server`,
+    ar: (p) => `${p.path}: النطاق ${p.name} مسجّل بالفعل على هذا الخادم`,
+  }),
+  domain_is_base_host: def<{ path: string; name: string }>({
+    status: 400,
+    en: (p) => `${p.path}: ${p.name} is the server's own host (HOKO_BASE_URL), which every workspace already has`,
+    ar: (p) => `${p.path}: ${p.name} هو نطاق الخادم نفسه (HOKO_BASE_URL)، وهو متاح لكل مساحات العمل أصلًا`,
+  }),
+  domain_has_links: def<{ path: string; name: string; count: number }>({
+    status: 400,
+    en: (p) => `${p.path}: ${p.name} still has ${p.count} live link${p.count === 1 ? '' : 's'}; delete them or move them to another domain first`,
+    ar: (p) => `${p.path}: ما زال على النطاق ${p.name} عدد ${p.count} من الروابط النشطة؛ احذفها أو انقلها إلى نطاق آخر أولًا`,
+  }),
+  domain_url_loops: def<{ path: string; name: string }>({
+    status: 400,
+    en: (p) => `${p.path}: must not point back at ${p.name} itself, which would redirect in a loop`,
+    ar: (p) => `${p.path}: يجب ألا يشير إلى النطاق ${p.name} نفسه، لأن ذلك يسبب إعادة توجيه لا تنتهي`,
+  }),
+  unknown_domain: def<{ path: string; domain: string }>({
+    status: 400,
+    en: (p) => `${p.path}: ${p.domain} is not a domain of this workspace`,
+    ar: (p) => `${p.path}: ${p.domain} ليس نطاقًا من نطاقات مساحة العمل هذه`,
   }),
 } as const
 

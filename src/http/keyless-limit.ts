@@ -25,6 +25,7 @@ const ENDPOINTS = {
   capture: { body: 'json' },
   // Login, setup, invite and logout forms: each login or sign-up costs an argon2id hash.
   account: { page: true, body: 'form' },
+  tlsAsk: {},
 } as const satisfies Record<string, { page?: boolean; body?: 'form' | 'json' }>
 
 export type KeylessEndpoint = keyof typeof ENDPOINTS

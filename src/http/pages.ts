@@ -68,6 +68,17 @@ export const tooManyRequestsPage = (retryAfter: number) =>
     { 'retry-after': String(retryAfter) },
   )
 
+/** A custom domain's root or not-found redirect: its settings can change at any time, so nothing caches it. */
+export const redirectTo = (url: string) => new Response(null, { status: 302, headers: { location: url, 'cache-control': 'private, no-store' } })
+
+/** `/` on a custom domain without a rootUrl: whose domain this is, nothing more. */
+export const domainRootPage = (name: string) =>
+  page(
+    200,
+    name,
+    `<h1>${escapeHtml(name)}</h1>${both('This domain serves short links.', 'يقدّم هذا النطاق روابط مختصرة.')}`,
+  )
+
 export const unavailablePage = () =>
   page(
     503,

@@ -117,7 +117,7 @@ export function duplicate(path: string, value: string, firstPath: string): HokoE
 }
 
 /** Tables whose rows belong to a workspace; `soft` ones have deleted_at. */
-export type TableName = 'collections' | 'tags' | 'partners' | 'links' | 'customers' | 'webhooks' | 'webhook_deliveries'
+export type TableName = 'collections' | 'tags' | 'partners' | 'links' | 'customers' | 'webhooks' | 'webhook_deliveries' | 'domains'
 const SOFT: Record<TableName, boolean> = {
   collections: true,
   tags: false,
@@ -126,6 +126,7 @@ const SOFT: Record<TableName, boolean> = {
   customers: false,
   webhooks: false,
   webhook_deliveries: false,
+  domains: false,
 }
 
 /** Which of `ids` are live rows of this workspace (one query, however many ids). */

@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 
-/** The 11 permission scopes of the spec's API Keys page, in its order, then those of later features. */
+/** The permission scopes: the 11 of the spec's API Keys page, in its order, then Hoko's own. */
 export const SCOPES = [
   'linksRead',
   'linksWrite',
@@ -21,6 +21,8 @@ export const SCOPES = [
   'workspaceWrite',
   'webhooksRead',
   'webhooksWrite',
+  'domainsRead',
+  'domainsWrite',
 ] as const
 
 export type Scope = (typeof SCOPES)[number]

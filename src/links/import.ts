@@ -11,8 +11,8 @@ import type { Plan } from '../workspaces/plans'
 import { checkFeatures } from './features'
 import { detectFormat, type ImportedRow, type ImportFormat, IMPORT_FORMATS, KEY_COLUMNS, missingColumns, rowReader } from './formats'
 import { type LinkUpsert, NewLink } from './model'
-import type { LinkStatements, LinkWithTags } from './statements'
-import { upsertLinksInTransaction } from './upsert'
+import type { LinkStatements } from './statements'
+import { upsertLinksInTransaction, type Written } from './upsert'
 
 /**
  * Links from a CSV file: Hoko's own export, or Dub's, Bitly's or Shlink's (formats.ts). Row by row
@@ -33,8 +33,10 @@ export type ImportOptions = {
   /** Most data rows accepted (the API's limit per plan); none for the command line. */
   maxRows?: number
   now?: number
-  /** Inside the import's transaction, with each chunk of links written (their link.created events). */
-  onWritten?: (written: LinkWithTags[]) => void
+  /** The hostname of HOKO_BASE_URL (links may name it as their domain). */
+  baseHost: string
+  /** Inside the import's transaction, with each chunk of links written (their link.created events, the cache). */
+  onWritten?: (written: Written[]) => void
 }
 
 type Reason = { en: string; ar: string }
@@ -188,8 +190,10 @@ export function importLinks(db: Db, st: LinkStatements, bytes: Uint8Array, opts:
   return db.transaction(
     () => {
       // In the write transaction: what is taken cannot change between the check and the write.
+      // Imported links go to the workspace's default domain ('' is the base host), as new links do.
+      const domain = st.defaultDomain.get(opts.workspaceId)?.name ?? ''
       const taken = new Set<string>()
-      for (const part of chunks(accepted.flatMap((a) => (a.item.shortId ? [a.item.shortId] : [])), CHUNK))
+      for (const part of chunks(accepted.flatMap((a) => (a.item.shortId ? [[domain, a.item.shortId]] : [])), CHUNK))
         for (const r of st.takenShortIds.all(JSON.stringify(part))) taken.add(r.short_id)
       const usedExternal = new Map<string, string>()
       for (const part of chunks(accepted.flatMap((a) => (a.item.externalId ? [a.item.externalId] : [])), CHUNK))
@@ -219,7 +223,7 @@ export function importLinks(db: Db, st: LinkStatements, bytes: Uint8Array, opts:
       const created: ImportReport['created'] = []
       for (const part of chunks(clean, CHUNK)) {
         const items = part.map((a) => ({ ...a.item, collectionId: collectionId!, tagIds: a.tagNames.length ? a.tagNames.map((n) => tagIds.ids.get(n)!) : undefined }))
-        const written = upsertLinksInTransaction(db, st, opts.workspaceId, items)
+        const written = upsertLinksInTransaction(db, st, opts.workspaceId, items, opts.baseHost)
         opts.onWritten?.(written)
         written.forEach((w, i) => created.push({ line: part[i].line, id: w.link.id, shortId: w.link.shortId }))
       }

@@ -6,11 +6,23 @@ import { type LinkStatements, type LinkWithTags, tagIdsOf } from './statements'
 
 /**
  * GET /api/links: a workspace's live links, newest first unless asked, and how many the filters
- * select in all. The id filters widen each other (OR); `search` narrows what they select (AND).
+ * select in all. The id filters widen each other (OR); `search` and `domain` (the base host's name
+ * or a domain's) narrow what they select (AND).
  */
-export function listLinks(db: Db, st: LinkStatements, workspaceId: string, q: LinkQuery): { items: LinkWithTags[]; total: number } {
+export function listLinks(
+  db: Db,
+  st: LinkStatements,
+  workspaceId: string,
+  q: LinkQuery,
+  baseHost: string,
+): { items: LinkWithTags[]; total: number } {
   const ids: string[] = []
   const params: (string | number)[] = [workspaceId]
+  let where = 'workspace_id = ? AND deleted_at IS NULL'
+  if (q.domain !== undefined) {
+    where += ' AND domain = ?'
+    params.push(q.domain === baseHost ? '' : q.domain)
+  }
   const add = (sql: string, value: string | undefined) => {
     if (value === undefined) return
     ids.push(sql)
@@ -22,7 +34,6 @@ export function listLinks(db: Db, st: LinkStatements, workspaceId: string, q: Li
   add('partner_id = ?', q.partnerId)
   add('collection_id = ?', q.collectionId)
   add('id IN (SELECT link_id FROM link_tags WHERE tag_id = ?)', q.tagId)
-  let where = 'workspace_id = ? AND deleted_at IS NULL'
   if (ids.length) where += ` AND (${ids.join(' OR ')})`
   if (q.search) {
     // LIKE ignores case for A–Z only: SQLite has no Unicode case folding without ICU.
@@ -32,9 +43,7 @@ export function listLinks(db: Db, st: LinkStatements, workspaceId: string, q: Li
   }
   const dir = q.sort === 'asc' ? 'ASC' : 'DESC'
   const rows = db.$client
-    .query<LinkRow, (string | number)[]>(
-      `SELECT ${LINK.select()} FROM links WHERE ${where} ORDER BY created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`,
-    )
+    .query<LinkRow, (string | number)[]>(`SELECT ${LINK.select()} FROM links WHERE ${where} ORDER BY created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`)
     .all(...params, q.take, q.skip)
     .map(fromRow)
   const { total } = db.$client.query<{ total: number }, (string | number)[]>(`SELECT count(*) AS total FROM links WHERE ${where}`).get(...params)!

@@ -2,6 +2,7 @@ import * as v from 'valibot'
 import { ISO_DATE_TIME, isRealDate } from '../dates'
 import { batchOf, listQuery, type Noun, SearchText, Uuid } from '../http/resource'
 import { msg, objectOnly } from '../http/validation'
+import { HostName } from '../domains/hostname'
 import { COUNTRY_CODES } from './countries'
 
 export const MAX_DESTINATION_LENGTH = 4096
@@ -102,6 +103,8 @@ const optionalFields = {
   partnerId: v.nullish(Uuid),
   tagIds: v.nullish(v.pipe(v.array(Uuid), v.maxLength(100))),
   shortId: v.optional(ShortId),
+  /** One of the workspace's domains or the base host; null: the base host; absent on create: the workspace's default. */
+  domain: v.nullish(HostName),
 }
 
 export const NewLink = v.strictObject({ url: HttpUrl, collectionId: Uuid, ...optionalFields })
@@ -124,6 +127,7 @@ export const LinkQuery = listQuery({
   collectionId: v.optional(Uuid),
   /** Case-insensitive (A–Z) substring of shortId, url or title; narrows the id filters' answer. */
   search: v.optional(SearchText),
+  domain: v.optional(HostName),
 })
 
 /** POST /api/links/import: the body is the CSV file itself; these say how to read it. */

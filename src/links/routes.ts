@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
+import { baseHostOf } from '../domains/hosts'
 import { scoped } from '../http/api-guard'
 import { checkBatchSize, IdList, jsonBody, paged, textParams } from '../http/resource'
 import type { AuthContext } from '../keys/service'
@@ -21,14 +22,15 @@ export const linkRoutes = (ctx: AppContext) => {
   const write = (auth: AuthContext, items: LinkUpsert[]) => {
     checkBatchSize(auth, 'links', items.length)
     checkFeatures(auth, items)
-    const written = upsertLinks(db, st, auth.workspaceId, items, (out) => {
+    const written = upsertLinks(db, st, auth.workspaceId, items, baseHostOf(ctx.baseUrl), (out) => {
       const views = (created: boolean) => () =>
         out.filter((_, i) => !items[i].id === created).map((r) => linkView(r.link, r.tagIds, ctx.baseUrl))
       outbox.emit(auth.workspaceId, 'link.created', views(true))
       outbox.emit(auth.workspaceId, 'link.updated', views(false))
     })
-    // Before answering: a redirect right after this response must see the new values.
-    cache.evict(written.map((r) => r.link.shortId))
+    // Before answering: a redirect right after this response must see the new values, on both
+    // domains of a link that moved.
+    cache.evict(written.flatMap(({ link, movedFrom }) => (movedFrom === undefined ? [link] : [link, { domain: movedFrom, shortId: link.shortId }])))
     return written.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl))
   }
   return new Elysia({ prefix: '/api/links' })
@@ -36,7 +38,7 @@ export const linkRoutes = (ctx: AppContext) => {
     .get(
       '',
       ({ auth, query, set }) => {
-        const page = listLinks(db, st, auth.workspaceId, query)
+        const page = listLinks(db, st, auth.workspaceId, query, baseHostOf(ctx.baseUrl))
         return paged(set, page.items.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl)), page.total)
       },
       {
@@ -64,17 +66,22 @@ export const linkRoutes = (ctx: AppContext) => {
       '/import',
       ({ auth, body, query }) => {
         // The API guard read the body as bytes (a CSV route) and refused other content types.
+        const written: { domain: string; shortId: string }[] = []
         const report = importLinks(db, st, body as Uint8Array, {
           workspaceId: auth.workspaceId,
+          baseHost: baseHostOf(ctx.baseUrl),
           plan: auth.plan,
           collectionId: query.collectionId,
           format: query.format,
           onConflict: query.onConflict,
           // Ten of the plan's batches: 100,000 rows on the larger plans.
           maxRows: auth.plan.maxBatch * 10,
-          onWritten: (out) => outbox.emit(auth.workspaceId, 'link.created', () => out.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl))),
+          onWritten: (out) => {
+            written.push(...out.map((r) => r.link))
+            outbox.emit(auth.workspaceId, 'link.created', () => out.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl)))
+          },
         })
-        cache.evict(report.created.map((c) => c.shortId))
+        cache.evict(written)
         return report
       },
       {
@@ -102,7 +109,7 @@ export const linkRoutes = (ctx: AppContext) => {
         const deleted = deleteLinks(db, st, auth.workspaceId, body, (ids) =>
           outbox.emit(auth.workspaceId, 'link.deleted', () => ids.map((id) => outbox.linkView(id))),
         )
-        cache.evict(deleted.shortIds)
+        cache.evict(deleted.keys)
         return { deletedIds: deleted.deletedIds }
       },
       { scope: 'linksWrite', ...jsonBody(IdList), detail: { summary: 'Delete links (soft)', tags } },

@@ -10,10 +10,21 @@ export function linkStatements(db: Db) {
     byIds: c.prepare<LinkRow, [string, string]>(
       `SELECT ${LINK.select()} FROM links WHERE workspace_id = ? AND deleted_at IS NULL AND id IN (SELECT value FROM json_each(?))`,
     ),
-    takenShortIds: c.prepare<{ short_id: string }, [string]>(
-      'SELECT short_id FROM links WHERE short_id IN (SELECT value FROM json_each(?))',
+    /** Of the given [domain, shortId] pairs, those some link (deleted ones included) already has. */
+    takenShortIds: c.prepare<{ domain: string; short_id: string }, [string]>(
+      `SELECT domain, short_id FROM links WHERE (domain, short_id) IN
+         (SELECT value ->> 0, value ->> 1 FROM json_each(?))`,
     ),
-    shortIdsOf: c.prepare<{ short_id: string }, [string]>('SELECT short_id FROM links WHERE id IN (SELECT value FROM json_each(?))'),
+    keysOf: c.prepare<{ domain: string; shortId: string }, [string]>(
+      'SELECT domain, short_id AS shortId FROM links WHERE id IN (SELECT value FROM json_each(?))',
+    ),
+    /** The workspace's domains among the given names. */
+    ownDomains: c.prepare<{ name: string }, [string, string]>(
+      'SELECT name FROM domains WHERE workspace_id = ? AND name IN (SELECT value FROM json_each(?))',
+    ),
+    defaultDomain: c.prepare<{ name: string }, [string]>(
+      'SELECT d.name FROM workspaces w JOIN domains d ON d.id = w.default_domain_id AND d.workspace_id = w.id WHERE w.id = ?',
+    ),
     byExternalIds: c.prepare<{ id: string; external_id: string }, [string, string]>(
       `SELECT id, external_id FROM links WHERE workspace_id = ? AND deleted_at IS NULL
          AND external_id IN (SELECT value FROM json_each(?))`,

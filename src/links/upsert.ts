@@ -7,6 +7,7 @@ import { PARTNER_NOUN } from '../partners/model'
 import { TAG_NOUN } from '../tags/model'
 import { LINK_NOUN, type LinkUpsert, RESERVED_SHORT_IDS, UTM_KEYS } from './model'
 import { fromRow, type Link, newLink, toRow } from './row'
+import { cacheKey } from '../redirect/cache'
 import { type LinkStatements, type LinkWithTags, tagIdsOf } from './statements'
 
 /** 7 characters of a URL-safe alphabet: 64^7 ≈ 4.4e12 ids. */
@@ -15,21 +16,26 @@ const newShortId = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi
 /** Where an item's field sits in the request, for error messages: links[2].shortId. */
 const at = (i: number, field?: string) => `links[${i}]${field ? `.${field}` : ''}`
 
+/** A written link; `movedFrom`: the domain it left, whose cache entry is stale too. */
+export type Written = LinkWithTags & { movedFrom?: string }
+
 /**
  * POST and PUT: items with an id update that link (only the fields present; null clears), items
  * without one are created. Everything is checked before anything is written, in one transaction;
- * `inTransaction` sees the links written before it commits (webhook events).
+ * `inTransaction` sees the links written before it commits (webhook events). `baseHost`: the
+ * hostname of HOKO_BASE_URL, which items may name as their domain (stored as '').
  */
 export function upsertLinks(
   db: Db,
   st: LinkStatements,
   workspaceId: string,
   items: LinkUpsert[],
-  inTransaction?: (written: LinkWithTags[]) => void,
-): LinkWithTags[] {
+  baseHost: string,
+  inTransaction?: (written: Written[]) => void,
+): Written[] {
   return db.transaction(
     () => {
-      const written = upsertLinksInTransaction(db, st, workspaceId, items)
+      const written = upsertLinksInTransaction(db, st, workspaceId, items, baseHost)
       inTransaction?.(written)
       return written
     },
@@ -38,12 +44,13 @@ export function upsertLinks(
 }
 
 /** The same checks and writes, inside a transaction the caller holds (the CSV import, links/import.ts). */
-export function upsertLinksInTransaction(db: Db, st: LinkStatements, workspaceId: string, items: LinkUpsert[]): LinkWithTags[] {
+export function upsertLinksInTransaction(db: Db, st: LinkStatements, workspaceId: string, items: LinkUpsert[], baseHost: string): Written[] {
   const { existing, indexOfId } = checkExisting(st, workspaceId, items)
   checkReferences(db, workspaceId, items)
-  const chosen = checkShortIds(st, items)
+  const domains = checkDomains(st, workspaceId, items, existing, baseHost)
+  const chosen = checkShortIds(st, items, domains, existing)
   checkExternalIds(st, workspaceId, items, existing, indexOfId)
-  return write(st, workspaceId, items, existing, chosen)
+  return write(st, workspaceId, items, existing, domains, chosen)
 }
 
 /**
@@ -87,17 +94,46 @@ function checkReferences(db: Db, workspaceId: string, items: LinkUpsert[]) {
   })
 }
 
-/** Short ids chosen for new links: unique in the batch and across the instance. Returns them with their item's index. */
-function checkShortIds(st: LinkStatements, items: LinkUpsert[]): Map<string, number> {
-  const chosen = new Map<string, number>()
-  items.forEach((it, i) => {
-    if (it.id || it.shortId === undefined) return
-    if (chosen.has(it.shortId)) throw duplicate(at(i, 'shortId'), it.shortId, at(chosen.get(it.shortId)!, 'shortId'))
-    chosen.set(it.shortId, i)
+/**
+ * The domain each item's link ends up on ('' for the base host): the one it names, which must be the
+ * base host or one of the workspace's domains; else its current one, or the workspace's default.
+ */
+function checkDomains(st: LinkStatements, workspaceId: string, items: LinkUpsert[], existing: Map<string, Link>, baseHost: string): string[] {
+  const named = items.flatMap((it) => (typeof it.domain === 'string' && it.domain !== baseHost ? [it.domain] : []))
+  const own = new Set(named.length ? st.ownDomains.all(workspaceId, JSON.stringify([...new Set(named)])).map((r) => r.name) : [])
+  let fallback: string | undefined
+  return items.map((it, i) => {
+    if (it.domain === undefined) return it.id ? existing.get(it.id)!.domain : (fallback ??= st.defaultDomain.get(workspaceId)?.name ?? '')
+    if (it.domain === null || it.domain === baseHost) return ''
+    if (!own.has(it.domain)) throw new HokoError('unknown_domain', { path: at(i, 'domain'), domain: it.domain })
+    return it.domain
   })
-  if (chosen.size > 0)
-    for (const { short_id } of st.takenShortIds.all(JSON.stringify([...chosen.keys()])))
-      throw new HokoError('short_id_taken', { path: at(chosen.get(short_id)!, 'shortId'), shortId: short_id })
+}
+
+/**
+ * The (domain, shortId) pairs the batch takes: new links' chosen short ids, and the short ids of links
+ * moving to another domain. Unique in the batch and on their domain, deleted links included. Returns
+ * them (keyed as the redirect cache keys them) with their item's index.
+ */
+function checkShortIds(st: LinkStatements, items: LinkUpsert[], domains: string[], existing: Map<string, Link>): Map<string, number> {
+  const chosen = new Map<string, number>()
+  const field = new Map<number, 'shortId' | 'domain'>()
+  items.forEach((it, i) => {
+    const old = it.id ? existing.get(it.id)! : undefined
+    const shortId = old ? old.shortId : it.shortId
+    if (shortId === undefined || (old && old.domain === domains[i])) return
+    const key = cacheKey(domains[i], shortId)
+    field.set(i, old ? 'domain' : 'shortId')
+    if (chosen.has(key)) throw duplicate(at(i, field.get(i)), shortId, at(chosen.get(key)!, field.get(chosen.get(key)!)))
+    chosen.set(key, i)
+  })
+  if (chosen.size > 0) {
+    const pairs = [...chosen.values()].map((i) => [domains[i], items[i].shortId ?? existing.get(items[i].id!)!.shortId])
+    for (const { domain, short_id } of st.takenShortIds.all(JSON.stringify(pairs))) {
+      const i = chosen.get(cacheKey(domain, short_id))!
+      throw new HokoError('short_id_taken', { path: at(i, field.get(i)), shortId: short_id, domain: domain || undefined })
+    }
+  }
   return chosen
 }
 
@@ -128,30 +164,45 @@ function checkExternalIds(
  * All checked: writes the batch. Links whose externalId changes let go of the old one first, so
  * that values can move between links of the same batch in any order.
  */
-function write(st: LinkStatements, workspaceId: string, items: LinkUpsert[], existing: Map<string, Link>, chosen: Map<string, number>) {
+function write(
+  st: LinkStatements,
+  workspaceId: string,
+  items: LinkUpsert[],
+  existing: Map<string, Link>,
+  domains: string[],
+  chosen: Map<string, number>,
+): Written[] {
   const moving = items.filter((it) => it.id && it.externalId !== undefined).map((it) => it.id!)
   if (moving.length > 0) st.releaseExternalIds.run(JSON.stringify(moving))
   const now = Date.now()
-  const generated = freshShortIds(st, items.filter((it) => !it.id && it.shortId === undefined).length, new Set(chosen.keys()))
+  const needed = new Map<string, number>()
+  items.forEach((it, i) => {
+    if (!it.id && it.shortId === undefined) needed.set(domains[i], (needed.get(domains[i]) ?? 0) + 1)
+  })
+  const generated = new Map([...needed].map(([domain, count]) => [domain, freshShortIds(st, domain, count, chosen)]))
   const out: Link[] = []
-  for (const it of items) {
+  const movedFrom = new Map<string, string>()
+  items.forEach((it, i) => {
     let l: Link
     if (it.id) {
       l = { ...existing.get(it.id)! }
       applyPatch(l, it)
+      if (l.domain !== domains[i]) movedFrom.set(l.id, l.domain)
+      l.domain = domains[i]
       l.updatedAt = now
       st.update.run(toRow(l))
     } else {
       l = newLink({
         id: Bun.randomUUIDv7(),
         workspaceId,
-        shortId: it.shortId ?? generated.pop()!,
+        shortId: it.shortId ?? generated.get(domains[i])!.pop()!,
         url: it.url!,
         collectionId: it.collectionId!,
         createdAt: now,
         updatedAt: now,
       })
       applyPatch(l, it)
+      l.domain = domains[i]
       st.insert.run(toRow(l))
     }
     out.push(l)
@@ -160,21 +211,24 @@ function write(st: LinkStatements, workspaceId: string, items: LinkUpsert[], exi
       if (it.id) st.clearTags.run(l.id)
       for (const t of it.tagIds ?? []) st.addTag.run(l.id, t)
     }
-  }
+  })
   const tagIds = tagIdsOf(st, out.map((l) => l.id))
-  return out.map((l) => ({ link: l, tagIds: tagIds.get(l.id)! }))
+  return out.map((l) => ({ link: l, tagIds: tagIds.get(l.id)!, movedFrom: movedFrom.get(l.id) }))
 }
 
-/** Short ids for `count` new links, none already taken (deleted links' included) or reserved. */
-function freshShortIds(st: LinkStatements, count: number, alsoTaken: Set<string>): string[] {
+/**
+ * Short ids for `count` new links on `domain`, none already taken there (deleted links' included),
+ * chosen by the batch (`chosen`, keyed by cacheKey) or reserved.
+ */
+function freshShortIds(st: LinkStatements, domain: string, count: number, chosen: Map<string, number>): string[] {
   const out: string[] = []
   while (out.length < count) {
     const batch = new Set<string>()
     while (batch.size < count - out.length) {
       const id = newShortId()
-      if (!alsoTaken.has(id) && !RESERVED_SHORT_IDS.has(id.toLowerCase())) batch.add(id)
+      if (!chosen.has(cacheKey(domain, id)) && !RESERVED_SHORT_IDS.has(id.toLowerCase())) batch.add(id)
     }
-    const taken = new Set(st.takenShortIds.all(JSON.stringify([...batch])).map((r) => r.short_id))
+    const taken = new Set(st.takenShortIds.all(JSON.stringify([...batch].map((id) => [domain, id]))).map((r) => r.short_id))
     for (const id of batch) if (!taken.has(id)) out.push(id)
   }
   return out

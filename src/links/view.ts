@@ -1,3 +1,4 @@
+import { baseHostOf, shortOrigin } from '../domains/hosts'
 import type { Link } from './row'
 
 /**
@@ -5,14 +6,16 @@ import type { Link } from './row'
  * name every field of Link but workspaceId, so a new column cannot be left out of answers unnoticed.
  */
 export function linkView(l: Link, tagIds: string[], baseUrl: string) {
-  const shortUrl = `${baseUrl}/${l.shortId}`
+  const origin = shortOrigin(baseUrl, l.domain)
+  const shortUrl = `${origin}/${l.shortId}`
   return {
     id: l.id,
     shortId: l.shortId,
+    domain: l.domain === '' ? baseHostOf(baseUrl) : l.domain,
     url: l.url,
     shortUrl,
     qrCode:
-      `${baseUrl}/qrcode?text=${encodeURIComponent(`${shortUrl}?qr=1`)}` +
+      `${origin}/qrcode?text=${encodeURIComponent(`${shortUrl}?qr=1`)}` +
       '&size=512&errorCorrection=H&foreground=000000&background=FFFFFF&margin=1&format=svg',
     title: l.title,
     description: l.description,

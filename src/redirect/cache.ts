@@ -8,63 +8,88 @@ export type CachedLink = Link & {
   bases: Map<string, string>
 }
 
-/** How stale a link may be when another process changed it: the longest a redirect follows the old one. */
+/** A registered custom domain, as the redirect needs it. */
+export type HostedDomain = { id: string; workspaceId: string; name: string; rootUrl: string | null; notFoundUrl: string | null }
+
+/** How stale a link or domain may be when another process changed it: the longest a redirect follows the old one. */
 export const COHERENCE_MS = 250
 
 /**
- * Links by short id for the redirect: an LRU in front of one prepared statement. This server's own
- * link writes evict their entries before answering (see links/routes.ts). Writes by another process
- * on the same file (a second server, an operator's sqlite3 shell) are noticed within COHERENCE_MS,
- * and drop the whole cache. Unknown short ids are not cached: they cannot crowd out real links.
+ * The LRU key of a link: its short id on the base host (domain ''), `domain/shortId` elsewhere. A
+ * short id has no '/', so the two never collide, and the base host pays for no concatenation.
+ */
+export const cacheKey = (domain: string, shortId: string) => (domain === '' ? shortId : `${domain}/${shortId}`)
+
+/**
+ * Links by (domain, short id) for the redirect, an LRU in front of one prepared statement, and the
+ * registered custom domains by name, all in memory (they are few). This server's own link writes
+ * evict their entries before answering (see links/routes.ts), its domain writes reload the domains.
+ * Writes by another process on the same file (a second server, the CLI, an operator's sqlite3
+ * shell) are noticed within COHERENCE_MS: the link cache is dropped and the domains reloaded.
+ * Unknown short ids are not cached: they cannot crowd out real links.
  *
  * Noticing them: `PRAGMA data_version` alone changes on every commit by another connection, and the
  * rollup thread (analytics/rollups.ts) commits on a connection of its own every second while clicks
  * arrive, so under traffic the cache would be dropped at nearly every check. The `link_changes` counter
- * (bumped by triggers on every INSERT, UPDATE and DELETE of links, in whatever connection) changes only
- * for link writes, but also for this server's own, which are already evicted one by one. So both:
- * data_version, which this connection's own writes (links and the click writer's) never change, says
- * that someone else committed; only then is the counter read, and the cache is dropped only when it moved.
- * Between checks a redirect pays one clock read.
+ * (bumped by triggers on every INSERT, UPDATE and DELETE of links and domains, in whatever connection)
+ * changes only for those writes, but also for this server's own, which are already handled one by one.
+ * So both: data_version, which this connection's own writes (links and the click writer's) never
+ * change, says that someone else committed; only then is the counter read, and the caches are dropped
+ * only when it moved. Between checks a lookup pays one clock read.
  */
 export class LinkCache {
   private lru: Lru<string, CachedLink>
-  private readonly byShortId
+  private hosts = new Map<string, HostedDomain>()
+  private readonly byKey
+  private readonly allDomains
   private readonly dataVersion
   private readonly linkChanges
-  private nextCheck = 0
-  private seenVersion: number
-  private seenChanges: number
   /** Lookups answered from memory and from the database since start (for /metrics). */
   hits = 0
   misses = 0
+  private nextCheck = 0
+  private seenVersion: number
+  private seenChanges: number
 
   constructor(db: Db, capacity: number) {
     this.lru = new Lru(capacity)
     const c = db.$client
-    this.byShortId = c.prepare<LinkRow & { deleted: 0 | 1 }, [string]>(
-      `SELECT ${LINK.select()}, deleted_at IS NOT NULL AS deleted FROM links WHERE short_id = ?`,
+    this.byKey = c.prepare<LinkRow & { deleted: 0 | 1 }, [string, string]>(
+      `SELECT ${LINK.select()}, deleted_at IS NOT NULL AS deleted FROM links WHERE domain = ? AND short_id = ?`,
+    )
+    this.allDomains = c.prepare<HostedDomain, []>(
+      'SELECT id, workspace_id AS workspaceId, name, root_url AS rootUrl, not_found_url AS notFoundUrl FROM domains',
     )
     this.dataVersion = c.prepare<{ data_version: number }, []>('PRAGMA data_version')
     this.linkChanges = c.prepare<{ n: number }, []>('SELECT n FROM link_changes WHERE id = 1')
     this.seenVersion = this.dataVersion.get()!.data_version
     this.seenChanges = this.linkChanges.get()?.n ?? 0
+    this.reloadDomains()
   }
 
-  get(shortId: string): CachedLink | null {
-    if (this.lru.size > 0) {
-      const now = Date.now()
-      if (now >= this.nextCheck) this.dropIfChangedElsewhere(now)
-    }
-    const hit = this.lru.get(shortId)
+  /**
+   * The custom domain a request's host names, or null for the base host (any host that is no
+   * registered domain). `host` is worked out only when there are domains at all.
+   */
+  domainFor(host: () => string): HostedDomain | null {
+    this.check()
+    return this.hosts.size === 0 ? null : (this.hosts.get(host()) ?? null)
+  }
+
+  /** The link at `shortId` on `domain` ('' for the base host), deleted ones included. */
+  get(domain: string, shortId: string): CachedLink | null {
+    this.check()
+    const key = cacheKey(domain, shortId)
+    const hit = this.lru.get(key)
     if (hit) {
       this.hits++
       return hit
     }
     this.misses++
-    const row = this.byShortId.get(shortId)
+    const row = this.byKey.get(domain, shortId)
     if (!row) return null
     const link = { ...fromRow(row), deleted: row.deleted === 1, bases: new Map<string, string>() }
-    if (this.lru.capacity > 0) this.lru.set(shortId, link)
+    if (this.lru.capacity > 0) this.lru.set(key, link)
     return link
   }
 
@@ -72,8 +97,18 @@ export class LinkCache {
     return this.lru.size
   }
 
-  evict(shortIds: Iterable<string>): void {
-    for (const id of shortIds) this.lru.delete(id)
+  evict(links: Iterable<{ domain: string; shortId: string }>): void {
+    for (const l of links) this.lru.delete(cacheKey(l.domain, l.shortId))
+  }
+
+  /** After a domain write: the domains as they are now. */
+  reloadDomains(): void {
+    this.hosts = new Map(this.allDomains.all().map((d) => [d.name, d]))
+  }
+
+  private check(): void {
+    const now = Date.now()
+    if (now >= this.nextCheck) this.dropIfChangedElsewhere(now)
   }
 
   private dropIfChangedElsewhere(now: number): void {
@@ -87,5 +122,6 @@ export class LinkCache {
     if (changes === this.seenChanges) return
     this.seenChanges = changes
     this.lru = new Lru(this.lru.capacity)
+    this.reloadDomains()
   }
 }

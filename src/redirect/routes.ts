@@ -5,7 +5,8 @@ import type { AppContext } from '../context'
 import { socketAddress } from '../http/client-ip'
 import { HokoError } from '../http/errors'
 import { keylessLimit } from '../http/keyless-limit'
-import { cloakPage, gonePage, notFoundPage, passwordPage, tooManyAttemptsPage, unavailablePage } from '../http/pages'
+import { cloakPage, gonePage, notFoundPage, passwordPage, redirectTo, tooManyAttemptsPage, unavailablePage } from '../http/pages'
+import { requestHost } from '../domains/hosts'
 import { RESERVED_SHORT_IDS } from '../links/model'
 import { log } from '../log'
 import type { CachedLink } from './cache'
@@ -36,6 +37,7 @@ function cookie(header: string | null, name: string): string | null {
 /** GET, HEAD and POST (password form) on /:shortId — the path every visitor takes. */
 export function redirectRoutes(ctx: AppContext) {
   const { links, clicks } = ctx
+  const { trustProxy } = ctx.config
   const guard = new PasswordGuard()
   // baseUrl is known only once the server listens.
   const secure = () => (ctx.baseUrl.startsWith('https:') ? '; Secure' : '')
@@ -46,11 +48,12 @@ export function redirectRoutes(ctx: AppContext) {
       if (shortId === 'api') throw new HokoError('not_found', { method: request.method, path: '/api' })
       return notFoundPage()
     }
+    const domain = links.domainFor(() => requestHost(request, trustProxy))
     let visitor: Visitor | undefined
     const describe = () => (visitor ??= clicks.describe(request, socketIp))
     const now = ctx.now()
     const decision = decide<CachedLink>({
-      link: links.get(shortId),
+      link: links.get(domain === null ? '' : domain.name, shortId),
       now,
       mode,
       password,
@@ -60,7 +63,7 @@ export function redirectRoutes(ctx: AppContext) {
     ctx.metrics.redirects[decision.kind]++
     switch (decision.kind) {
       case 'notFound':
-        return notFoundPage()
+        return domain?.notFoundUrl ? redirectTo(domain.notFoundUrl) : notFoundPage()
       case 'gone':
         return gonePage()
       case 'needPassword':

@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import type { AppContext } from '../context'
+import { requestHost, shortOrigin } from '../domains/hosts'
 import { socketAddress } from '../http/client-ip'
 import { HokoError } from '../http/errors'
 import { keylessLimit } from '../http/keyless-limit'
@@ -37,8 +38,9 @@ export function trackingRoutes(ctx: AppContext) {
    * password-protected one, whose visitors never reach the destination without the redirect (and a
    * token would confirm guesses about a protected link's destination host).
    */
-  function trackable(shortId: string) {
-    const link = links.get(shortId)
+  function trackable(request: Request, shortId: string) {
+    const domain = links.domainFor(() => requestHost(request, ctx.config.trustProxy))
+    const link = links.get(domain === null ? '' : domain.name, shortId)
     if (!link || link.deleted || link.password !== null) return null
     if (link.expiresAt !== null && link.expiresAt <= ctx.now()) return null
     return { link, destination: new URL(link.url) }
@@ -57,18 +59,19 @@ export function trackingRoutes(ctx: AppContext) {
       '/:shortId/analytics.js',
       ({ params, request }) => {
         const headers = { 'content-type': JS, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
-        const target = trackable(params.shortId)
+        const target = trackable(request, params.shortId)
         const origin = request.headers.get('origin')
         const page = origin !== null ? originOf(origin) : pageUrl(request.headers.get('referer'))
         if (!target || !page || !onDestination(page, target.destination)) return new Response(NOOP_SCRIPT, { headers })
         const url = new URL(request.url)
-        const captureUrl = `${ctx.baseUrl}/${encodeURIComponent(params.shortId)}/analytics.js${url.search}`
+        // The link answers on its own domain only.
+        const captureUrl = `${shortOrigin(ctx.baseUrl, target.link.domain)}/${encodeURIComponent(params.shortId)}/analytics.js${url.search}`
         return new Response(embedScript(tokens.issue(target.link.id, page.origin), captureUrl), { headers })
       },
       { detail: { summary: 'Embedded click tracking script for pages on the link destination host', tags: ['Tracking'], security: [] } },
     )
     .options('/:shortId/analytics.js', ({ params, request }) => {
-      const target = trackable(params.shortId)
+      const target = trackable(request, params.shortId)
       const origin = request.headers.get('origin')
       const page = originOf(origin)
       if (!target || !origin || !page || !onDestination(page, target.destination)) return new Response(null, { status: 204 })
@@ -83,7 +86,7 @@ export function trackingRoutes(ctx: AppContext) {
       })
     })
     .post('/:shortId/analytics.js', async ({ params, request, server, body: raw }) => {
-      const target = trackable(params.shortId)
+      const target = trackable(request, params.shortId)
       // Sent as text/plain so that the browser needs no CORS preflight.
       let json: unknown = raw
       if (typeof raw === 'string')

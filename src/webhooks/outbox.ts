@@ -1,4 +1,5 @@
 import { CLICK_VIEW, clickView } from '../analytics/service'
+import { baseHostOf } from '../domains/hosts'
 import type { ClickRow } from '../clicks/row'
 import type { Db } from '../db'
 import { TableColumns } from '../db/columns'
@@ -11,8 +12,8 @@ export type DeliveryRow = typeof webhookDeliveries.$inferSelect
 export const DELIVERY = new TableColumns<keyof DeliveryRow>(webhookDeliveries)
 
 /** What a link.clicked event says of the click: the analytics click object and the truncated address. */
-const clickPayload = (row: ClickRow) => ({
-  ...clickView(Object.fromEntries(CLICK_VIEW.map((f) => [f, row[f]])) as Pick<ClickRow, (typeof CLICK_VIEW)[number]>),
+const clickPayload = (row: ClickRow, baseHost: string) => ({
+  ...clickView(Object.fromEntries(CLICK_VIEW.map((f) => [f, row[f]])) as Pick<ClickRow, (typeof CLICK_VIEW)[number]>, baseHost),
   ip: row.ip,
 })
 
@@ -85,7 +86,7 @@ export class Outbox {
       if (row.bot === 1 || !this.clickWorkspaces.has(row.workspaceId)) continue
       let ids = hooks.get(row.workspaceId)
       if (!ids) hooks.set(row.workspaceId, (ids = this.subscribed.all(row.workspaceId, 'link.clicked').map((h) => h.id)))
-      this.emit(row.workspaceId, 'link.clicked', () => [{ click: clickPayload(row), link: this.linkView(row.linkId, links) }], ids)
+      this.emit(row.workspaceId, 'link.clicked', () => [{ click: clickPayload(row, baseHostOf(this.baseUrl())), link: this.linkView(row.linkId, links) }], ids)
     }
   }
 

@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { objectOf } from '../http/resource'
+import { objectOf, Uuid } from '../http/resource'
 import { msg } from '../http/validation'
 import { PLAN_NAMES } from './plans'
 
@@ -33,6 +33,8 @@ export const UpdateWorkspaceBody = objectOf(
     slug: v.optional(Slug),
     plan: v.optional(v.picklist(PLAN_NAMES)),
     rateLimit: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000_000)))),
+    /** A domain of this workspace that new links get by default; null: the base host. */
+    defaultDomainId: v.optional(v.nullable(Uuid)),
   }),
 )
 export const NewWorkspacesBody = v.pipe(

@@ -9,6 +9,7 @@ import { scoped } from '../http/api-guard'
 import { HokoError } from '../http/errors'
 import { jsonBody, NoQuery, notFound } from '../http/resource'
 import { NewWorkspacesBody, UpdateWorkspaceBody } from './model'
+import { setDefaultDomain } from '../domains/service'
 import { findWorkspace, slugify, toView } from './service'
 
 const WORKSPACE_NOUN = { en: 'workspace', ar: 'مساحة عمل' }
@@ -38,7 +39,9 @@ export function workspaceRoutes(ctx: AppContext): AnyElysia {
               const other = findWorkspace(db, body.slug)
               if (other && other.id !== auth.workspaceId) throw new HokoError('slug_taken', { path: 'slug', slug: body.slug })
             }
-            const set = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined))
+            const { defaultDomainId, ...rest } = body
+            if (defaultDomainId !== undefined) setDefaultDomain(db, auth.workspaceId, defaultDomainId)
+            const set = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined))
             if (Object.keys(set).length) db.update(workspaces).set(set).where(eq(workspaces.id, auth.workspaceId)).run()
             return toView(findWorkspace(db, auth.workspaceId)!, rate)
           },
@@ -57,7 +60,7 @@ export function workspaceRoutes(ctx: AppContext): AnyElysia {
               const slug = item.slug ?? slugify(item.name)
               if (slugs.has(slug) || findWorkspace(db, slug)) throw new HokoError('slug_taken', { path: `workspaces[${i}].slug`, slug })
               slugs.add(slug)
-              const row = { id: Bun.randomUUIDv7(), slug, name: item.name, plan: item.plan ?? 'unlimited', rateLimit: null, createdAt: new Date(ctx.now()) }
+              const row = { id: Bun.randomUUIDv7(), slug, name: item.name, plan: item.plan ?? 'unlimited', rateLimit: null, defaultDomainId: null, createdAt: new Date(ctx.now()) }
               db.insert(workspaces).values(row).run()
               setMembership(db, auth.session!.userId, row.id, 'owner', new Date(ctx.now()))
               return toView(row, rate)

@@ -7,7 +7,16 @@ import { effectiveRateLimit } from './plans'
 
 export class WorkspaceError extends Error {}
 
-export type WorkspaceView = { id: string; slug: string; name: string; rateLimit: number; plan: string; createdAt: string }
+export type WorkspaceView = {
+  id: string
+  slug: string
+  name: string
+  rateLimit: number
+  plan: string
+  /** null: the host of HOKO_BASE_URL. */
+  defaultDomainId: string | null
+  createdAt: string
+}
 
 type Row = typeof workspaces.$inferSelect
 
@@ -17,6 +26,7 @@ export const toView = (w: Row, defaultRateLimit: number): WorkspaceView => ({
   name: w.name,
   rateLimit: effectiveRateLimit(w.plan, w.rateLimit, defaultRateLimit),
   plan: w.plan,
+  defaultDomainId: w.defaultDomainId,
   createdAt: w.createdAt.toISOString(),
 })
 
@@ -37,7 +47,7 @@ export function createWorkspace(db: Queryable, input: NewWorkspace): Row {
   const { name, plan, rateLimit } = parsed.output
   const slug = parsed.output.slug ?? slugify(name)
   if (findWorkspace(db, slug)) throw new WorkspaceError(`a workspace with slug "${slug}" already exists`)
-  const row: Row = { id: Bun.randomUUIDv7(), slug, name, plan, rateLimit: rateLimit ?? null, createdAt: new Date() }
+  const row: Row = { id: Bun.randomUUIDv7(), slug, name, plan, rateLimit: rateLimit ?? null, createdAt: new Date(), defaultDomainId: null }
   db.insert(workspaces).values(row).run()
   return row
 }
