@@ -1,11 +1,12 @@
 import * as v from 'valibot'
-import { batchOf, IdList, objectOf } from '../http/resource'
+import { batchOf, IdList } from '../http/resource'
+import { objectOnly } from '../http/validation'
 import { PLAN_NAMES } from '../workspaces/plans'
 import { Password } from './passwords'
 import { RoleSchema } from './roles'
 import { Email, Language, UserName } from './users'
 
-export const UpdateMeBody = objectOf(v.strictObject({ name: v.optional(UserName), language: v.optional(Language) }))
+export const UpdateMeBody = objectOnly(v.strictObject({ name: v.optional(UserName), language: v.optional(Language) }))
 
 export const ChangePasswordBody = v.strictObject({
   currentPassword: v.pipe(v.string(), v.maxLength(1024)),

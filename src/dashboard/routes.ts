@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia'
+import { type Lang, languageOf } from '../accounts/pages'
 import type { AppContext } from '../context'
 import { log } from '../log'
 import { ASSET_PREFIX, dashboardBundle, type DashboardBundle } from './assets'
@@ -7,24 +8,6 @@ import { ASSET_PREFIX, dashboardBundle, type DashboardBundle } from './assets'
 export const DASHBOARD_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-
-type Lang = 'en' | 'ar'
-
-/** The cookie the language switch sets, else the first of ar/en in Accept-Language (the login pages agree). */
-export function dashboardLanguage(request: Request): Lang {
-  const cookie = /(?:^|;\s*)hoko_lang=(en|ar)(?:;|$)/.exec(request.headers.get('cookie') ?? '')
-  if (cookie) return cookie[1] as Lang
-  const best = (request.headers.get('accept-language') ?? '')
-    .split(',')
-    .map((part, i) => {
-      const [tag, ...params] = part.trim().toLowerCase().split(';')
-      const q = params.map((p) => /^\s*q=([\d.]+)/.exec(p)?.[1]).find(Boolean)
-      return { tag: tag.split('-')[0], q: q === undefined ? 1 : Number(q), i }
-    })
-    .filter((x) => (x.tag === 'ar' || x.tag === 'en') && x.q > 0)
-    .sort((a, b) => b.q - a.q || a.i - b.i)[0]
-  return best?.tag === 'ar' ? 'ar' : 'en'
-}
 
 const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')
 
@@ -65,7 +48,7 @@ export function dashboardRoutes(_ctx: AppContext, deps: DashboardDeps) {
       return new Response(null, { status: 303, headers: { location: `/login?next=${encodeURIComponent(next)}`, 'cache-control': 'no-store' } })
     }
     const bundle = await dashboardBundle()
-    return new Response(shellHtml(bundle, dashboardLanguage(request)), { headers: SHELL_HEADERS })
+    return new Response(shellHtml(bundle, languageOf(request).lang), { headers: SHELL_HEADERS })
   }
 
   async function asset(name: string, request: Request): Promise<Response> {

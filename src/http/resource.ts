@@ -83,16 +83,6 @@ export const batchOf = <T extends v.GenericSchema>(item: T) =>
  */
 export const jsonBody = <T extends v.GenericSchema>(body: T) => ({ body, parse: 'json' as const })
 
-/**
- * An object body whose fields are all optional: valibot would take `[]` for `{}`, so arrays are
- * refused first.
- */
-export const objectOf = <T extends v.GenericSchema>(schema: T) =>
-  v.pipe(
-    v.custom<v.InferInput<T>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), msg('must be an object', 'يجب أن يكون كائنًا')),
-    schema,
-  )
-
 /** A query without parameters: unknown ones are refused, as everywhere. */
 export const NoQuery = v.strictObject({})
 

@@ -18,12 +18,13 @@ export function msg(en: string, ar: string): string {
  * documents itself as an object, but runs an array as a value of the wrong type: "must be an object".
  */
 export function objectOnly<S extends v.GenericSchema>(schema: S): S {
-  return {
+  // _standardSchema gives the copy its own `~standard.validate`, which Elysia calls on a whole body.
+  return v._standardSchema({
     ...schema,
     '~run'(dataset: v.UnknownDataset, config: v.Config<v.BaseIssue<unknown>>) {
       return schema['~run'](Array.isArray(dataset.value) ? { ...dataset, value: NOT_AN_OBJECT } : dataset, config)
     },
-  } as S
+  }) as S
 }
 const NOT_AN_OBJECT = 'an array'
 

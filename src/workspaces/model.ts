@@ -1,6 +1,6 @@
 import * as v from 'valibot'
-import { objectOf, Uuid } from '../http/resource'
-import { msg } from '../http/validation'
+import { Uuid } from '../http/resource'
+import { msg, objectOnly } from '../http/validation'
 import { PLAN_NAMES } from './plans'
 
 export const SlugSchema = v.pipe(
@@ -27,7 +27,7 @@ const Slug = v.pipe(
   ),
 )
 const Name = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(255))
-export const UpdateWorkspaceBody = objectOf(
+export const UpdateWorkspaceBody = objectOnly(
   v.strictObject({
     name: v.optional(Name),
     slug: v.optional(Slug),
