@@ -104,7 +104,8 @@ export function CrudPage<T extends Item>(p: {
       setReload((n) => n + 1)
       p.onChanged?.()
     } catch (e) {
-      setRemoveError(errorText(e))
+      // `domains[0]: go.brand.com still has 2 live links…`: the dialog already names the item.
+      setRemoveError(withoutPath(errorText(e)))
     } finally {
       setBusy(false)
     }

@@ -299,7 +299,7 @@ export default function WebhooksPage(props: PageProps) {
             <tr>
               <th scope="col">{t.url}</th>
               <th scope="col">{t.events}</th>
-              <th scope="col">{t.description}</th>
+              <th scope="col">{t.descriptionCol}</th>
               <th scope="col">{t.status}</th>
               <th scope="col">{t.created}</th>
               <th scope="col">{t.actions}</th>
