@@ -42,6 +42,9 @@ describe.skipIf(!haveChromium)('dashboard quality on every page', () => {
     ])
     extraPages.push(`/app/links/${link.id}`)
     await api('/api/keys', [{ name: x(3, 'Key'), scopes: ['linksRead'] }])
+    // A webhook no event reaches (nothing here deletes a partner) and a domain, for their settings pages.
+    await api('/api/webhooks', [{ url: 'https://hooks.example/in', events: ['partner.deleted'], description: x(0, 'Hook') }])
+    await api('/api/domains', [{ name: 'go.quality.test' }])
     // A click with a hostile referrer, then a lead and a sale whose customer and metadata are hostile too.
     const click = await fetch(`${d.url}/${link.shortId}`, { redirect: 'manual', headers: { 'user-agent': UA.chromeWindows, referer: `https://evil.example/${XSS[0]}` } })
     const clickId = new URL(click.headers.get('location')!).searchParams.get('hoko_id')!

@@ -8,6 +8,7 @@ import { iso, jsonBody, NoQuery, notFound } from '../http/resource'
 import type { AuthContext } from '../keys/service'
 import { SCOPES } from '../keys/scopes'
 import { findWorkspace } from '../workspaces/service'
+import { baseHostOf } from '../domains/hosts'
 import { ChangePasswordBody, DeleteSessionsBody, UpdateMeBody } from './model'
 import { hashPassword, verifyPassword } from './passwords'
 import { endSessions, IDLE_MS } from './sessions'
@@ -20,7 +21,9 @@ export function me(ctx: AppContext, auth: AuthContext) {
   const ws = findWorkspace(ctx.db, auth.workspaceId)!
   const scopes = SCOPES.filter((s) => auth.scopes.has(s))
   const workspace = { id: ws.id, slug: ws.slug, name: ws.name }
-  if (!auth.session) return { user: null, workspace: { ...workspace, role: null }, workspaces: [{ ...workspace, role: null }], scopes, csrfToken: null }
+  // The host links without another domain answer on (the domain selector's first choice).
+  const baseHost = baseHostOf(ctx.baseUrl)
+  if (!auth.session) return { user: null, workspace: { ...workspace, role: null }, workspaces: [{ ...workspace, role: null }], scopes, csrfToken: null, baseHost }
   const { session } = auth as AuthContext & { session: { csrfToken: string } }
   const user = findUser(ctx.db, session.userId)!
   return {
@@ -29,6 +32,7 @@ export function me(ctx: AppContext, auth: AuthContext) {
     workspaces: membershipsOf(ctx.db, user.id),
     scopes,
     csrfToken: session.csrfToken,
+    baseHost,
   }
 }
 

@@ -35,21 +35,27 @@ export function fieldOf(text: string): string | undefined {
 /** The message without its `links[0].url: ` prefix, when the field is shown beside it. */
 export const withoutPath = (text: string) => text.replace(/^[\w.[\]]+: /, '')
 
-export type ApiInit = { method?: 'GET' | 'POST' | 'PUT' | 'DELETE'; body?: unknown }
+export type ApiInit = {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE'
+  body?: unknown
+  /** A body sent as it is (a file), with its Content-Type, instead of JSON. */
+  raw?: { body: Blob | ArrayBuffer | string; type: string }
+}
 
 async function call(path: string, init: ApiInit = {}): Promise<Response> {
   const method = init.method ?? 'GET'
   const headers: Record<string, string> = { accept: 'application/json' }
   if (workspace) headers['x-hoko-workspace'] = workspace
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken
-  if (init.body !== undefined) headers['content-type'] = 'application/json'
+  if (init.raw) headers['content-type'] = init.raw.type
+  else if (init.body !== undefined) headers['content-type'] = 'application/json'
   let res: Response
   try {
     res = await fetch(path, {
       method,
       headers,
       credentials: 'same-origin',
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      body: init.raw ? init.raw.body : init.body === undefined ? undefined : JSON.stringify(init.body),
     })
   } catch {
     throw new ApiError(0, 'The server cannot be reached. Check the connection and try again.', 'تعذّر الوصول إلى الخادم. تحقّق من الاتصال وحاول مجددًا.', 'network')
@@ -73,6 +79,10 @@ export async function api<T = unknown>(path: string, init?: ApiInit): Promise<T>
   if (res.status === 204) return undefined as T
   return (await res.json()) as T
 }
+
+/** A POST of raw bytes (a CSV upload), with the same session headers; the JSON answer. */
+export const apiRaw = <T = unknown>(path: string, body: Blob | ArrayBuffer | string, type: string): Promise<T> =>
+  api<T>(path, { method: 'POST', raw: { body, type } })
 
 export type Page<T> = { items: T[]; total: number | null }
 

@@ -10,7 +10,9 @@ import LinksPage from './pages/links'
 import PartnerPerformancePage from './pages/partner-performance'
 import PartnersPage from './pages/partners'
 import ApiKeysPage from './pages/settings-api-keys'
+import DomainsPage from './pages/settings-domains'
 import MembersPage from './pages/settings-members'
+import WebhooksPage from './pages/settings-webhooks'
 import WorkspacePage from './pages/settings-workspace'
 import TagsPage from './pages/tags'
 
@@ -38,6 +40,8 @@ export const ROUTES: Route[] = [
   { path: '/app/customers/:id', page: CustomerPage, label: { en: 'Customer', ar: 'العميل' }, scope: 'customersRead' },
   { path: '/app/partners/performance', page: PartnerPerformancePage, label: { en: 'Partner performance', ar: 'أداء الشركاء' }, section: 'main', scope: 'analyticsRead' },
   { path: '/app/settings/api-keys', page: ApiKeysPage, label: { en: 'API Keys', ar: 'مفاتيح API' }, section: 'settings', scope: 'keysRead' },
+  { path: '/app/settings/webhooks', page: WebhooksPage, label: { en: 'Webhooks', ar: 'خطافات الويب' }, section: 'settings', scope: 'webhooksRead' },
+  { path: '/app/settings/domains', page: DomainsPage, label: { en: 'Domains', ar: 'النطاقات' }, section: 'settings', scope: 'domainsRead' },
   { path: '/app/settings/members', page: MembersPage, label: { en: 'Members', ar: 'الأعضاء' }, section: 'settings', scope: 'membersRead' },
   { path: '/app/settings/workspace', page: WorkspacePage, label: { en: 'Workspace', ar: 'مساحة العمل' }, section: 'settings', scope: 'workspaceRead' },
 ]

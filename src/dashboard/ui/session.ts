@@ -8,6 +8,8 @@ export type Me = {
   workspaces: WorkspaceRef[]
   scopes: string[]
   csrfToken: string | null
+  /** The host of HOKO_BASE_URL: links on no domain of their own answer there. */
+  baseHost: string
 }
 
 let me: Me | null = null

@@ -71,6 +71,8 @@ export function CrudPage<T extends Item>(p: {
   columns: CrudColumn<T>[]
   /** The form's starting values for a new item. */
   defaults?: Record<string, string>
+  /** After each create, edit or delete (for a page that shows the list elsewhere too). */
+  onChanged?: () => void
 }) {
   const t = p.strings
   const c = pick(common)
@@ -100,8 +102,10 @@ export function CrudPage<T extends Item>(p: {
       toast(t.removed)
       setRemoving(null)
       setReload((n) => n + 1)
+      p.onChanged?.()
     } catch (e) {
-      setRemoveError(errorText(e))
+      // `domains[0]: go.brand.com still has 2 live links…`: the dialog already names the item.
+      setRemoveError(withoutPath(errorText(e)))
     } finally {
       setBusy(false)
     }
@@ -178,6 +182,7 @@ export function CrudPage<T extends Item>(p: {
               toast(created ? t.created : t.saved)
               setEditing(null)
               setReload((n) => n + 1)
+              p.onChanged?.()
             }}
           />
         )}

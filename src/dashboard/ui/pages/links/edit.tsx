@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'preact/hooks'
-import { api, ApiError, withoutPath } from '../../api'
+import { api, apiAll, ApiError, withoutPath } from '../../api'
 import { CopyButton } from '../../components/copy'
 import { ErrorBox } from '../../components/errors'
 import { Checkbox, Fieldset, SelectField, TextArea, TextField } from '../../components/field'
 import { toast } from '../../components/toast'
 import { fill, message, pick } from '../../i18n'
 import { navigate, type PageProps } from '../../router'
-import { can } from '../../session'
+import { can, getMe } from '../../session'
 import { useNames } from './index'
 import { type Link, UTM_KEYS, type UtmKey } from './model'
 import { QrDialog } from './qr'
@@ -16,6 +16,7 @@ type GeoRow = { key: number; country: string; url: string }
 type Form = {
   url: string
   shortId: string
+  domain: string
   collectionId: string
   title: string
   description: string
@@ -49,6 +50,7 @@ function formOf(l: Link | null): Form {
   return {
     url: l?.url ?? '',
     shortId: l?.shortId ?? '',
+    domain: l?.domain ?? '',
     collectionId: l?.collectionId ?? '',
     title: l?.title ?? '',
     description: l?.description ?? '',
@@ -93,15 +95,34 @@ function bodyOf(f: Form, existing: Link | null): Record<string, unknown> {
     android: orNull(f.android),
     geo: Object.keys(geo).length ? geo : null,
   }
+  // Empty until the choices load: the API then puts a new link on the workspace's default domain.
+  if (f.domain) body.domain = f.domain
   if (existing) body.id = existing.id
   else if (f.shortId.trim()) body.shortId = f.shortId.trim()
   return body
+}
+
+type DomainChoices = { names: string[]; defaultName: string }
+
+/** The hosts a link can live on: the base host, then the workspace's domains; and the default one. */
+function useDomainChoices(): DomainChoices | null {
+  const [choices, setChoices] = useState<DomainChoices | null>(null)
+  useEffect(() => {
+    const baseHost = getMe().baseHost
+    const domains = can('domainsRead') ? apiAll<{ id: string; name: string }>('/api/domains') : Promise.resolve([])
+    const ws = can('workspaceRead') ? api<{ defaultDomainId: string | null }>('/api/workspace') : Promise.resolve({ defaultDomainId: null })
+    Promise.all([domains, ws])
+      .then(([list, w]) => setChoices({ names: [baseHost, ...list.map((d) => d.name)], defaultName: list.find((d) => d.id === w.defaultDomainId)?.name ?? baseHost }))
+      .catch(() => setChoices({ names: [baseHost], defaultName: baseHost }))
+  }, [])
+  return choices
 }
 
 export default function LinkEditPage(props: PageProps) {
   const t = pick(strings)
   const id = props.params.id
   const names = useNames()
+  const domains = useDomainChoices()
   const writable = can('linksWrite')
   const [link, setLink] = useState<Link | null | 'missing'>(null)
   const [form, setForm] = useState<Form>(() => formOf(null))
@@ -127,6 +148,12 @@ export default function LinkEditPage(props: PageProps) {
     const first = wanted && names.collections.has(wanted) ? wanted : names.collections.keys().next().value
     if (first) setForm((f) => ({ ...f, collectionId: first }))
   }, [names])
+
+  // A new link starts on the workspace's default domain.
+  useEffect(() => {
+    if (id || !domains || form.domain) return
+    setForm((f) => ({ ...f, domain: domains.defaultName }))
+  }, [domains])
 
   const existing = link && link !== 'missing' ? link : null
   const set = <K extends keyof Form>(k: K) => (v: Form[K]) => setForm((f) => ({ ...f, [k]: v }))
@@ -205,6 +232,19 @@ export default function LinkEditPage(props: PageProps) {
             ) : (
               text('shortId', t.shortId, { hint: t.shortIdHint })
             )}
+            <SelectField
+              label={t.domain}
+              name="domain"
+              value={form.domain}
+              options={[...new Set([...(domains?.names ?? []), ...(form.domain ? [form.domain] : [])])].map((name) => ({
+                value: name,
+                label: name === getMe().baseHost ? fill(t.baseHost, { host: name }) : name,
+              }))}
+              onValue={set('domain')}
+              hint={t.domainHint}
+              error={errors.domain}
+              empty={form.domain ? undefined : ''}
+            />
             <SelectField
               label={t.collection}
               name="collectionId"

@@ -12,6 +12,7 @@ import { navigate, type PageProps, withQuery } from '../../router'
 import { can } from '../../session'
 import { TagChip } from '../tags'
 import type { Link, Named } from './model'
+import { ImportLinks } from './import'
 import { QrDialog } from './qr'
 import { strings } from './strings'
 
@@ -138,6 +139,7 @@ export default function LinksPage(props: PageProps) {
           )}
         </div>
       </form>
+      {writable && <ImportLinks collections={names?.collections} onImported={() => setReload((n) => n + 1)} />}
       <ErrorBox error={error} />
       {names && names.collections.size === 0 && writable && !filtered && (
         <p>

@@ -4,6 +4,8 @@ export type Link = {
   shortId: string
   url: string
   shortUrl: string
+  /** The host the link answers on: the base host or one of the workspace's domains. */
+  domain: string
   qrCode: string
   title: string | null
   description: string | null
