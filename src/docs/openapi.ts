@@ -65,9 +65,9 @@ function components() {
         }
   return {
     schemas: {
-      ErrorBody: toSchema(ErrorBody, 'output'),
-      ForbiddenBody: toSchema(ForbiddenBody, 'output'),
-      RateLimitedBody: toSchema(RateLimitedBody, 'output'),
+      ErrorBody: stripDialect(toSchema(ErrorBody, 'output')),
+      ForbiddenBody: stripDialect(toSchema(ForbiddenBody, 'output')),
+      RateLimitedBody: stripDialect(toSchema(RateLimitedBody, 'output')),
     },
     headers: HEADERS,
     responses,
@@ -84,8 +84,8 @@ function successResponse(s: Success) {
   return { description: s.description, headers, ...(content ? { content } : {}) }
 }
 
-/** JSON Schema's `$schema` belongs to a document, not to a schema inside OpenAPI. */
-function stripDialect(schema: Record<string, unknown>) {
+/** JSON Schema's `$schema` belongs to a document, not to a schema inside OpenAPI (whose dialect is 2020-12). */
+export function stripDialect(schema: Record<string, unknown>) {
   const { $schema: _, ...rest } = schema
   return rest
 }
