@@ -1,6 +1,4 @@
-import { openapi } from '@elysiajs/openapi'
-import { toJsonSchema } from '@valibot/to-json-schema'
-import { Elysia } from 'elysia'
+import { type AnyElysia, Elysia } from 'elysia'
 import type { AppContext } from './context'
 import { accountPageRoutes } from './accounts/page-routes'
 import { accountRoutes } from './accounts/routes'
@@ -10,6 +8,7 @@ import { collectionRoutes } from './collections/routes'
 import { conversionListRoutes, conversionRoutes } from './conversions/routes'
 import { customerRoutes } from './customers/routes'
 import { dashboardRoutes } from './dashboard/routes'
+import { openapiRoute } from './docs/openapi'
 import { docsRoutes } from './docs/routes'
 import { domainGuard } from './domains/guard'
 import { domainRoutes } from './domains/routes'
@@ -33,29 +32,11 @@ import { webhookRoutes } from './webhooks/routes'
 /** The whole HTTP surface: global plugins first, then one `.use()` per feature. */
 export function createApp(ctx: AppContext) {
   // Bun's own router (Elysia's systemRouter, on by default) serves the hot /:shortId route fastest.
-  return new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes + 1024 * 1024, idleTimeout: ctx.config.idleTimeout } })
+  const app: AnyElysia = new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes + 1024 * 1024, idleTimeout: ctx.config.idleTimeout } })
     .use(errorHandler)
     .use(requestLog(ctx.config.trustProxy))
     .use(apiRequestMetrics(ctx.metrics))
-    .use(
-      openapi({
-        // The page is src/docs: the plugin's own loads Scalar @latest, with no integrity hash.
-        provider: null,
-        specPath: '/openapi.json',
-        documentation: {
-          info: { title: 'Hoko API', version: '0.1.0', description: 'Self-hosted link attribution.' },
-          components: {
-            securitySchemes: {
-              apiKey: { type: 'http', scheme: 'bearer' },
-              // The dashboard's: with it, every request but GET/HEAD/OPTIONS also sends X-CSRF-Token.
-              session: { type: 'apiKey', in: 'cookie', name: 'hoko_session' },
-            },
-          },
-          security: [{ apiKey: [] }, { session: [] }],
-        },
-        mapJsonSchema: { valibot: (s: any) => toJsonSchema(s, { errorMode: 'ignore', typeMode: 'input' }) },
-      }),
-    )
+    .use(openapiRoute(() => app))
     .use(
 apiGuard(ctx)
     )
@@ -84,5 +65,6 @@ apiGuard(ctx)
     .use(dashboardRoutes(ctx, { signedIn: (request) => sessionFromRequest(ctx, request) !== null }))
     // Last: /:shortId takes whatever no other route does.
     .use(redirectRoutes(ctx))
+  return app
 }
 

@@ -1,5 +1,5 @@
 import { Database } from 'bun:sqlite'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -64,6 +64,29 @@ async function readUntil(stream: ReadableStream<Uint8Array>, marker: RegExp, ms:
   return text
 }
 
+/**
+ * Every /api answer the suites see is written to the file named by HOKO_TEST_RESPONSE_LOG (set by
+ * test/preload.ts), one JSON line each, so that test/openapi.check.ts can hold them against
+ * /openapi.json. JSON bodies are read from a clone; other bodies (CSV, streams) are left alone.
+ */
+async function recordResponse(method: string, path: string, res: Response): Promise<Response> {
+  const file = process.env.HOKO_TEST_RESPONSE_LOG
+  if (!file || !/^\/api(?:[/?]|$)/.test(path)) return res
+  const type = res.headers.get('content-type') ?? ''
+  let body: unknown
+  if (/^application\/json/i.test(type) && method.toUpperCase() !== 'HEAD') {
+    const text = await res.clone().text()
+    try {
+      body = JSON.parse(text)
+    } catch {
+      body = { unparsable: text.slice(0, 200) }
+    }
+  }
+  const headers = Object.fromEntries([...res.headers].filter(([k]) => k.startsWith('x-') || k === 'retry-after' || k === 'content-type'))
+  appendFileSync(file, JSON.stringify({ method: method.toUpperCase(), path: path.split('?')[0], status: res.status, headers, body }) + '\n')
+  return res
+}
+
 export async function startServer(
   /** An env value of undefined removes that variable; cwd defaults to the checkout. */
   opts: { env?: Record<string, string | undefined>; dir?: string; command?: string[]; stderr?: 'pipe'; cwd?: string } = {},
@@ -99,7 +122,7 @@ export async function startServer(
         body = JSON.stringify(init.json)
         if (!headers.has('content-type')) headers.set('content-type', 'application/json')
       }
-      return fetch(url + path, { ...init, headers, body })
+      return fetch(url + path, { ...init, headers, body }).then((res) => recordResponse(init.method ?? 'GET', path, res))
     },
     cli: (args) => cli(dbPath, args, opts.env),
     cliJson: (args) => cliJson(dbPath, args),

@@ -5,6 +5,9 @@ import { iso, notFound, type Noun } from '../http/resource'
 import { newSecret, sha256 } from './sessions'
 import type { Role } from './roles'
 import { roleIn, setMembership } from './users'
+import type * as v from 'valibot'
+import { sameShape } from '../http/same-shape'
+import type { InviteViewSchema } from './model'
 
 export const INVITE_NOUN: Noun = { en: 'pending invite', ar: 'دعوة معلّقة' }
 
@@ -100,3 +103,6 @@ export function acceptInvite(db: Db, invite: OpenInvite, userId: string, now: nu
   setMembership(db, userId, invite.workspaceId, invite.role, new Date(now))
   return true
 }
+
+// The view and its documented schema (./model) cannot drift apart.
+sameShape<InviteView, v.InferOutput<typeof InviteViewSchema>>()

@@ -8,8 +8,10 @@ import { iso, jsonBody, NoQuery, notFound } from '../http/resource'
 import type { AuthContext } from '../keys/service'
 import { SCOPES } from '../keys/scopes'
 import { findWorkspace } from '../workspaces/service'
+import type * as v from 'valibot'
 import { baseHostOf } from '../domains/hosts'
-import { ChangePasswordBody, DeleteSessionsBody, UpdateMeBody } from './model'
+import { sameShape } from '../http/same-shape'
+import { ChangePasswordBody, DeleteSessionsBody, type MeSchema, UpdateMeBody } from './model'
 import { hashPassword, verifyPassword } from './passwords'
 import { endSessions, IDLE_MS } from './sessions'
 import { findUser, membershipsOf, userView } from './users'
@@ -107,3 +109,6 @@ export function accountRoutes(ctx: AppContext): AnyElysia {
       { access: 'session', ...jsonBody(DeleteSessionsBody), detail: { summary: 'End sessions of yours (log out elsewhere)', tags } },
     )
 }
+
+// The answer and its documented schema (./model) cannot drift apart.
+sameShape<ReturnType<typeof me>, v.InferOutput<typeof MeSchema>>()

@@ -66,3 +66,44 @@ export type AnalyticsQuery = v.InferOutput<typeof AnalyticsQuery>
 export type SummaryQuery = v.InferOutput<typeof SummaryQuery>
 export type ExportQuery = v.InferOutput<typeof ExportQuery>
 export type { GroupBy } from './groups'
+
+const totals = {
+  clicks: v.number(),
+  leads: v.number(),
+  sales: v.number(),
+  saleAmount: v.number(),
+  /** Amounts per currency (lower-case code): amounts in different currencies do not add up. */
+  saleAmountByCurrency: v.record(v.string(), v.number()),
+}
+/** GET /api/analytics/summary: the totals, or one row per group with groupBy (summarize in ./service is checked against it). */
+export const SummarySchema = v.union([
+  v.strictObject(totals),
+  v.array(v.strictObject({ key: v.union([v.string(), v.boolean(), v.null()]), ...totals })),
+])
+
+const nullableText = v.nullable(v.string())
+/** A click in GET /api/analytics (clickView in ./service is checked against it). */
+export const ClickViewSchema = v.strictObject({
+  id: v.string(),
+  linkId: v.string(),
+  partnerId: nullableText,
+  visitorId: nullableText,
+  visitorSessionId: nullableText,
+  referrer: nullableText,
+  destination: v.string(),
+  shortId: v.string(),
+  domain: v.string(),
+  utm: v.nullable(v.record(v.string(), v.string())),
+  externalId: nullableText,
+  tenantId: nullableText,
+  browserName: nullableText,
+  browserVersion: nullableText,
+  osName: nullableText,
+  osVersion: nullableText,
+  deviceType: nullableText,
+  country: nullableText,
+  countryCode: nullableText,
+  city: nullableText,
+  createdAt: v.string(),
+  qr: v.boolean(),
+})

@@ -1,9 +1,11 @@
+import type * as v from 'valibot'
+import { sameShape } from '../http/same-shape'
 import type { Db } from '../db'
 import { HokoError } from '../http/errors'
 import { CLICK, type ClickField, type ClickRow } from '../clicks/row'
 import { type GroupBy, GROUPS } from './groups'
 import type { RollupDim } from './rollups'
-import type { AnalyticsQuery, SummaryQuery } from './model'
+import type { AnalyticsQuery, ClickViewSchema, SummaryQuery, SummarySchema } from './model'
 
 type Filters = Pick<
   SummaryQuery,
@@ -262,3 +264,7 @@ export function summarize(db: Db, workspaceId: string, query: SummaryQuery, base
     : rows.sort((a, b) => b.clicks - a.clicks || b.sales - a.sales || b.leads - a.leads || compareKeys(a.key, b.key))
   return q.take === undefined ? sorted : sorted.slice(0, q.take)
 }
+
+// The answer and its documented schema (./model) cannot drift apart.
+sameShape<ReturnType<typeof summarize>, v.InferOutput<typeof SummarySchema>>()
+sameShape<ReturnType<typeof clickView>, v.InferOutput<typeof ClickViewSchema>>()

@@ -17,3 +17,7 @@ export const UpsertCollectionsBody = batchOf(CollectionUpsert)
 export type CollectionQuery = v.InferOutput<typeof CollectionQuery>
 export type NewCollection = v.InferOutput<typeof NewCollection>
 export type CollectionUpsert = v.InferOutput<typeof CollectionUpsert>
+
+/** A collection in answers (COLLECTIONS.view in ./routes is typed by it). */
+export const CollectionViewSchema = v.strictObject({ id: v.string(), name: v.string(), description: v.nullable(v.string()), createdAt: v.string(), updatedAt: v.string() })
+export const CollectionViewList = v.array(CollectionViewSchema)

@@ -1,8 +1,9 @@
+import type * as v from 'valibot'
 import type { AppContext } from '../context'
 import { collections } from '../db/schema'
 import { crudRoutes, type CrudResource } from '../http/crud'
 import { iso } from '../http/resource'
-import { CollectionQuery, CreateCollectionsBody, UpsertCollectionsBody, COLLECTION_NOUN } from './model'
+import { CollectionQuery, CreateCollectionsBody, UpsertCollectionsBody, COLLECTION_NOUN, type CollectionViewSchema } from './model'
 
 export const COLLECTIONS = {
   name: 'collections',
@@ -10,7 +11,7 @@ export const COLLECTIONS = {
   noun: COLLECTION_NOUN,
   scopes: { read: 'collectionsRead', write: 'collectionsWrite' },
   sortBy: 'createdAt',
-  view: (c) => ({ id: c.id, name: c.name, description: c.description, createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt) }),
+  view: (c): v.InferOutput<typeof CollectionViewSchema> => ({ id: c.id, name: c.name, description: c.description, createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt) }),
   schemas: { query: CollectionQuery, create: CreateCollectionsBody, upsert: UpsertCollectionsBody },
   title: 'Collections',
 } satisfies CrudResource<typeof collections, unknown>

@@ -1,6 +1,8 @@
+import type * as v from 'valibot'
 import type { Db } from '../db'
 import { HokoError } from '../http/errors'
-import type { ConversionQuery } from './model'
+import { sameShape } from '../http/same-shape'
+import type { ConversionQuery, LeadViewSchema, SaleViewSchema } from './model'
 
 type EventRow = {
   id: string
@@ -72,3 +74,7 @@ export function listConversions<K extends keyof typeof VIEWS>(db: Db, table: K, 
   const { total } = db.$client.query<{ total: number }, (string | number)[]>(`SELECT count(*) AS total FROM ${table} e WHERE ${where}`).get(...params)!
   return { items: rows.map((r) => view(r) as ReturnType<(typeof VIEWS)[K]['view']>), total }
 }
+
+// The views and their documented schemas (./model) cannot drift apart.
+sameShape<ReturnType<typeof VIEWS.leads.view>, v.InferOutput<typeof LeadViewSchema>>()
+sameShape<ReturnType<typeof VIEWS.sales.view>, v.InferOutput<typeof SaleViewSchema>>()

@@ -2,7 +2,7 @@ import * as v from 'valibot'
 import { dateBound } from '../analytics/model'
 import { listQuery, Uuid } from '../http/resource'
 import { msg } from '../http/validation'
-import { HttpUrl } from '../links/model'
+import { HttpUrl, LinkViewSchema } from '../links/model'
 
 const MAX_METADATA_BYTES = 10_000
 
@@ -73,3 +73,49 @@ export const ConversionQuery = listQuery({
 })
 
 export type ConversionQuery = v.InferOutput<typeof ConversionQuery>
+
+const nullableText = v.nullable(v.string())
+const StoredMetadata = v.nullable(v.record(v.string(), v.unknown()))
+/** The customer of a conversion answer. */
+export const ConversionCustomerSchema = v.strictObject({
+  id: v.string(),
+  name: nullableText,
+  email: nullableText,
+  phone: nullableText,
+  avatar: nullableText,
+  externalId: v.string(),
+})
+/** POST /api/track/lead's answer (trackLead in ./service is checked against it). */
+export const TrackLeadAnswer = v.strictObject({
+  click: v.strictObject({ id: v.string() }),
+  link: LinkViewSchema,
+  lead: v.strictObject({ eventName: v.string(), metadata: StoredMetadata }),
+  customer: ConversionCustomerSchema,
+})
+/** POST /api/track/sale's answer (trackSale in ./service is checked against it). */
+export const TrackSaleAnswer = v.strictObject({
+  click: v.strictObject({ id: v.string() }),
+  link: LinkViewSchema,
+  customer: ConversionCustomerSchema,
+  sale: v.strictObject({ amount: v.number(), currency: v.string(), eventName: v.string(), metadata: StoredMetadata }),
+})
+const attribution = {
+  createdAt: v.string(),
+  clickId: v.string(),
+  linkId: v.string(),
+  shortId: nullableText,
+  partnerId: nullableText,
+  customerId: v.string(),
+}
+/** An item of GET /api/leads (the leads view in ./list is checked against it). */
+export const LeadViewSchema = v.strictObject({ id: v.string(), eventName: v.string(), metadata: StoredMetadata, ...attribution })
+/** An item of GET /api/sales (the sales view in ./list is checked against it). */
+export const SaleViewSchema = v.strictObject({
+  id: v.string(),
+  amount: v.number(),
+  currency: v.string(),
+  eventName: v.string(),
+  metadata: StoredMetadata,
+  ...attribution,
+  leadId: nullableText,
+})

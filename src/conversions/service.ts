@@ -1,8 +1,10 @@
+import type * as v from 'valibot'
 import type { Db } from '../db'
 import { HokoError } from '../http/errors'
 import { fromRow, LINK, type LinkRow } from '../links/row'
 import { linkView } from '../links/view'
-import type { TrackLead, TrackSale } from './model'
+import { sameShape } from '../http/same-shape'
+import type { TrackLead, TrackLeadAnswer, TrackSale, TrackSaleAnswer } from './model'
 
 type ClickRef = { id: string; link_id: string; partner_id: string | null }
 type CustomerRow = {
@@ -174,3 +176,7 @@ export function trackSale(st: ConversionStatements, workspaceId: string, body: T
     sale: { amount: body.amount, currency: body.currency, eventName: body.eventName, metadata },
   }
 }
+
+// The answers and their documented schemas (./model) cannot drift apart.
+sameShape<ReturnType<typeof trackLead>, v.InferOutput<typeof TrackLeadAnswer>>()
+sameShape<ReturnType<typeof trackSale>, v.InferOutput<typeof TrackSaleAnswer>>()

@@ -9,3 +9,15 @@ export const CustomerQuery = listQuery({
 })
 
 export type CustomerQuery = v.InferOutput<typeof CustomerQuery>
+
+/** A customer in answers (the view in ./service is checked against it). */
+export const CustomerViewSchema = v.strictObject({
+  id: v.string(),
+  externalId: v.string(),
+  name: v.nullable(v.string()),
+  email: v.nullable(v.string()),
+  phone: v.nullable(v.string()),
+  avatar: v.nullable(v.string()),
+  createdAt: v.string(),
+  updatedAt: v.string(),
+})

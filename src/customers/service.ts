@@ -3,7 +3,9 @@ import type { Db } from '../db'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import { customers } from '../db/schema'
 import { iso, likeContains } from '../http/resource'
-import type { CustomerQuery } from './model'
+import type * as v from 'valibot'
+import { sameShape } from '../http/same-shape'
+import type { CustomerQuery, CustomerViewSchema } from './model'
 
 type Row = typeof customers.$inferSelect
 
@@ -46,3 +48,6 @@ export function listCustomers(db: Db, workspaceId: string, q: CustomerQuery) {
   const [{ total }] = db.select({ total: count() }).from(customers).where(where).all()
   return { items, total }
 }
+
+// The view and its documented schema (./model) cannot drift apart.
+sameShape<ReturnType<typeof view>, v.InferOutput<typeof CustomerViewSchema>>()

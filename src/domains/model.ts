@@ -16,3 +16,14 @@ export const UpsertDomainsBody = batchOf(DomainUpsert)
 
 export type DomainQuery = v.InferOutput<typeof DomainQuery>
 export type DomainUpsert = v.InferOutput<typeof DomainUpsert>
+
+/** A domain in answers (domainView in ./service is typed by it). */
+export const DomainViewSchema = v.strictObject({
+  id: v.string(),
+  name: v.string(),
+  rootUrl: v.nullable(v.string()),
+  notFoundUrl: v.nullable(v.string()),
+  createdAt: v.string(),
+  updatedAt: v.string(),
+})
+export const DomainViewList = v.array(DomainViewSchema)

@@ -1,14 +1,15 @@
 import { and, asc, desc, eq, inArray, or, type SQL } from 'drizzle-orm'
+import type * as v from 'valibot'
 import type { Db } from '../db'
 import { domains, workspaces } from '../db/schema'
 import { HokoError } from '../http/errors'
 import { duplicate, iso, liveIds, notFound, requireLiveIds } from '../http/resource'
-import { DOMAIN_NOUN, type DomainQuery, type DomainUpsert } from './model'
+import { DOMAIN_NOUN, type DomainQuery, type DomainUpsert, type DomainViewSchema } from './model'
 
 type Row = typeof domains.$inferSelect
 
 /** A domain as the API answers it. */
-export const domainView = (d: Row) => ({
+export const domainView = (d: Row): v.InferOutput<typeof DomainViewSchema> => ({
   id: d.id,
   name: d.name,
   rootUrl: d.rootUrl,

@@ -164,4 +164,11 @@ export function deleteByIds(db: Db, table: TableName, workspaceId: string, ids: 
   )
 }
 
-export const iso = (d: Date | null) => (d === null ? null : d.toISOString())
+export function iso(d: Date): string
+export function iso(d: Date | null): string | null
+export function iso(d: Date | null): string | null {
+  return d === null ? null : d.toISOString()
+}
+
+/** The answer of every DELETE by ids. */
+export const DeletedIds = v.strictObject({ deletedIds: v.array(v.string()) })

@@ -1,8 +1,10 @@
 import * as v from 'valibot'
 import { batchOf, IdList, listQuery } from '../http/resource'
+import { sameShape } from '../http/same-shape'
 import { msg } from '../http/validation'
 import { IsoDateTime } from '../links/model'
 import { SCOPES } from './scopes'
+import type { KeyView } from './service'
 
 export const KEY_NOUN = { en: 'API key', ar: 'مفتاح API' }
 
@@ -16,3 +18,21 @@ export const NewKeysBody = batchOf(NewKey)
 export const KeyQuery = listQuery({})
 export const RevokeKeysBody = IdList
 export const FUTURE = msg('must be in the future', 'يجب أن يكون في المستقبل')
+
+/** An API key in lists, never its secret (KeyView in ./service is this schema's type). */
+export const KeyViewSchema = v.strictObject({
+  id: v.string(),
+  name: v.string(),
+  prefix: v.string(),
+  scopes: v.array(v.string()),
+  createdAt: v.string(),
+  lastUsedAt: v.nullable(v.string()),
+  expiresAt: v.nullable(v.string()),
+  revoked: v.boolean(),
+  revokedAt: v.nullable(v.string()),
+})
+export const KeyViewList = v.array(KeyViewSchema)
+// The KeyView listKeys answers with and this schema cannot drift apart.
+sameShape<KeyView, v.InferOutput<typeof KeyViewSchema>>()
+/** POST /api/keys: each key with its secret, shown this once. */
+export const NewKeyViewList = v.array(v.strictObject({ ...KeyViewSchema.entries, key: v.string() }))

@@ -10,7 +10,8 @@ import { NewTag } from '../tags/model'
 import type { Plan } from '../workspaces/plans'
 import { checkFeatures } from './features'
 import { detectFormat, type ImportedRow, type ImportFormat, IMPORT_FORMATS, KEY_COLUMNS, missingColumns, rowReader } from './formats'
-import { type LinkUpsert, NewLink } from './model'
+import { sameShape } from '../http/same-shape'
+import { type ImportReportSchema, type LinkUpsert, NewLink } from './model'
 import type { LinkStatements } from './statements'
 import { upsertLinksInTransaction, type Written } from './upsert'
 
@@ -255,3 +256,6 @@ function resolveTags(db: Db, workspaceId: string, rows: Accepted[], now: number)
   return { ids, created: missing.length }
 }
 
+
+// The report and its documented schema (./model) cannot drift apart.
+sameShape<ImportReport, v.InferOutput<typeof ImportReportSchema>>()

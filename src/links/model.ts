@@ -4,6 +4,7 @@ import { batchOf, listQuery, type Noun, SearchText, Uuid } from '../http/resourc
 import { msg, objectOnly } from '../http/validation'
 import { HostName } from '../domains/hostname'
 import { COUNTRY_CODES } from './countries'
+import { IMPORT_FORMATS } from './formats'
 
 export const MAX_DESTINATION_LENGTH = 4096
 
@@ -140,3 +141,45 @@ export const ExportLinksQuery = v.strictObject({ format: v.optional(v.picklist([
 
 export type LinkUpsert = v.InferOutput<typeof LinkUpsert>
 export type LinkQuery = v.InferOutput<typeof LinkQuery>
+
+/** The link object of every answer (built by linkView in ./view, whose type is checked against this). */
+const nullableText = v.nullable(v.string())
+export const LinkViewSchema = v.strictObject({
+  id: v.string(),
+  shortId: v.string(),
+  domain: v.string(),
+  url: v.string(),
+  shortUrl: v.string(),
+  qrCode: v.string(),
+  title: nullableText,
+  description: nullableText,
+  image: nullableText,
+  utm: v.nullable(v.record(v.string(), v.string())),
+  expiresAt: nullableText,
+  expiredUrl: nullableText,
+  password: nullableText,
+  cloaked: v.boolean(),
+  ios: nullableText,
+  android: nullableText,
+  geo: v.nullable(v.record(v.string(), v.string())),
+  collectionId: v.string(),
+  tagIds: v.array(v.string()),
+  externalId: nullableText,
+  tenantId: nullableText,
+  partnerId: nullableText,
+  createdAt: v.string(),
+  updatedAt: v.string(),
+})
+export const LinkViewList = v.array(LinkViewSchema)
+
+const Reason = v.strictObject({ en: v.string(), ar: v.string() })
+/** POST /api/links/import's report (ImportReport in ./import is checked against it). */
+export const ImportReportSchema = v.strictObject({
+  format: v.picklist(IMPORT_FORMATS),
+  collectionId: v.nullable(v.string()),
+  rows: v.number(),
+  created: v.array(v.strictObject({ line: v.number(), id: v.string(), shortId: v.string() })),
+  skipped: v.array(v.strictObject({ line: v.number(), shortId: v.nullable(v.string()), reason: Reason })),
+  rejected: v.array(v.strictObject({ line: v.number(), reason: Reason })),
+  tagsCreated: v.number(),
+})

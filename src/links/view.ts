@@ -1,3 +1,6 @@
+import type * as v from 'valibot'
+import { sameShape } from '../http/same-shape'
+import type { LinkViewSchema } from './model'
 import { baseHostOf, shortOrigin } from '../domains/hosts'
 import type { Link } from './row'
 
@@ -38,3 +41,7 @@ export function linkView(l: Link, tagIds: string[], baseUrl: string) {
   } satisfies Record<Exclude<keyof Link, 'workspaceId'>, unknown> & Record<string, unknown>
 }
 export type LinkView = ReturnType<typeof linkView>
+
+
+// The documented LinkViewSchema (./model) and linkView's answer cannot drift apart.
+sameShape<LinkView, v.InferOutput<typeof LinkViewSchema>>()

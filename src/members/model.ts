@@ -16,3 +16,7 @@ export const NewInvitesBody = batchOf(
 )
 export const DeleteInvitesBody = IdList
 export const InviteQuery = listQuery({})
+
+/** A member in answers (the list in ./routes is checked against it). */
+export const MemberViewSchema = v.strictObject({ userId: v.string(), email: v.string(), name: v.string(), role: RoleSchema, createdAt: v.string() })
+export const MemberViewList = v.array(MemberViewSchema)

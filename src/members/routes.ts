@@ -8,9 +8,10 @@ import { memberships, users } from '../db/schema'
 import { scoped } from '../http/api-guard'
 import { HokoError } from '../http/errors'
 import { checkBatchSize, duplicate, iso, jsonBody, notFound } from '../http/resource'
-import { DeleteInvitesBody, InviteQuery, MEMBER_NOUN, MemberQuery, MemberRolesBody, NewInvitesBody, RemoveMembersBody } from './model'
+import { DeleteInvitesBody, InviteQuery, MEMBER_NOUN, MemberQuery, MemberRolesBody, type MemberViewSchema, NewInvitesBody, RemoveMembersBody } from './model'
+import type * as v from 'valibot'
 
-type Member = { userId: string; email: string; name: string; role: Role; createdAt: string }
+type Member = v.InferOutput<typeof MemberViewSchema>
 
 function members(db: Db, workspaceId: string, sort: 'asc' | 'desc' = 'asc'): Member[] {
   const order = sort === 'asc' ? asc : desc

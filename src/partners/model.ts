@@ -18,3 +18,14 @@ export const UpsertPartnersBody = batchOf(PartnerUpsert)
 export type PartnerQuery = v.InferOutput<typeof PartnerQuery>
 export type NewPartner = v.InferOutput<typeof NewPartner>
 export type PartnerUpsert = v.InferOutput<typeof PartnerUpsert>
+
+/** A partner in answers (PARTNERS.view in ./routes is typed by it). */
+export const PartnerViewSchema = v.strictObject({
+  id: v.string(),
+  name: v.string(),
+  email: v.nullable(v.string()),
+  phone: v.nullable(v.string()),
+  createdAt: v.string(),
+  updatedAt: v.string(),
+})
+export const PartnerViewList = v.array(PartnerViewSchema)

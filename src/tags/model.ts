@@ -43,3 +43,7 @@ export const UpsertTagsBody = batchOf(TagUpsert)
 export type TagQuery = v.InferOutput<typeof TagQuery>
 export type NewTag = v.InferOutput<typeof NewTag>
 export type TagUpsert = v.InferOutput<typeof TagUpsert>
+
+/** A tag in answers (TAGS.view in ./routes is typed by it). */
+export const TagViewSchema = v.strictObject({ id: v.string(), name: v.string(), color: v.string() })
+export const TagViewList = v.array(TagViewSchema)

@@ -1,7 +1,8 @@
+import type * as v from 'valibot'
 import type { AppContext } from '../context'
 import { tags } from '../db/schema'
 import { crudRoutes, type CrudResource } from '../http/crud'
-import { CreateTagsBody, TagQuery, UpsertTagsBody, TAG_NOUN } from './model'
+import { CreateTagsBody, TagQuery, UpsertTagsBody, TAG_NOUN, type TagViewSchema } from './model'
 
 export const TAGS = {
   name: 'tags',
@@ -11,7 +12,7 @@ export const TAGS = {
   // ids are UUIDv7, so id order is creation order, as the spec's "sorting by tag id" wants.
   sortBy: 'id',
   defaults: { color: 'slate' },
-  view: (t) => ({ id: t.id, name: t.name, color: t.color }),
+  view: (t): v.InferOutput<typeof TagViewSchema> => ({ id: t.id, name: t.name, color: t.color }),
   schemas: { query: TagQuery, create: CreateTagsBody, upsert: UpsertTagsBody },
   title: 'Tags',
 } satisfies CrudResource<typeof tags, unknown>

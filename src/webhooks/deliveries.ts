@@ -1,6 +1,8 @@
 import type { Db } from '../db'
 import { requireLiveIds } from '../http/resource'
-import { DELIVERY_NOUN, type DeliveryQuery, WEBHOOK_NOUN } from './model'
+import type * as v from 'valibot'
+import { sameShape } from '../http/same-shape'
+import { DELIVERY_NOUN, type DeliveryQuery, type DeliveryViewSchema, WEBHOOK_NOUN } from './model'
 import { DELIVERY, type DeliveryRow, type Outbox } from './outbox'
 
 type AttemptRow = { deliveryId: string; createdAt: number; status: number | null; durationMs: number; response: string | null; error: string | null }
@@ -91,3 +93,6 @@ export function sendTests(db: Db, workspaceId: string, ids: string[], outbox: Ou
     { behavior: 'immediate' },
   )
 }
+
+// The view and its documented schema (./model) cannot drift apart.
+sameShape<ReturnType<typeof deliveryView>, v.InferOutput<typeof DeliveryViewSchema>>()

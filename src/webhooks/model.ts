@@ -63,3 +63,41 @@ export const DeliveryQuery = listQuery({
 export type WebhookQuery = v.InferOutput<typeof WebhookQuery>
 export type WebhookUpsert = v.InferOutput<typeof WebhookUpsert>
 export type DeliveryQuery = v.InferOutput<typeof DeliveryQuery>
+
+/** A webhook in answers (webhookView in ./webhooks is typed by it); the secret only on creation and rotation. */
+export const WebhookViewSchema = v.strictObject({
+  id: v.string(),
+  url: v.string(),
+  events: v.array(v.string()),
+  description: v.nullable(v.string()),
+  disabled: v.boolean(),
+  createdAt: v.string(),
+  updatedAt: v.string(),
+})
+export const WebhookViewList = v.array(WebhookViewSchema)
+/** On creation and rotation only: the webhook with its signing secret. */
+export const WebhookWithSecretList = v.array(v.strictObject({ ...WebhookViewSchema.entries, secret: v.string() }))
+
+/** A delivery and its attempts (deliveryView in ./deliveries is checked against it). */
+export const DeliveryViewSchema = v.strictObject({
+  id: v.string(),
+  webhookId: v.string(),
+  type: v.string(),
+  status: v.string(),
+  attempts: v.array(
+    v.strictObject({
+      timestamp: v.string(),
+      status: v.nullable(v.number()),
+      durationMs: v.number(),
+      response: v.nullable(v.string()),
+      error: v.nullable(v.string()),
+    }),
+  ),
+  nextAttemptAt: v.nullable(v.string()),
+  /** The body sent. */
+  payload: v.unknown(),
+  createdAt: v.string(),
+})
+export const DeliveryViewList = v.array(DeliveryViewSchema)
+/** PUT /api/webhooks: the items it created carry their secret, the ones it updated do not. */
+export const WebhookUpsertedList = v.array(v.strictObject({ ...WebhookViewSchema.entries, secret: v.optional(v.string()) }))

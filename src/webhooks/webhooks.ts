@@ -1,9 +1,10 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm'
+import type * as v from 'valibot'
 import type { Db } from '../db'
 import { webhookAttempts, webhookDeliveries, webhooks } from '../db/schema'
 import { HokoError } from '../http/errors'
 import { deleteByIds, iso, liveIds, notFound, requireLiveIds } from '../http/resource'
-import { WEBHOOK_NOUN, type WebhookQuery, type WebhookUpsert } from './model'
+import { WEBHOOK_NOUN, type WebhookQuery, type WebhookUpsert, type WebhookViewSchema } from './model'
 import { newSecret } from './signing'
 
 type WebhookRow = typeof webhooks.$inferSelect
@@ -12,7 +13,7 @@ type WebhookRow = typeof webhooks.$inferSelect
 export const ROTATION_OVERLAP_MS = 24 * 3600_000
 
 /** The webhook of every answer; the secret only where the issue says (creation, rotation). */
-export const webhookView = (w: WebhookRow) => ({
+export const webhookView = (w: WebhookRow): v.InferOutput<typeof WebhookViewSchema> => ({
   id: w.id,
   url: w.url,
   events: w.events,

@@ -42,3 +42,15 @@ export const NewWorkspacesBody = v.pipe(
   v.minLength(1),
   v.maxLength(100),
 )
+
+/** The workspace in answers (WorkspaceView in ./service is this schema's type). */
+export const WorkspaceViewSchema = v.strictObject({
+  id: v.string(),
+  slug: v.string(),
+  name: v.string(),
+  rateLimit: v.number(),
+  plan: v.string(),
+  /** null: the host of HOKO_BASE_URL. */
+  defaultDomainId: v.nullable(v.string()),
+  createdAt: v.string(),
+})

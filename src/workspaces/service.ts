@@ -2,21 +2,12 @@ import { asc, count, eq, or } from 'drizzle-orm'
 import * as v from 'valibot'
 import type { Queryable } from '../db'
 import { workspaces } from '../db/schema'
-import { NewWorkspaceSchema, type NewWorkspace } from './model'
+import { NewWorkspaceSchema, type NewWorkspace, type WorkspaceViewSchema } from './model'
 import { effectiveRateLimit } from './plans'
 
 export class WorkspaceError extends Error {}
 
-export type WorkspaceView = {
-  id: string
-  slug: string
-  name: string
-  rateLimit: number
-  plan: string
-  /** null: the host of HOKO_BASE_URL. */
-  defaultDomainId: string | null
-  createdAt: string
-}
+export type WorkspaceView = v.InferOutput<typeof WorkspaceViewSchema>
 
 type Row = typeof workspaces.$inferSelect
 

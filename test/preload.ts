@@ -1,0 +1,22 @@
+import { afterAll } from 'bun:test'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { checkResponses } from './openapi.check'
+
+/**
+ * Loaded before every test file (bunfig.toml): the harness records each /api answer to this file,
+ * and after the last file every one of them is held against /openapi.json.
+ */
+if (!process.env.HOKO_TEST_RESPONSE_LOG) {
+  const dir = mkdtempSync(join(tmpdir(), 'hoko-responses-'))
+  process.env.HOKO_TEST_RESPONSE_LOG = join(dir, 'responses.jsonl')
+  afterAll(async () => {
+    const file = process.env.HOKO_TEST_RESPONSE_LOG!
+    try {
+      if (existsSync(file)) await checkResponses(file)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+}
