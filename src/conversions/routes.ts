@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia'
+import { commissionEarner } from '../commissions/earn'
 import type { AppContext } from '../context'
 import { scoped } from '../http/api-guard'
 import { jsonBody, paged } from '../http/resource'
@@ -12,6 +13,8 @@ const tags = ['Conversions']
 export const conversionRoutes = (ctx: AppContext) => {
   const st = conversionStatements(ctx.db)
   const idempotent = createIdempotentRunner(ctx.db)
+  // Inside the idempotent runner's transaction: a replay runs no work, so it earns nothing twice.
+  const earn = commissionEarner(ctx.db, ctx.webhooks)
   const answer = (set: { status?: number | string; headers: Record<string, string | number> }, r: ReturnType<typeof idempotent>) => {
     set.status = r.status
     if (r.replayed) set.headers['idempotent-replayed'] = 'true'
@@ -30,7 +33,7 @@ export const conversionRoutes = (ctx: AppContext) => {
         answer(
           set,
           idempotent(auth.workspaceId, request.headers.get('idempotency-key'), { endpoint: 'lead', body }, 201, () =>
-            emitted('lead.created', auth.workspaceId, trackLead(st, auth.workspaceId, body, ctx.baseUrl)),
+            emitted('lead.created', auth.workspaceId, trackLead(st, auth.workspaceId, body, ctx.baseUrl, (e, now) => earn(auth.workspaceId, e, now))),
           ),
         ),
       { scope: 'conversionsWrite', ...jsonBody(TrackLeadBody), detail: { summary: 'Track a lead event', tags } },
@@ -41,7 +44,7 @@ export const conversionRoutes = (ctx: AppContext) => {
         answer(
           set,
           idempotent(auth.workspaceId, request.headers.get('idempotency-key'), { endpoint: 'sale', body }, 201, () =>
-            emitted('sale.created', auth.workspaceId, trackSale(st, auth.workspaceId, body, ctx.baseUrl)),
+            emitted('sale.created', auth.workspaceId, trackSale(st, auth.workspaceId, body, ctx.baseUrl, (e, now) => earn(auth.workspaceId, e, now))),
           ),
         ),
       { scope: 'conversionsWrite', ...jsonBody(TrackSaleBody), detail: { summary: 'Track a sale event', tags } },

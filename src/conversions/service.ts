@@ -1,3 +1,4 @@
+import type { Earning } from '../commissions/earn'
 import type { Db } from '../db'
 import { HokoError } from '../http/errors'
 import { fromRow, LINK, type LinkRow } from '../links/row'
@@ -47,6 +48,8 @@ export function conversionStatements(db: Db) {
   }
 }
 export type ConversionStatements = ReturnType<typeof conversionStatements>
+/** Called in the conversion's transaction with the event just written (the partner's commission). */
+export type OnConversion = (e: Earning, now: number) => void
 
 function clickOf(st: ConversionStatements, workspaceId: string, id: string): ClickRef {
   const click = st.click.get(id, workspaceId)
@@ -94,7 +97,7 @@ function linkOf(st: ConversionStatements, linkId: string, baseUrl: string) {
  * POST /api/track/lead. Everything is checked before the customer is written; the caller runs this in
  * one transaction, so a refused lead changes nothing.
  */
-export function trackLead(st: ConversionStatements, workspaceId: string, body: TrackLead, baseUrl: string) {
+export function trackLead(st: ConversionStatements, workspaceId: string, body: TrackLead, baseUrl: string, onLead?: OnConversion) {
   const existing = st.customer.get(workspaceId, body.customerExternalId)
   let click: ClickRef
   if (body.clickId !== '') click = clickOf(st, workspaceId, body.clickId)
@@ -108,8 +111,9 @@ export function trackLead(st: ConversionStatements, workspaceId: string, body: T
   const now = Date.now()
   const customer = upsertCustomer(st, workspaceId, existing, body, now)
   const metadata = body.metadata ?? null
+  const leadId = Bun.randomUUIDv7()
   st.insertLead.run(
-    Bun.randomUUIDv7(),
+    leadId,
     workspaceId,
     customer.id,
     click.id,
@@ -119,6 +123,7 @@ export function trackLead(st: ConversionStatements, workspaceId: string, body: T
     metadata === null ? null : JSON.stringify(metadata),
     now,
   )
+  onLead?.({ event: 'lead', eventId: leadId, partnerId: click.partner_id, linkId: click.link_id, customerId: customer.id, clickId: click.id }, now)
   return {
     click: { id: click.id },
     link: linkOf(st, click.link_id, baseUrl),
@@ -131,7 +136,7 @@ export function trackLead(st: ConversionStatements, workspaceId: string, body: T
  * POST /api/track/sale, attributed in the documented order: the customer's lead named
  * `leadEventName`, else `clickId`, else the customer's most recent lead.
  */
-export function trackSale(st: ConversionStatements, workspaceId: string, body: TrackSale, baseUrl: string) {
+export function trackSale(st: ConversionStatements, workspaceId: string, body: TrackSale, baseUrl: string, onSale?: OnConversion) {
   const existing = st.customer.get(workspaceId, body.customerExternalId)
   const named = existing && body.leadEventName ? st.latestLeadNamed.get(existing.id, body.leadEventName) : null
   let click: ClickRef
@@ -153,8 +158,9 @@ export function trackSale(st: ConversionStatements, workspaceId: string, body: T
   const now = Date.now()
   const customer = upsertCustomer(st, workspaceId, existing, body, now)
   const metadata = body.metadata ?? null
+  const saleId = Bun.randomUUIDv7()
   st.insertSale.run(
-    Bun.randomUUIDv7(),
+    saleId,
     workspaceId,
     customer.id,
     click.id,
@@ -165,6 +171,18 @@ export function trackSale(st: ConversionStatements, workspaceId: string, body: T
     body.amount,
     body.currency,
     metadata === null ? null : JSON.stringify(metadata),
+    now,
+  )
+  onSale?.(
+    {
+      event: 'sale',
+      eventId: saleId,
+      partnerId: click.partner_id,
+      linkId: click.link_id,
+      customerId: customer.id,
+      clickId: click.id,
+      sale: { amount: body.amount, currency: body.currency },
+    },
     now,
   )
   return {
