@@ -371,7 +371,7 @@ describe('listing and totals', () => {
 
 describe('webhook events', () => {
   test('commission.created and commission.updated are written with the change, carrying the commission', async () => {
-    const hook = await call('POST', '/api/webhooks', [{ url: 'https://hooks.example.com/commissions', events: ['commission.created', 'commission.updated'] }])
+    const hook = await call('POST', '/api/webhooks', [{ url: 'https://hooks.example.com/commissions', events: ['commission.created', 'commission.updated', 'lead.created'] }])
     expect(hook.status).toBe(201)
     const p = await partner({ rewards: [{ event: 'lead', type: 'flat', amount: 100, holdDays: 0 }] })
     await lead(await clickOf(p.id))
@@ -381,6 +381,8 @@ describe('webhook events', () => {
       .sql()
       .query('SELECT type, body FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id')
       .all(hook.body[0].id) as { type: string; body: string }[]
+    expect(rows.map((r) => r.type)).toEqual(['lead.created', 'commission.created', 'commission.updated'])
+    rows.shift()
     expect(rows.map((r) => [r.type, JSON.parse(r.body).data])).toEqual([
       ['commission.created', c],
       ['commission.updated', approved],

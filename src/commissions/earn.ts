@@ -1,7 +1,7 @@
 import type { Db } from '../db'
 import type { Reward } from '../partners/model'
 import type { Outbox } from '../webhooks/outbox'
-import { commissionView, type CommissionRow } from './view'
+import { commissionView, type CommissionRow, type CommissionView } from './view'
 
 const DAY_MS = 86_400_000
 
@@ -28,8 +28,9 @@ export function percentOf(amount: number, percent: number): number {
 }
 
 /**
- * The commission of a lead or sale, written in the conversion's transaction with its webhook event,
- * when the click's partner (live) has a reward for that event. Returns it, or null.
+ * The commission of a lead or sale, written in the conversion's transaction when the click's partner
+ * (live) has a reward for that event. Returns it, or null; the caller tells webhooks with `announce`
+ * once the conversion's own event is out, so that receivers hear of the sale before its commission.
  */
 export function commissionEarner(db: Db, outbox: Outbox) {
   const c = db.$client
@@ -40,7 +41,7 @@ export function commissionEarner(db: Db, outbox: Outbox) {
     `INSERT INTO commissions (id, workspace_id, partner_id, link_id, customer_id, click_id, event, event_id, amount, currency,
        sale_amount, status, available_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
   )
-  return function earn(workspaceId: string, e: Earning, now: number) {
+  function earn(workspaceId: string, e: Earning, now: number) {
     if (e.partnerId === null) return null
     const partner = rewardsOf.get(e.partnerId, workspaceId)
     const rewards = partner?.rewards ? (JSON.parse(partner.rewards) as Reward[]) : []
@@ -64,9 +65,9 @@ export function commissionEarner(db: Db, outbox: Outbox) {
       updated_at: now,
     }
     insert.run(row.id, workspaceId, row.partner_id, row.link_id, row.customer_id, row.click_id, row.event, e.eventId, amount, currency, row.sale_amount, row.available_at, now, now)
-    const view = commissionView(row)
-    outbox.emit(workspaceId, 'commission.created', () => [view])
-    return view
+    return commissionView(row)
   }
+  const announce = (workspaceId: string, view: CommissionView) => outbox.emit(workspaceId, 'commission.created', () => [view])
+  return { earn, announce }
 }
 export type CommissionEarner = ReturnType<typeof commissionEarner>
