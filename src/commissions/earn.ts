@@ -1,7 +1,7 @@
 import type { Db } from '../db'
 import type { Reward } from '../partners/model'
 import type { Outbox } from '../webhooks/outbox'
-import { commissionView, type CommissionRow, type CommissionView } from './view'
+import { COMMISSION, commissionView, type CommissionRow, type CommissionView } from './view'
 
 const DAY_MS = 86_400_000
 
@@ -37,10 +37,7 @@ export function commissionEarner(db: Db, outbox: Outbox) {
   const rewardsOf = c.prepare<{ rewards: string | null }, [string, string]>(
     'SELECT rewards FROM partners WHERE id = ? AND workspace_id = ? AND deleted_at IS NULL',
   )
-  const insert = c.prepare(
-    `INSERT INTO commissions (id, workspace_id, partner_id, link_id, customer_id, click_id, event, event_id, amount, currency,
-       sale_amount, status, available_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-  )
+  const insert = c.prepare<unknown, [CommissionRow]>(COMMISSION.insert())
   function earn(workspaceId: string, e: Earning, now: number) {
     if (e.partnerId === null) return null
     const partner = rewardsOf.get(e.partnerId, workspaceId)
@@ -51,20 +48,22 @@ export function commissionEarner(db: Db, outbox: Outbox) {
       reward.type === 'flat' ? [reward.amount, reward.currency] : [percentOf(e.sale!.amount, reward.amount), e.sale!.currency]
     const row: CommissionRow = {
       id: Bun.randomUUIDv7(),
-      partner_id: e.partnerId,
-      link_id: e.linkId,
-      customer_id: e.customerId,
-      click_id: e.clickId,
+      workspaceId,
+      partnerId: e.partnerId,
+      linkId: e.linkId,
+      customerId: e.customerId,
+      clickId: e.clickId,
       event: e.event,
+      eventId: e.eventId,
       amount,
       currency,
-      sale_amount: e.sale?.amount ?? null,
+      saleAmount: e.sale?.amount ?? null,
       status: 'pending',
-      available_at: now + reward.holdDays * DAY_MS,
-      created_at: now,
-      updated_at: now,
+      availableAt: now + reward.holdDays * DAY_MS,
+      createdAt: now,
+      updatedAt: now,
     }
-    insert.run(row.id, workspaceId, row.partner_id, row.link_id, row.customer_id, row.click_id, row.event, e.eventId, amount, currency, row.sale_amount, row.available_at, now, now)
+    insert.run(row)
     return commissionView(row)
   }
   const announce = (workspaceId: string, view: CommissionView) => outbox.emit(workspaceId, 'commission.created', () => [view])

@@ -7,7 +7,7 @@ import { COMMISSION_COLUMNS, commissionView, type CommissionRow } from './view'
 /** Rows read per step of the stream: memory stays the same whatever the number of commissions. */
 const PAGE = 2_000
 
-type Row = CommissionRow & { rid: number; partner_name: string | null; partner_email: string | null }
+type Row = CommissionRow & { rid: number; partnerName: string | null; partnerEmail: string | null }
 
 export const EXPORT_COLUMNS = [
   'id',
@@ -29,7 +29,7 @@ export const EXPORT_COLUMNS = [
 
 function csvLine(r: Row): string {
   const c = commissionView(r)
-  const values = { ...c, partnerName: r.partner_name, partnerEmail: r.partner_email }
+  const values = { ...c, partnerName: r.partnerName, partnerEmail: r.partnerEmail }
   return csvRow(EXPORT_COLUMNS.map((k) => values[k]))
 }
 
@@ -41,7 +41,7 @@ function csvLine(r: Row): string {
 export function exportCommissionsCsv(db: Db, workspaceId: string, q: ExportQuery): ReadableStream<string> {
   const w = whereOf(workspaceId, q)
   const page = db.$client.prepare<Row, (string | number)[]>(
-    `SELECT ${COMMISSION_COLUMNS}, c.rowid AS rid, p.name AS partner_name, p.email AS partner_email
+    `SELECT ${COMMISSION_COLUMNS}, c.rowid AS rid, p.name AS partnerName, p.email AS partnerEmail
        FROM commissions c LEFT JOIN partners p ON p.id = c.partner_id
       WHERE ${w.sql} AND (c.created_at > ? OR (c.created_at = ? AND c.rowid > ?))
       ORDER BY c.created_at, c.rowid LIMIT ?`,
@@ -58,7 +58,7 @@ export function exportCommissionsCsv(db: Db, workspaceId: string, q: ExportQuery
       if (rows.length > 0) {
         controller.enqueue(rows.map(csvLine).join(''))
         const last = rows[rows.length - 1]
-        after = { createdAt: last.created_at, rowid: last.rid }
+        after = { createdAt: last.createdAt, rowid: last.rid }
       }
       if (rows.length < PAGE) controller.close()
     },

@@ -3,7 +3,7 @@ import { HokoError } from '../http/errors'
 import { requireLiveIds } from '../http/resource'
 import type { Outbox } from '../webhooks/outbox'
 import { type CommissionQuery, type CommissionUpdate, COMMISSION_NOUN, type Filters, type SummaryQuery, TRANSITIONS } from './model'
-import { COMMISSION_COLUMNS, commissionView, type CommissionRow } from './view'
+import { COMMISSION, COMMISSION_COLUMNS, commissionView, type CommissionRow } from './view'
 
 /** The filters as SQL over `commissions c`: any value of one filter matches (OR), the filters narrow (AND). */
 export function whereOf(workspaceId: string, q: Filters) {
@@ -40,8 +40,8 @@ export function listCommissions(db: Db, workspaceId: string, q: CommissionQuery)
 export function updateCommissions(db: Db, outbox: Outbox, workspaceId: string, items: CommissionUpdate[]) {
   const c = db.$client
   const get = c.prepare<CommissionRow, [string]>(`SELECT ${COMMISSION_COLUMNS} FROM commissions c WHERE c.id = ?`)
-  const set = c.prepare<CommissionRow, [string, number, string]>(
-    `UPDATE commissions SET status = ?, updated_at = ? WHERE id = ? RETURNING ${COMMISSION_COLUMNS.replaceAll('c.', '')}`,
+  const set = c.prepare<CommissionRow, { $status: string; $updatedAt: number; $id: string }>(
+    `UPDATE commissions SET status = $status, updated_at = $updatedAt WHERE id = $id RETURNING ${COMMISSION.select()}`,
   )
   return db.transaction(
     () => {
@@ -52,11 +52,11 @@ export function updateCommissions(db: Db, outbox: Outbox, workspaceId: string, i
         const path = `commissions[${i}]`
         if (!TRANSITIONS[row.status].includes(item.status))
           throw new HokoError('commission_transition', { path, id: item.id, from: row.status, to: item.status })
-        if (item.status === 'approved' && now < row.available_at && !item.force)
-          throw new HokoError('commission_on_hold', { path, id: item.id, availableAt: new Date(row.available_at).toISOString() })
+        if (item.status === 'approved' && now < row.availableAt && !item.force)
+          throw new HokoError('commission_on_hold', { path, id: item.id, availableAt: new Date(row.availableAt).toISOString() })
         return row
       })
-      const views = rows.map((row, i) => commissionView(set.get(items[i].status, now, row.id)!))
+      const views = rows.map((row, i) => commissionView(set.get({ $status: items[i].status, $updatedAt: now, $id: row.id })!))
       outbox.emit(workspaceId, 'commission.updated', () => views)
       return views
     },

@@ -1,38 +1,27 @@
-import type { Status } from './model'
+import { TableColumns } from '../db/columns'
+import { commissions } from '../db/schema'
 
-export type CommissionRow = {
-  id: string
-  partner_id: string
-  link_id: string
-  customer_id: string
-  click_id: string
-  event: 'lead' | 'sale'
-  amount: number
-  currency: string
-  sale_amount: number | null
-  status: Status
-  available_at: number
-  created_at: number
-  updated_at: number
-}
+export type CommissionRow = typeof commissions.$inferSelect
+export const COMMISSION = new TableColumns<keyof CommissionRow>(commissions)
 
-export const COMMISSION_COLUMNS = 'c.id, c.partner_id, c.link_id, c.customer_id, c.click_id, c.event, c.amount, c.currency, c.sale_amount, c.status, c.available_at, c.created_at, c.updated_at'
+/** The columns of `commissions c` read back under their field names, for queries that join partners. */
+export const COMMISSION_COLUMNS = COMMISSION.fields.map((f) => `c.${COMMISSION.column[f]} AS ${f}`).join(', ')
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
 export const commissionView = (r: CommissionRow) => ({
   id: r.id,
-  partnerId: r.partner_id,
-  linkId: r.link_id,
-  customerId: r.customer_id,
-  clickId: r.click_id,
+  partnerId: r.partnerId,
+  linkId: r.linkId,
+  customerId: r.customerId,
+  clickId: r.clickId,
   event: r.event,
   amount: r.amount,
   currency: r.currency,
-  saleAmount: r.sale_amount,
+  saleAmount: r.saleAmount,
   status: r.status,
-  availableAt: iso(r.available_at),
-  createdAt: iso(r.created_at),
-  updatedAt: iso(r.updated_at),
+  availableAt: iso(r.availableAt),
+  createdAt: iso(r.createdAt),
+  updatedAt: iso(r.updatedAt),
 })
 export type CommissionView = ReturnType<typeof commissionView>
