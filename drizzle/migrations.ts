@@ -9,6 +9,7 @@ import m6 from './0006_accounts.sql' with { type: 'text' }
 import m7 from './0007_dashboard_indexes.sql' with { type: 'text' }
 import m8 from './0008_webhooks.sql' with { type: 'text' }
 import m9 from './0009_domains.sql' with { type: 'text' }
+import m10 from './0010_commissions.sql' with { type: 'text' }
 
 export const migrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_init", when: 1795624717912, breakpoints: true, sql: m0 },
@@ -21,4 +22,5 @@ export const migrations: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: "0007_dashboard_indexes", when: 1795642287848, breakpoints: true, sql: m7 },
   { tag: "0008_webhooks", when: 1795642714355, breakpoints: true, sql: m8 },
   { tag: "0009_domains", when: 1795644032230, breakpoints: true, sql: m9 },
+  { tag: "0010_commissions", when: 1795644672293, breakpoints: true, sql: m10 },
 ]

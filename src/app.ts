@@ -22,6 +22,7 @@ import { memberRoutes } from './members/routes'
 import { apiRequestMetrics } from './metrics/api-requests'
 import { metricsRoutes } from './metrics/routes'
 import { partnerRoutes } from './partners/routes'
+import { commissionRoutes } from './commissions/routes'
 import { qrcodeRoutes } from './qrcode/routes'
 import { redirectRoutes } from './redirect/routes'
 import { tagRoutes } from './tags/routes'
@@ -49,6 +50,7 @@ apiGuard(ctx)
     .use(collectionRoutes(ctx))
     .use(tagRoutes(ctx))
     .use(partnerRoutes(ctx))
+    .use(commissionRoutes(ctx))
     .use(customerRoutes(ctx))
     .use(domainRoutes(ctx))
     .use(analyticsRoutes(ctx))

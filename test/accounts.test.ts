@@ -284,8 +284,10 @@ describe('the API with a session', () => {
     const viewer = await userSession(s, s.key, 'viewer')
     const member = await userSession(s, s.key, 'member')
     const viewerMe = await (await as(viewer, '/api/me')).json()
-    expect(viewerMe.scopes).toEqual(['linksRead', 'collectionsRead', 'tagsRead', 'analyticsRead', 'customersRead', 'partnersRead', 'membersRead', 'workspaceRead', 'domainsRead'])
+    expect(viewerMe.scopes).toEqual(['linksRead', 'collectionsRead', 'tagsRead', 'analyticsRead', 'customersRead', 'partnersRead', 'membersRead', 'workspaceRead', 'domainsRead', 'commissionsRead'])
     expect(viewerMe.workspace.role).toBe('viewer')
+    expect((await as(viewer, '/api/commissions')).status).toBe(200)
+    expect(await (await as(viewer, '/api/commissions', { method: 'PUT', json: [{ id: crypto.randomUUID(), status: 'paid' }] })).json()).toMatchObject({ missingScopes: ['commissionsWrite'] })
     expect((await as(viewer, '/api/links')).status).toBe(200)
     const denied = await link(viewer)
     expect(denied.status).toBe(403)
@@ -296,6 +298,9 @@ describe('the API with a session', () => {
     expect((await link(member)).status).toBe(201)
     expect((await as(member, '/api/members')).status).toBe(200)
     expect((await as(member, '/api/workspace')).status).toBe(200)
+    expect((await as(member, '/api/commissions?status=pending')).status).toBe(200)
+    expect((await (await as(member, '/api/me')).json()).scopes).toContain('commissionsWrite')
+    expect((await as(member, '/api/commissions/export')).status).toBe(200)
     for (const [method, path, json] of [
       ['GET', '/api/keys', undefined],
       ['POST', '/api/keys', [{ name: 'k' }]],

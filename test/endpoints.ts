@@ -93,6 +93,21 @@ async function customer(s: Client, key: string): Promise<{ id: string }> {
   return (await post(s, key, '/api/track/lead', { clickId, eventName: 'Sign up', customerExternalId: unique(), customerName: 'C' })).customer
 }
 
+/** A pending commission, of a lead through the link of a partner with a flat lead reward and no hold period. */
+async function commission(s: Client, key: string): Promise<{ id: string; partnerId: string }> {
+  const [[p], c] = await Promise.all([
+    post(s, key, '/api/partners', [{ name: `p-${unique()}`, rewards: [{ event: 'lead', type: 'flat', amount: 500, holdDays: 0 }] }]),
+    collection(s, key),
+  ])
+  const [l] = await post(s, key, '/api/links', [{ url: 'https://example.com/c', collectionId: c.id, partnerId: p.id }])
+  const res = await s.api(`/${l.shortId}`, { key: null, redirect: 'manual', headers: { 'user-agent': UA.chromeWindows } })
+  const clickId = new URL(res.headers.get('location')!).searchParams.get('hoko_id')!
+  await post(s, key, '/api/track/lead', { clickId, eventName: 'Sign up', customerExternalId: unique(), customerName: 'C' })
+  const [earned] = await (await s.api(`/api/commissions?partnerId=${p.id}`, { key })).json()
+  if (!earned) throw new Error('preparing: the lead earned no commission')
+  return { id: earned.id, partnerId: p.id }
+}
+
 /** GET, POST, PUT and DELETE of a plain resource (collections, tags, partners). */
 function crud(path: string, read: Scope, write: Scope, make: (s: Client, key: string) => Promise<{ id: string }>): Endpoint[] {
   return [
@@ -140,6 +155,28 @@ export const ENDPOINTS: Endpoint[] = [
   ...crud('/api/collections', 'collectionsRead', 'collectionsWrite', collection),
   ...crud('/api/tags', 'tagsRead', 'tagsWrite', tag),
   ...crud('/api/partners', 'partnersRead', 'partnersWrite', partner),
+  { method: 'GET', path: '/api/commissions', scope: 'commissionsRead', ok: 200, prepare: async (s, key) => ({ query: { id: (await commission(s, key)).id } }) },
+  {
+    method: 'PUT',
+    path: '/api/commissions',
+    scope: 'commissionsWrite',
+    ok: 200,
+    prepare: async (s, key) => ({ body: [{ id: (await commission(s, key)).id, status: 'approved' }] }),
+  },
+  {
+    method: 'GET',
+    path: '/api/commissions/summary',
+    scope: 'commissionsRead',
+    ok: 200,
+    prepare: async (s, key) => ({ query: { partnerId: (await commission(s, key)).partnerId, groupBy: 'partner' } }),
+  },
+  {
+    method: 'GET',
+    path: '/api/commissions/export',
+    scope: 'commissionsRead',
+    ok: 200,
+    prepare: async (s, key) => ({ query: { partnerId: (await commission(s, key)).partnerId, format: 'csv' } }),
+  },
   { method: 'GET', path: '/api/domains', scope: 'domainsRead', ok: 200, prepare: async (s, key) => ({ query: { name: (await domain(s, key)).name } }) },
   {
     method: 'POST',
@@ -365,7 +402,7 @@ export function adminSession(s: Client): Promise<Session> {
 const workspaceOf = async (s: Client, key: string): Promise<string> => (await (await s.api('/api/me', { key })).json()).workspace.id
 
 /** Tables of a workspace's data; the rollups, key use times and settings change on their own. */
-const DATA = ['collections', 'tags', 'partners', 'customers', 'domains', 'links', 'clicks', 'leads', 'sales', 'idempotency_keys', 'memberships', 'invites', 'webhooks', 'webhook_deliveries'] as const
+const DATA = ['collections', 'tags', 'partners', 'customers', 'domains', 'links', 'clicks', 'leads', 'sales', 'idempotency_keys', 'memberships', 'invites', 'webhooks', 'webhook_deliveries', 'commissions'] as const
 
 /**
  * Every stored row of the data tables (of one workspace, if given), as text: equal before and after
@@ -391,7 +428,7 @@ export function storedData(db: Database, workspaceId?: string): string {
 export function identifiersOf(db: Database, workspaceId: string): string[] {
   const q = (sql: string) => (db.query(sql).all(workspaceId) as { v: string | null }[]).map((r) => r.v).filter((v): v is string => !!v)
   return [
-    ...['collections', 'tags', 'partners', 'customers', 'domains', 'links', 'clicks', 'leads', 'sales', 'webhooks', 'webhook_deliveries'].flatMap((t) => q(`SELECT id AS v FROM ${t} WHERE workspace_id = ?`)),
+    ...['collections', 'tags', 'partners', 'customers', 'domains', 'links', 'clicks', 'leads', 'sales', 'webhooks', 'webhook_deliveries', 'commissions'].flatMap((t) => q(`SELECT id AS v FROM ${t} WHERE workspace_id = ?`)),
     ...q('SELECT name AS v FROM domains WHERE workspace_id = ?'),
     ...q('SELECT secret AS v FROM webhooks WHERE workspace_id = ?'),
     ...q('SELECT previous_secret AS v FROM webhooks WHERE workspace_id = ?'),

@@ -42,9 +42,9 @@ describe('creating partners', () => {
   test('POST answers 201 with exactly the spec fields, in input order, with ISO timestamps and nulls for what was not sent', async () => {
     const out = await create({ name: ' Acme Affiliates ', email: 'partner@example.com', phone: '+1234567890' }, { name: 'Bare' })
     expect(out).toHaveLength(2)
-    expect(Object.keys(out[0]).sort()).toEqual(['createdAt', 'email', 'id', 'name', 'phone', 'updatedAt'])
+    expect(Object.keys(out[0]).sort()).toEqual(['createdAt', 'email', 'id', 'name', 'phone', 'rewards', 'updatedAt'])
     expect(out[0]).toMatchObject({ name: 'Acme Affiliates', email: 'partner@example.com', phone: '+1234567890' })
-    expect(out[1]).toMatchObject({ name: 'Bare', email: null, phone: null })
+    expect(out[1]).toMatchObject({ name: 'Bare', email: null, phone: null, rewards: null })
     expect(out[0].createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
     expect(out[0].updatedAt).toBe(out[0].createdAt)
     expect(await get(out[0].id)).toEqual(out[0])

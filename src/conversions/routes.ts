@@ -1,25 +1,35 @@
 import { Elysia } from 'elysia'
+import { commissionEarner } from '../commissions/earn'
+import type { CommissionView } from '../commissions/view'
 import type { AppContext } from '../context'
 import { scoped } from '../http/api-guard'
 import { jsonBody, paged } from '../http/resource'
 import { createIdempotentRunner } from './idempotency'
 import { listConversions } from './list'
 import { ConversionQuery, TrackLeadBody, TrackSaleBody } from './model'
-import { conversionStatements, trackLead, trackSale } from './service'
+import { conversionStatements, type OnConversion, trackLead, trackSale } from './service'
 
 const tags = ['Conversions']
 
 export const conversionRoutes = (ctx: AppContext) => {
   const st = conversionStatements(ctx.db)
   const idempotent = createIdempotentRunner(ctx.db)
+  // Inside the idempotent runner's transaction: a replay runs no work, so it earns nothing twice.
+  const commissions = commissionEarner(ctx.db, ctx.webhooks)
   const answer = (set: { status?: number | string; headers: Record<string, string | number> }, r: ReturnType<typeof idempotent>) => {
     set.status = r.status
     if (r.replayed) set.headers['idempotent-replayed'] = 'true'
     return r.body
   }
-  /** The event carries the answer itself; in the conversion's transaction, so a replay emits nothing. */
-  const emitted = <T>(type: 'lead.created' | 'sale.created', workspaceId: string, answer: T): T => {
+  /**
+   * The conversion, its commission if it earns one, and their webhook events (the conversion's first),
+   * all in the idempotent runner's transaction: a replay runs none of it.
+   */
+  const tracked = <T>(type: 'lead.created' | 'sale.created', workspaceId: string, track: (onConversion: OnConversion) => T): T => {
+    let earned: CommissionView | null = null
+    const answer = track((e, now) => (earned = commissions.earn(workspaceId, e, now)))
     ctx.webhooks.emit(workspaceId, type, () => [answer])
+    if (earned) commissions.announce(workspaceId, earned)
     return answer
   }
   return new Elysia({ prefix: '/api/track' })
@@ -30,7 +40,7 @@ export const conversionRoutes = (ctx: AppContext) => {
         answer(
           set,
           idempotent(auth.workspaceId, request.headers.get('idempotency-key'), { endpoint: 'lead', body }, 201, () =>
-            emitted('lead.created', auth.workspaceId, trackLead(st, auth.workspaceId, body, ctx.baseUrl)),
+            tracked('lead.created', auth.workspaceId, (on) => trackLead(st, auth.workspaceId, body, ctx.baseUrl, on)),
           ),
         ),
       { scope: 'conversionsWrite', ...jsonBody(TrackLeadBody), detail: { summary: 'Track a lead event', tags } },
@@ -41,7 +51,7 @@ export const conversionRoutes = (ctx: AppContext) => {
         answer(
           set,
           idempotent(auth.workspaceId, request.headers.get('idempotency-key'), { endpoint: 'sale', body }, 201, () =>
-            emitted('sale.created', auth.workspaceId, trackSale(st, auth.workspaceId, body, ctx.baseUrl)),
+            tracked('sale.created', auth.workspaceId, (on) => trackSale(st, auth.workspaceId, body, ctx.baseUrl, on)),
           ),
         ),
       { scope: 'conversionsWrite', ...jsonBody(TrackSaleBody), detail: { summary: 'Track a sale event', tags } },

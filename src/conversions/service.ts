@@ -1,4 +1,5 @@
 import type * as v from 'valibot'
+import type { Earning } from '../commissions/earn'
 import type { Db } from '../db'
 import { HokoError } from '../http/errors'
 import { fromRow, LINK, type LinkRow } from '../links/row'
@@ -49,6 +50,8 @@ export function conversionStatements(db: Db) {
   }
 }
 export type ConversionStatements = ReturnType<typeof conversionStatements>
+/** Called in the conversion's transaction with the event just written (the partner's commission). */
+export type OnConversion = (e: Earning, now: number) => void
 
 function clickOf(st: ConversionStatements, workspaceId: string, id: string): ClickRef {
   const click = st.click.get(id, workspaceId)
@@ -96,7 +99,7 @@ function linkOf(st: ConversionStatements, linkId: string, baseUrl: string) {
  * POST /api/track/lead. Everything is checked before the customer is written; the caller runs this in
  * one transaction, so a refused lead changes nothing.
  */
-export function trackLead(st: ConversionStatements, workspaceId: string, body: TrackLead, baseUrl: string) {
+export function trackLead(st: ConversionStatements, workspaceId: string, body: TrackLead, baseUrl: string, onLead?: OnConversion) {
   const existing = st.customer.get(workspaceId, body.customerExternalId)
   let click: ClickRef
   if (body.clickId !== '') click = clickOf(st, workspaceId, body.clickId)
@@ -110,8 +113,9 @@ export function trackLead(st: ConversionStatements, workspaceId: string, body: T
   const now = Date.now()
   const customer = upsertCustomer(st, workspaceId, existing, body, now)
   const metadata = body.metadata ?? null
+  const leadId = Bun.randomUUIDv7()
   st.insertLead.run(
-    Bun.randomUUIDv7(),
+    leadId,
     workspaceId,
     customer.id,
     click.id,
@@ -121,6 +125,7 @@ export function trackLead(st: ConversionStatements, workspaceId: string, body: T
     metadata === null ? null : JSON.stringify(metadata),
     now,
   )
+  onLead?.({ event: 'lead', eventId: leadId, partnerId: click.partner_id, linkId: click.link_id, customerId: customer.id, clickId: click.id }, now)
   return {
     click: { id: click.id },
     link: linkOf(st, click.link_id, baseUrl),
@@ -133,7 +138,7 @@ export function trackLead(st: ConversionStatements, workspaceId: string, body: T
  * POST /api/track/sale, attributed in the documented order: the customer's lead named
  * `leadEventName`, else `clickId`, else the customer's most recent lead.
  */
-export function trackSale(st: ConversionStatements, workspaceId: string, body: TrackSale, baseUrl: string) {
+export function trackSale(st: ConversionStatements, workspaceId: string, body: TrackSale, baseUrl: string, onSale?: OnConversion) {
   const existing = st.customer.get(workspaceId, body.customerExternalId)
   const named = existing && body.leadEventName ? st.latestLeadNamed.get(existing.id, body.leadEventName) : null
   let click: ClickRef
@@ -155,8 +160,9 @@ export function trackSale(st: ConversionStatements, workspaceId: string, body: T
   const now = Date.now()
   const customer = upsertCustomer(st, workspaceId, existing, body, now)
   const metadata = body.metadata ?? null
+  const saleId = Bun.randomUUIDv7()
   st.insertSale.run(
-    Bun.randomUUIDv7(),
+    saleId,
     workspaceId,
     customer.id,
     click.id,
@@ -167,6 +173,18 @@ export function trackSale(st: ConversionStatements, workspaceId: string, body: T
     body.amount,
     body.currency,
     metadata === null ? null : JSON.stringify(metadata),
+    now,
+  )
+  onSale?.(
+    {
+      event: 'sale',
+      eventId: saleId,
+      partnerId: click.partner_id,
+      linkId: click.link_id,
+      customerId: customer.id,
+      clickId: click.id,
+      sale: { amount: body.amount, currency: body.currency },
+    },
     now,
   )
   return {

@@ -89,6 +89,8 @@ export const partners = sqliteTable(
     name: text('name').notNull(),
     email: text('email'),
     phone: text('phone'),
+    /** The partner's rewards (partners/model.ts), as JSON; null: none. */
+    rewards: text('rewards', { mode: 'json' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     deletedAt: deletedAt(),
@@ -291,6 +293,36 @@ export const sales = sqliteTable(
     index('sales_workspace_created_idx').on(t.workspaceId, t.createdAt),
     index('sales_click_idx').on(t.clickId),
     index('sales_customer_created_idx').on(t.customerId, t.createdAt),
+  ],
+)
+
+/**
+ * What a partner earned for a lead or sale, written in the conversion's transaction with the amount
+ * its reward gave then (later reward changes leave it alone). Amounts in the currency's smallest unit.
+ */
+export const commissions = sqliteTable(
+  'commissions',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: workspaceId(),
+    partnerId: text('partner_id').notNull(),
+    linkId: text('link_id').notNull(),
+    customerId: text('customer_id').notNull(),
+    clickId: text('click_id').notNull(),
+    event: text('event', { enum: ['lead', 'sale'] }).notNull(),
+    /** The lead or sale row it was earned by. */
+    eventId: text('event_id').notNull(),
+    amount: integer('amount').notNull(),
+    currency: text('currency').notNull(),
+    saleAmount: integer('sale_amount'),
+    status: text('status', { enum: ['pending', 'approved', 'paid', 'canceled'] }).notNull(),
+    availableAt: integer('available_at').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    index('commissions_workspace_created_idx').on(t.workspaceId, t.createdAt),
+    index('commissions_partner_created_idx').on(t.partnerId, t.createdAt),
   ],
 )
 

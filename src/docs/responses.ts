@@ -2,6 +2,7 @@ import * as v from 'valibot'
 import { InviteViewSchema, MeSchema, NewInviteViewList, NewUserViewList, PasswordChangedSchema, SessionViewList, UserListSchema } from '../accounts/model'
 import { ClickViewSchema, SummarySchema } from '../analytics/model'
 import { CollectionViewList } from '../collections/model'
+import { CommissionSummaryList, CommissionViewList } from '../commissions/model'
 import { CustomerViewSchema } from '../customers/model'
 import { LeadViewSchema, SaleViewSchema, TrackLeadAnswer, TrackSaleAnswer } from '../conversions/model'
 import { DomainViewList } from '../domains/model'
@@ -76,6 +77,10 @@ export const API_RESPONSES: Record<string, Success> = {
   'POST /api/admin/workspaces': created('The workspaces created.', v.array(WorkspaceViewSchema)),
   'GET /api/admin/users': ok('Every user and their workspaces.', UserListSchema),
   'POST /api/admin/users': created('The users created, with the workspace role each was given.', NewUserViewList),
+  'GET /api/commissions': list('A page of commissions.', CommissionViewList),
+  'PUT /api/commissions': ok('The commissions changed, in request order.', CommissionViewList),
+  'GET /api/commissions/summary': ok('Totals per group and currency (never added across currencies).', CommissionSummaryList),
+  'GET /api/commissions/export': ok('The commissions as CSV, streamed.', undefined, { contentType: ['text/csv'] }),
   'GET /api/webhooks': list('The workspace\'s webhooks.', WebhookViewList),
   'POST /api/webhooks': created('The webhooks created, each with its signing secret.', WebhookWithSecretList),
   'PUT /api/webhooks': ok('The webhooks updated or created; created ones with their signing secret.', WebhookUpsertedList),

@@ -315,6 +315,16 @@ const ERRORS = {
     en: (p) => `${p.path}: must not point back at ${p.name} itself, which would redirect in a loop`,
     ar: (p) => `${p.path}: يجب ألا يشير إلى النطاق ${p.name} نفسه، لأن ذلك يسبب إعادة توجيه لا تنتهي`,
   }),
+  commission_transition: def<{ path: string; id: string; from: string; to: string }>({
+    status: 400,
+    en: (p) => `${p.path}: commission ${p.id} is ${p.from} and cannot become ${p.to} (pending → approved → paid; pending or approved → canceled)`,
+    ar: (p) => `${p.path}: حالة العمولة ${p.id} هي ${p.from} ولا يمكن أن تصبح ${p.to} (pending ← approved ← paid؛ pending أو approved ← canceled)`,
+  }),
+  commission_on_hold: def<{ path: string; id: string; availableAt: string }>({
+    status: 400,
+    en: (p) => `${p.path}: commission ${p.id} is on hold until ${p.availableAt}; send "force": true to approve it now`,
+    ar: (p) => `${p.path}: العمولة ${p.id} معلّقة حتى ${p.availableAt}؛ أرسل "force": true لاعتمادها الآن`,
+  }),
   unknown_domain: def<{ path: string; domain: string }>({
     status: 400,
     en: (p) => `${p.path}: ${p.domain} is not a domain of this workspace`,

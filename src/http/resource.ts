@@ -107,7 +107,7 @@ export function duplicate(path: string, value: string, firstPath: string): HokoE
 }
 
 /** Tables whose rows belong to a workspace; `soft` ones have deleted_at. */
-export type TableName = 'collections' | 'tags' | 'partners' | 'links' | 'customers' | 'webhooks' | 'webhook_deliveries' | 'domains'
+export type TableName = 'collections' | 'tags' | 'partners' | 'links' | 'customers' | 'webhooks' | 'webhook_deliveries' | 'domains' | 'commissions'
 const SOFT: Record<TableName, boolean> = {
   collections: true,
   tags: false,
@@ -117,6 +117,7 @@ const SOFT: Record<TableName, boolean> = {
   webhooks: false,
   webhook_deliveries: false,
   domains: false,
+  commissions: false,
 }
 
 /** Which of `ids` are live rows of this workspace (one query, however many ids). */

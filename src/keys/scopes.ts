@@ -23,6 +23,8 @@ export const SCOPES = [
   'webhooksWrite',
   'domainsRead',
   'domainsWrite',
+  'commissionsRead',
+  'commissionsWrite',
 ] as const
 
 export type Scope = (typeof SCOPES)[number]

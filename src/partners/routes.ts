@@ -3,7 +3,7 @@ import type { AppContext } from '../context'
 import { partners } from '../db/schema'
 import { crudRoutes, type CrudResource } from '../http/crud'
 import { iso } from '../http/resource'
-import { CreatePartnersBody, PartnerQuery, UpsertPartnersBody, PARTNER_NOUN, type PartnerViewSchema } from './model'
+import { CreatePartnersBody, PartnerQuery, type Reward, UpsertPartnersBody, PARTNER_NOUN, type PartnerViewSchema } from './model'
 
 export const PARTNERS = {
   name: 'partners',
@@ -12,7 +12,7 @@ export const PARTNERS = {
   // The spec's PUT/DELETE pages say linksWrite; its scope table (partnersWrite) is authoritative.
   scopes: { read: 'partnersRead', write: 'partnersWrite' },
   sortBy: 'createdAt',
-  view: (p): v.InferOutput<typeof PartnerViewSchema> => ({ id: p.id, name: p.name, email: p.email, phone: p.phone, createdAt: iso(p.createdAt), updatedAt: iso(p.updatedAt) }),
+  view: (p): v.InferOutput<typeof PartnerViewSchema> => ({ id: p.id, name: p.name, email: p.email, phone: p.phone, rewards: (p.rewards as Reward[] | null) ?? null, createdAt: iso(p.createdAt), updatedAt: iso(p.updatedAt) }),
   schemas: { query: PartnerQuery, create: CreatePartnersBody, upsert: UpsertPartnersBody },
   title: 'Partners',
   events: { created: 'partner.created', updated: 'partner.updated', deleted: 'partner.deleted' },

@@ -16,6 +16,8 @@ export const EVENT_TYPES = [
   'partner.created',
   'partner.updated',
   'partner.deleted',
+  'commission.created',
+  'commission.updated',
 ] as const
 export type EventType = (typeof EVENT_TYPES)[number] | 'webhook.test'
 
