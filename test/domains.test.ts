@@ -319,6 +319,13 @@ describe('links on domains', () => {
     const base = await (await api(`/api/analytics?domain=${BASE}&take=10000`)).json()
     expect(base.some((c: any) => c.linkId === l2.id)).toBe(true)
     expect(base.every((c: any) => c.domain === BASE)).toBe(true)
+    // The clicks export takes the same filter, the base host by its name too.
+    const ndjson = (text: string) => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    const exported = ndjson(await (await api(`/api/analytics/export?format=ndjson&domain=${d.name}`)).text())
+    expect(exported.map((c: any) => [c.linkId, c.domain])).toEqual([0, 1, 2].map(() => [l1.id, d.name]))
+    const exportedBase = ndjson(await (await api(`/api/analytics/export?format=ndjson&domain=${BASE}`)).text())
+    expect(exportedBase.some((c: any) => c.linkId === l2.id)).toBe(true)
+    expect(exportedBase.every((c: any) => c.domain === BASE)).toBe(true)
   })
 
   test('DELETE refuses a domain with live links, naming how many; once they are gone it goes, default included', async () => {

@@ -3,7 +3,7 @@ import { CLICK, type ClickRow } from '../clicks/row'
 import { csvRow } from '../http/csv'
 import { UTM_KEYS } from '../links/model'
 import type { ExportQuery } from './model'
-import { CLICK_VIEW, clickView, where } from './service'
+import { CLICK_VIEW, clickView, forStorage, where } from './service'
 
 /** Clicks read per step of the stream: memory stays the same at ten million clicks as at ten. */
 const PAGE = 2_000
@@ -23,7 +23,7 @@ const csvLine = (c: View) =>
  * beyond one page, and a slow client slows the reads instead of filling memory.
  */
 export function exportClicks(db: Db, workspaceId: string, q: ExportQuery, baseHost: string): ReadableStream<string> {
-  const w = where('c', workspaceId, q)
+  const w = where('c', workspaceId, forStorage(q, baseHost))
   const page = db.$client.prepare<Row, (string | number)[]>(
     `SELECT ${CLICK.select(CLICK_VIEW)}, c.rowid AS rid FROM clicks c
      WHERE ${w.sql} AND (c.created_at > ? OR (c.created_at = ? AND c.rowid > ?))

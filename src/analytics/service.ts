@@ -89,7 +89,7 @@ export const clickView = (c: Pick<ClickRow, (typeof CLICK_VIEW)[number]>, baseHo
 })
 
 /** A domain filter as the clicks store it: the base host is ''. */
-const forStorage = <Q extends { domain?: string }>(q: Q, baseHost: string): Q =>
+export const forStorage = <Q extends { domain?: string }>(q: Q, baseHost: string): Q =>
   q.domain === baseHost ? { ...q, domain: '' } : q
 
 export function listClicks(db: Db, workspaceId: string, query: AnalyticsQuery, baseHost: string) {
