@@ -19,7 +19,6 @@ import { requestLog } from './http/request-log'
 import { keyRoutes } from './keys/routes'
 import { linkRoutes } from './links/routes'
 import { memberRoutes } from './members/routes'
-import { apiRequestMetrics } from './metrics/api-requests'
 import { metricsRoutes } from './metrics/routes'
 import { partnerRoutes } from './partners/routes'
 import { commissionRoutes } from './commissions/routes'
@@ -35,8 +34,7 @@ export function createApp(ctx: AppContext) {
   // Bun's own router (Elysia's systemRouter, on by default) serves the hot /:shortId route fastest.
   const app: AnyElysia = new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes + 1024 * 1024, idleTimeout: ctx.config.idleTimeout } })
     .use(errorHandler)
-    .use(requestLog(ctx.config.trustProxy))
-    .use(apiRequestMetrics(ctx.metrics))
+    .use(requestLog(ctx.config.trustProxy, ctx.metrics))
     .use(openapiRoute(() => app))
     .use(
 apiGuard(ctx)
