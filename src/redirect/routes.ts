@@ -3,7 +3,6 @@ import * as v from 'valibot'
 import type { Visitor } from '../clicks/capture'
 import type { AppContext } from '../context'
 import { socketAddress } from '../http/client-ip'
-import { HokoError } from '../http/errors'
 import { keylessLimit } from '../http/keyless-limit'
 import { cloakPage, gonePage, notFoundPage, passwordPage, redirectTo, tooManyAttemptsPage, unavailablePage } from '../http/pages'
 import { requestHost } from '../domains/hosts'
@@ -44,10 +43,8 @@ export function redirectRoutes(ctx: AppContext) {
 
   /** The decision (see decide.ts), then what follows it: the brake, the click, the cookies, the response. */
   async function visit(request: Request, shortId: string, socketIp: () => string | undefined, mode: RequestMode, password?: string): Promise<Response> {
-    if (RESERVED_SHORT_IDS.has(shortId.toLowerCase())) {
-      if (shortId === 'api') throw new HokoError('not_found', { method: request.method, path: '/api' })
-      return notFoundPage()
-    }
+    // `/api` itself never gets here: the API guard's own route answers it.
+    if (RESERVED_SHORT_IDS.has(shortId.toLowerCase())) return notFoundPage()
     const domain = links.domainFor(() => requestHost(request, trustProxy))
     let visitor: Visitor | undefined
     const describe = () => (visitor ??= clicks.describe(request, socketIp))
