@@ -10,6 +10,7 @@ import m7 from './0007_dashboard_indexes.sql' with { type: 'text' }
 import m8 from './0008_webhooks.sql' with { type: 'text' }
 import m9 from './0009_domains.sql' with { type: 'text' }
 import m10 from './0010_commissions.sql' with { type: 'text' }
+import m11 from './0011_compact_clicks.sql' with { type: 'text' }
 
 export const migrations: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: "0000_init", when: 1795624717912, breakpoints: true, sql: m0 },
@@ -23,4 +24,5 @@ export const migrations: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: "0008_webhooks", when: 1795642714355, breakpoints: true, sql: m8 },
   { tag: "0009_domains", when: 1795644032230, breakpoints: true, sql: m9 },
   { tag: "0010_commissions", when: 1795644672293, breakpoints: true, sql: m10 },
+  { tag: "0011_compact_clicks", when: 1795650040061, breakpoints: true, sql: m11 },
 ]

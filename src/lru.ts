@@ -38,6 +38,11 @@ export class Lru<K, V> {
     this.total -= this.weigh(value, key)
   }
 
+  clear(): void {
+    this.map.clear()
+    this.total = 0
+  }
+
   get size(): number {
     return this.map.size
   }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { expectBilingual, removeDir, startServer, type TestServer, UA } from './harness'
+import { ROLLUP_PROGRESS } from './clicks-sql'
 
 /**
  * The dashboard's analytics filters: collectionId, tagId, country, device. Different filters narrow
@@ -33,7 +34,7 @@ const summary = async (query: string) => (await get(`/api/analytics/summary?${qu
 async function rolledUp() {
   for (let i = 0; i < 200; i++) {
     const db = s.sql()
-    const { mark, last } = db.query('SELECT (SELECT click_rowid FROM rollup_state WHERE id = 1) AS mark, (SELECT max(rowid) FROM clicks) AS last').get() as any
+    const { mark, last } = db.query(ROLLUP_PROGRESS).get() as any
     db.close()
     if (mark === last) return
     await Bun.sleep(25)

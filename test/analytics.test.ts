@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Database } from 'bun:sqlite'
 import { expectBilingual, removeDir, startServer, type TestServer, UA } from './harness'
+import { deleteClicks, retimeClicks, ROLLUP_PROGRESS } from './clicks-sql'
 
 let s: TestServer
 let links: any[]
@@ -41,7 +42,7 @@ beforeAll(async () => {
   const db = new Database(s.dbPath)
   db.exec('PRAGMA busy_timeout = 5000')
   const ids = (db.query('SELECT id FROM clicks ORDER BY created_at, id').all() as { id: string }[]).map((r) => r.id)
-  ids.forEach((id, n) => db.query('UPDATE clicks SET created_at = ? WHERE id = ?').run(T0 + n * 3_600_000, id))
+  retimeClicks(db, ids.map((id, n) => ({ id, createdAt: T0 + n * 3_600_000 })))
   // The rollup thread may have counted them at their real time already: let it count them again.
   db.exec('DELETE FROM click_rollups; DELETE FROM rollup_state')
   db.close()
@@ -52,7 +53,7 @@ beforeAll(async () => {
 async function rolledUp() {
   for (let i = 0; i < 200; i++) {
     const db = s.sql()
-    const { mark, last } = db.query('SELECT (SELECT click_rowid FROM rollup_state WHERE id = 1) AS mark, (SELECT max(rowid) FROM clicks) AS last').get() as any
+    const { mark, last } = db.query(ROLLUP_PROGRESS).get() as any
     db.close()
     if (mark === last) return
     await Bun.sleep(25)
@@ -147,7 +148,7 @@ describe('GET /api/analytics', () => {
     expect(await get(`/api/analytics?linkId=${l.id}`)).toHaveLength(1)
     const db = new Database(s.dbPath)
     db.exec('PRAGMA busy_timeout = 5000')
-    db.query('DELETE FROM clicks WHERE link_id = ?').run(l.id)
+    deleteClicks(db, 'link_id = ?', l.id)
     db.exec('DELETE FROM click_rollups; DELETE FROM rollup_state')
     db.close()
     await rolledUp()
@@ -221,7 +222,7 @@ describe('GET /api/analytics/summary', () => {
     expect((await get('/api/analytics/summary')).clicks).toBe(before + 1)
     const db = new Database(s.dbPath)
     db.exec('PRAGMA busy_timeout = 5000')
-    db.query('DELETE FROM clicks WHERE created_at > ?').run(T0 + 10 * 3_600_000)
+    deleteClicks(db, 'created_at > ?', T0 + 10 * 3_600_000)
     db.exec('DELETE FROM click_rollups; DELETE FROM rollup_state')
     db.close()
     await rolledUp()

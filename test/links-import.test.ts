@@ -3,6 +3,7 @@ import { Database } from 'bun:sqlite'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expectBilingual, removeDir, startServer, UA, type TestServer } from './harness'
+import { insertClicks } from './clicks-sql'
 
 const FIXTURES = join(import.meta.dir, 'fixtures/import')
 const fixture = (name: string) => Bun.file(join(FIXTURES, name)).text()
@@ -276,10 +277,12 @@ describe('GET /api/analytics/export', () => {
     const db = new Database(s.dbPath)
     db.exec('PRAGMA busy_timeout = 5000')
     const ws = (db.query("SELECT id FROM workspaces WHERE slug = 'default'").get() as { id: string }).id
-    const insert = db.prepare("INSERT INTO clicks (id, workspace_id, link_id, short_id, created_at, destination) VALUES (?, ?, ?, 'clk-a', ?, 'https://example.com/clicks')")
-    db.transaction(() => {
-      for (let i = 0; i < 4500; i++) insert.run(Bun.randomUUIDv7(), ws, linkId, Date.parse('2025-01-01T00:00:00Z') + Math.floor(i / 3) * 1000)
-    })()
+    insertClicks(
+      db,
+      Array.from({ length: 4500 }, (_, i) => ({
+        workspaceId: ws, linkId, shortId: 'clk-a', createdAt: Date.parse('2025-01-01T00:00:00Z') + Math.floor(i / 3) * 1000, destination: 'https://example.com/clicks',
+      })),
+    )
     db.close()
   })
 

@@ -285,10 +285,10 @@ describe('destination and click capture', () => {
     const jar = cookies.map((c) => c.split(';')[0]).join('; ')
     await visit(`/${l.shortId}`, { cookie: jar })
     const [a, b] = clicksOf(l.id)
-    expect(a.visitor_id).toBe(b.visitor_id)
-    expect(a.visitor_session_id).toBe(b.visitor_session_id)
+    expect(a.visitor_id).toEqual(b.visitor_id)
+    expect(a.visitor_session_id).toEqual(b.visitor_session_id)
     await visit(`/${l.shortId}`)
-    expect(clicksOf(l.id)[2].visitor_id).not.toBe(a.visitor_id)
+    expect(clicksOf(l.id)[2].visitor_id).not.toEqual(a.visitor_id)
   })
 
   test('a spoofed left X-Forwarded-For entry neither chooses the country nor the geo destination', async () => {

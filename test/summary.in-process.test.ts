@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { startRollups } from '../src/analytics/rollups'
 import { startInProcess, type InProcess } from './in-process'
+import { insertClicks, ROLLUP_PROGRESS } from './clicks-sql'
 
 /**
  * GET /api/analytics/summary counts workspace-wide clicks from the rollups up to the rollup mark and
@@ -21,18 +22,17 @@ const BASE = Date.UTC(2026, 0, 10)
 type Click = { link: 0 | 1; at: number; country: string | null; tenant: string | null; source: string | null; qr: boolean; bot: boolean }
 
 function insert(workspaceId: string, links: string[], clicks: Click[]) {
-  const st = s.db.$client.prepare(
-    `INSERT INTO clicks (id, workspace_id, link_id, short_id, created_at, destination, country_code, tenant_id, utm, qr, bot)
-     VALUES (?, ?, ?, ?, ?, 'https://example.com', ?, ?, ?, ?, ?)`,
+  insertClicks(
+    s.db.$client,
+    clicks.map((c) => ({
+      workspaceId, linkId: links[c.link], shortId: `short${c.link}`, createdAt: c.at, destination: 'https://example.com', countryCode: c.country,
+      tenantId: c.tenant, utm: c.source === null ? null : JSON.stringify({ source: c.source }), qr: c.qr ? 1 : 0, bot: c.bot ? 1 : 0,
+    })),
   )
-  s.db.$client.transaction(() => {
-    for (const c of clicks)
-      st.run(Bun.randomUUIDv7(), workspaceId, links[c.link], `short${c.link}`, c.at, c.country, c.tenant, c.source === null ? null : JSON.stringify({ source: c.source }), c.qr ? 1 : 0, c.bot ? 1 : 0)
-  })()
 }
 
 const state = () =>
-  s.db.$client.query('SELECT (SELECT click_rowid FROM rollup_state WHERE id = 1) AS mark, (SELECT max(rowid) FROM clicks) AS last').get() as { mark: number | null; last: number | null }
+  s.db.$client.query(ROLLUP_PROGRESS).get() as { mark: number | null; last: number | null }
 
 /** Runs the rollup thread until it has counted every click written so far, then stops it. */
 async function rollUp() {

@@ -18,18 +18,16 @@ const csvLine = (c: View) =>
 
 /**
  * The clicks of GET /api/analytics's filters (bots excluded), oldest first, as CSV or NDJSON. A
- * ReadableStream that reads the next page after the last (created_at, rowid) it sent each time the
- * client is ready for more: the (workspace_id, created_at) index gives the order, nothing is held
+ * ReadableStream that reads the next page after the last rowid (time and order) it sent each time
+ * the client is ready for more: the workspace's index gives the order, nothing is held
  * beyond one page, and a slow client slows the reads instead of filling memory.
  */
 export function exportClicks(db: Db, workspaceId: string, q: ExportQuery, baseHost: string): ReadableStream<string> {
   const w = where('c', workspaceId, forStorage(q, baseHost))
   const page = db.$client.prepare<Row, (string | number)[]>(
-    `SELECT ${CLICK.select(CLICK_VIEW)}, c.rowid AS rid FROM clicks c
-     WHERE ${w.sql} AND (c.created_at > ? OR (c.created_at = ? AND c.rowid > ?))
-     ORDER BY c.created_at, c.rowid LIMIT ?`,
+    `SELECT ${CLICK.select(CLICK_VIEW)}, c.rid AS rid FROM clicks c WHERE ${w.sql} AND c.rid > ? ORDER BY c.rid LIMIT ?`,
   )
-  let after = { createdAt: Number.MIN_SAFE_INTEGER, rowid: 0 }
+  let after = Number.MIN_SAFE_INTEGER
   let headerSent = q.format !== 'csv'
   return new ReadableStream<string>({
     pull(controller) {
@@ -37,10 +35,9 @@ export function exportClicks(db: Db, workspaceId: string, q: ExportQuery, baseHo
         headerSent = true
         return controller.enqueue(csvRow(COLUMNS))
       }
-      const rows = page.all(...w.params, after.createdAt, after.createdAt, after.rowid, PAGE)
+      const rows = page.all(...w.params, after, PAGE)
       if (rows.length > 0) {
-        const last = rows[rows.length - 1]
-        after = { createdAt: last.createdAt, rowid: last.rid }
+        after = rows[rows.length - 1].rid
         const views = rows.map(({ rid: _, ...c }) => clickView(c, baseHost))
         controller.enqueue(q.format === 'csv' ? views.map(csvLine).join('') : views.map((c) => `${JSON.stringify(c)}\n`).join(''))
       }

@@ -10,6 +10,21 @@ type RolledUp = { [K in GroupBy]: (typeof GROUPS)[K]['rollup'] extends true ? K 
 export type RollupDim = RolledUp | 'total'
 
 /**
+ * One statement that counts the human clicks `where` selects (a condition on the clicks view) into
+ * the rollups, as the rollup thread would: for clicks written with a time before the rollup mark
+ * (seeding, import), which the thread, reading forward from its mark, would never see.
+ */
+export function rollupSql(where: string): string {
+  const parts = [['total', "''"], ...Object.entries(ROLLUP_DIMS).map(([dim, key]) => [dim, `coalesce(${key}, '')`])].map(
+    ([dim, key]) =>
+      `SELECT workspace_id AS w, coalesce(tenant_id, '') AS t, created_at / 86400000 AS d, '${dim}' AS dim, ${key} AS key FROM clicks WHERE ${where} AND bot = 0`,
+  )
+  return `INSERT INTO click_rollups (workspace_id, tenant_id, day, dim, key, clicks)
+    SELECT w, t, d, dim, key, count(*) FROM (${parts.join(' UNION ALL ')}) WHERE true GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT (workspace_id, dim, day, tenant_id, key) DO UPDATE SET clicks = clicks + excluded.clicks`
+}
+
+/**
  * The rollup thread. Reading new clicks never blocks the click writer (WAL); it aggregates them in
  * memory, 5,000 clicks at a time, and writes their upserts and the new mark in one short
  * transaction — short, because the click writer waits for it — so that the rollups always count
@@ -32,14 +47,15 @@ self.onmessage = (event) => {
   db = new Database(event.data.path)
   db.exec('PRAGMA busy_timeout = 5000')
   const markOf = db.prepare('SELECT click_rowid AS mark FROM rollup_state WHERE id = 1')
-  const last = db.prepare('SELECT max(rowid) AS last FROM clicks')
-  const select = db.prepare('SELECT workspace_id AS w, coalesce(tenant_id, \\'\\') AS t, created_at / 86400000 AS d, ' +
+  // Rowids are times (see src/clicks/store.ts), far apart: the next clicks are read by count, bots
+  // included so that the mark moves past them too.
+  const select = db.prepare('SELECT rid, bot, workspace_id AS w, coalesce(tenant_id, \\'\\') AS t, created_at / 86400000 AS d, ' +
     Object.entries(DIMS).map(([k, col]) => 'coalesce(' + col + ", '') AS " + k).join(', ') +
-    ' FROM clicks WHERE rowid > ? AND rowid <= ? AND bot = 0')
+    ' FROM clicks WHERE rid > ? ORDER BY rid LIMIT ' + CHUNK)
   const upsert = db.prepare('INSERT INTO click_rollups (workspace_id, tenant_id, day, dim, key, clicks) VALUES (?, ?, ?, ?, ?, ?) ' +
     'ON CONFLICT (workspace_id, dim, day, tenant_id, key) DO UPDATE SET clicks = clicks + excluded.clicks')
   const setMark = db.prepare('INSERT INTO rollup_state (id, click_rowid) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET click_rowid = excluded.click_rowid')
-  statements.push(markOf, last, select, upsert, setMark)
+  statements.push(markOf, select, upsert, setMark)
   const write = db.transaction((counts, mark) => {
     for (const [k, n] of counts) { const p = JSON.parse(k); upsert.run(p[0], p[1], p[2], p[3], p[4], n) }
     setMark.run(mark)
@@ -47,17 +63,19 @@ self.onmessage = (event) => {
   const tick = () => {
     try {
       let mark = markOf.get()?.mark ?? 0
-      const end = last.get()?.last ?? 0
-      while (mark < end) {
-        const upto = Math.min(end, mark + CHUNK)
+      for (;;) {
+        const rows = select.all(mark)
+        if (rows.length === 0) break
         const counts = new Map()
         const add = (k) => counts.set(k, (counts.get(k) ?? 0) + 1)
-        for (const r of select.iterate(mark, upto)) {
+        for (const r of rows) {
+          if (r.bot !== 0) continue
           add(JSON.stringify([r.w, r.t, r.d, 'total', '']))
           for (const dim in DIMS) add(JSON.stringify([r.w, r.t, r.d, dim, String(r[dim])]))
         }
-        write(counts, upto)
-        mark = upto
+        mark = rows[rows.length - 1].rid
+        write(counts, mark)
+        if (rows.length < CHUNK) break
       }
     } catch (e) {
       self.postMessage({ error: String(e) })

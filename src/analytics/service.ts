@@ -3,6 +3,7 @@ import { sameShape } from '../http/same-shape'
 import type { Db } from '../db'
 import { HokoError } from '../http/errors'
 import { CLICK, type ClickField, type ClickRow } from '../clicks/row'
+import { ridAt, visitorText } from '../clicks/store'
 import { type GroupBy, GROUPS } from './groups'
 import type { RollupDim } from './rollups'
 import type { AnalyticsQuery, ClickViewSchema, SummaryQuery, SummarySchema } from './model'
@@ -28,16 +29,21 @@ export function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sq
   // A collection or tag selects links: their clicks are read through the clicks' link index. Without
   // table statistics SQLite would walk all the workspace's clicks; `+` keeps it off that index.
   const byLinks = a === 'c' && (f.collectionId !== undefined || f.tagId !== undefined)
-  const parts = [`${byLinks ? '+' : ''}${a}.workspace_id = ?`]
+  const parts: string[] = []
   const params: (string | number)[] = [workspaceId]
-  if (a === 'c') parts.push('c.bot = 0')
+  // Clicks are filtered on their stored references (see the clicks view), which the indexes hold: the
+  // workspace's and the links' dictionary ids, and the rowid for time.
+  if (a === 'c') parts.push(`${byLinks ? '+' : ''}c.ws = (SELECT id FROM click_workspaces WHERE workspace_id = ?)`, 'c.bot = 0')
+  else parts.push(`${a}.workspace_id = ?`)
+  /** Clicks of links chosen by `sql` (on click_links: the links as their clicks saw them); leads and sales by their own link_id. */
+  const links = (sql: string) => (a === 'c' ? `c.link_ref IN (SELECT id FROM click_links WHERE ${sql})` : `${a}.${sql}`)
   const ids: string[] = []
   if (f.linkId) {
-    ids.push(`${a}.link_id = ?`)
+    ids.push(links('link_id = ?'))
     params.push(f.linkId)
   }
   if (f.partnerId) {
-    ids.push(`${a}.partner_id = ?`)
+    ids.push(links('partner_id = ?'))
     params.push(f.partnerId)
   }
   if (ids.length) parts.push(`(${ids.join(' OR ')})`)
@@ -47,9 +53,9 @@ export function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sq
   }
   if (f.collectionId) {
     params.push(workspaceId)
-    parts.push(`${a}.link_id IN (SELECT id FROM links WHERE workspace_id = ? AND collection_id IN ${anyOf(f.collectionId)})`)
+    parts.push(links(`link_id IN (SELECT id FROM links WHERE workspace_id = ? AND collection_id IN ${anyOf(f.collectionId)})`))
   }
-  if (f.tagId) parts.push(`${a}.link_id IN (SELECT link_id FROM link_tags WHERE tag_id IN ${anyOf(f.tagId)})`)
+  if (f.tagId) parts.push(links(`link_id IN (SELECT link_id FROM link_tags WHERE tag_id IN ${anyOf(f.tagId)})`))
   if (f.country) parts.push(`c.country_code IN ${anyOf(f.country)}`)
   if (f.device) parts.push(`c.device_type IN ${anyOf(f.device)}`)
   if (f.tenantId !== undefined) {
@@ -62,12 +68,12 @@ export function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sq
     params.push(f.domain)
   }
   if (f.startDate !== undefined) {
-    parts.push(`${a}.created_at >= ?`)
-    params.push(f.startDate)
+    parts.push(a === 'c' ? 'c.rid >= ?' : `${a}.created_at >= ?`)
+    params.push(a === 'c' ? ridAt(f.startDate) : f.startDate)
   }
   if (f.endDate !== undefined) {
-    parts.push(`${a}.created_at <= ?`)
-    params.push(f.endDate)
+    parts.push(a === 'c' ? 'c.rid < ?' : `${a}.created_at <= ?`)
+    params.push(a === 'c' ? ridAt(f.endDate + 1) : f.endDate)
   }
   return { sql: parts.join(' AND '), params }
 }
@@ -82,6 +88,8 @@ export const CLICK_VIEW = [
 /** A click read with CLICK.select(CLICK_VIEW): its values as stored, in the view's order. */
 export const clickView = (c: Pick<ClickRow, (typeof CLICK_VIEW)[number]>, baseHost: string) => ({
   ...c,
+  visitorId: visitorText(c.visitorId),
+  visitorSessionId: visitorText(c.visitorSessionId),
   domain: c.domain === '' ? baseHost : c.domain,
   utm: c.utm === null ? null : (JSON.parse(c.utm) as Record<string, string>),
   createdAt: new Date(c.createdAt).toISOString(),
@@ -98,7 +106,7 @@ export function listClicks(db: Db, workspaceId: string, query: AnalyticsQuery, b
   const dir = q.sort === 'asc' ? 'ASC' : 'DESC'
   return db.$client
     .query<Pick<ClickRow, (typeof CLICK_VIEW)[number]>, (string | number)[]>(
-      `SELECT ${CLICK.select(CLICK_VIEW)} FROM clicks c WHERE ${w.sql} ORDER BY created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`,
+      `SELECT ${CLICK.select(CLICK_VIEW)} FROM clicks c WHERE ${w.sql} ORDER BY c.rid ${dir} LIMIT ? OFFSET ?`,
     )
     .all(...w.params, q.take, q.skip)
     .map((c) => clickView(c, baseHost))
@@ -137,17 +145,13 @@ function add(counts: Counts, groupBy: GroupBy | undefined, key: Key, values: Val
   if (values.currency) row.saleAmountByCurrency[values.currency] = (row.saleAmountByCurrency[values.currency] ?? 0) + (values.saleAmount ?? 0)
 }
 
-/**
- * Clicks straight from the clicks table, with extra conditions (`more`) on top of the filters.
- * `tail`: only clicks after the rollup mark, read by rowid range (an index on the workspace would
- * make SQLite walk all of its clicks instead).
- */
-function rawClicks(db: Db, workspaceId: string, q: ClickQuery, counts: Counts, more = '', moreParams: number[] = [], tail = false) {
+/** Clicks straight from the clicks table, with extra conditions (`more`) on top of the filters. */
+function rawClicks(db: Db, workspaceId: string, q: ClickQuery, counts: Counts, more = '', moreParams: number[] = []) {
   const w = where('c', workspaceId, q)
   const key = q.groupBy ? GROUPS[q.groupBy].key('c', 'c') : 'NULL'
   const rows = db.$client
     .query<{ key: Key; n: number }, (string | number)[]>(
-      `SELECT ${key} AS key, count(*) AS n FROM clicks c ${tail ? 'NOT INDEXED' : ''} WHERE ${w.sql}${more} GROUP BY 1`,
+      `SELECT ${key} AS key, count(*) AS n FROM clicks c WHERE ${w.sql}${more} GROUP BY 1`,
     )
     .all(...w.params, ...moreParams)
   for (const r of rows) add(counts, q.groupBy, r.key, { clicks: r.n })
@@ -201,9 +205,9 @@ function rolledUpClicks(db: Db, workspaceId: string, q: ClickQuery, { dim, keys 
       .query<{ key: Key; n: number }, (string | number)[]>(`SELECT ${key} AS key, sum(clicks) AS n FROM click_rollups WHERE ${parts.join(' AND ')} GROUP BY 1`)
       .all(...params)
     for (const r of rows) add(counts, q.groupBy, r.key, { clicks: r.n })
-    rawClicks(db, workspaceId, q, counts, ' AND c.rowid > ?', [mark], true)
-    if (firstDay !== null) rawClicks(db, workspaceId, q, counts, ' AND c.rowid <= ? AND c.created_at < ?', [mark, firstDay * DAY_MS])
-    if (lastDay !== null) rawClicks(db, workspaceId, q, counts, ' AND c.rowid <= ? AND c.created_at >= ?', [mark, (lastDay + 1) * DAY_MS])
+    rawClicks(db, workspaceId, q, counts, ' AND c.rid > ?', [mark])
+    if (firstDay !== null) rawClicks(db, workspaceId, q, counts, ' AND c.rid <= ? AND c.rid < ?', [mark, ridAt(firstDay * DAY_MS)])
+    if (lastDay !== null) rawClicks(db, workspaceId, q, counts, ' AND c.rid <= ? AND c.rid >= ?', [mark, ridAt((lastDay + 1) * DAY_MS)])
   } else rawClicks(db, workspaceId, q, counts)
 }
 
@@ -215,10 +219,10 @@ function conversions(db: Db, workspaceId: string, q: SummaryQuery, counts: Count
   const rows = db.$client
     .query<{ key: Key; leads: number; sales: number; amount: number; currency: string | null }, (string | number)[]>(
       `SELECT ${key('l', 'c')} AS key, count(*) AS leads, 0 AS sales, 0 AS amount, NULL AS currency
-         FROM leads l JOIN clicks c ON c.id = l.click_id WHERE ${leads.sql} GROUP BY 1
+         FROM leads l JOIN clicks c ON c.rid = l.click_rid WHERE ${leads.sql} GROUP BY 1
        UNION ALL
        SELECT ${key('s', 'c')}, 0, count(*), sum(s.amount), s.currency
-         FROM sales s JOIN clicks c ON c.id = s.click_id WHERE ${sales.sql} GROUP BY 1, s.currency`,
+         FROM sales s JOIN clicks c ON c.rid = s.click_rid WHERE ${sales.sql} GROUP BY 1, s.currency`,
     )
     .all(...leads.params, ...sales.params)
   for (const r of rows)

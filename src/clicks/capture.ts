@@ -5,13 +5,15 @@ import { Geo, type Location } from './geo'
 import { clientIp, truncateIp } from './ip'
 import { AgentParser, type Agent } from './ua'
 import type { ClickRow } from './row'
+import { ridTime } from './store'
 import { ClickWriter } from './writer'
 
 /** What a request says about its visitor, worked out once per visit. */
 export type Visitor = { ip: string | null; agent: Agent; location: Location; language: string | null }
 
 export type NewClick = {
-  id: string
+  /** From Clicks.newId(): the click's time is in it. */
+  id: { id: string; rid: number }
   link: Link
   visitor: Visitor
   destination: string
@@ -59,11 +61,17 @@ export class Clicks {
     return { ip, agent: this.agents.parse(request.headers.get('user-agent')), location: this.geo.lookup(ip), language }
   }
 
+  /** A new click's id: made before the click is recorded, since the destination carries it. */
+  newId(): { id: string; rid: number } {
+    return this.writer.store.newId()
+  }
+
   /** Settles once the click is committed. */
   record(c: NewClick): Promise<void> {
     const { link, visitor } = c
     return this.writer.write({
-      id: c.id,
+      id: c.id.id,
+      rid: c.id.rid,
       workspaceId: link.workspaceId,
       linkId: link.id,
       shortId: link.shortId,
@@ -71,7 +79,7 @@ export class Clicks {
       partnerId: link.partnerId,
       externalId: link.externalId,
       tenantId: link.tenantId,
-      createdAt: Date.now(),
+      createdAt: ridTime(c.id.rid),
       destination: c.destination,
       referrer: c.referrer ? c.referrer.slice(0, 2048) : null,
       referrerHost: hostOf(c.referrer),

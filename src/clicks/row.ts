@@ -1,7 +1,10 @@
 import { TableColumns } from '../db/columns'
 import { clicks } from '../db/schema'
 
-/** A click as stored: the fields of the `clicks` table in src/db/schema.ts, the one place they are written. */
+/**
+ * A click as the API knows it: the fields of the `clicks` view in src/db/schema.ts, the one place they
+ * are written. How it is stored is src/clicks/store.ts.
+ */
 export type ClickRow = typeof clicks.$inferSelect
 export type ClickField = keyof ClickRow
 

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
-import { CLICK, type ClickRow } from './row'
+import type { ClickRow } from './row'
+import { ClickStore, type ClickInput } from './store'
 
 /**
  * Group commit. One SQLite commit per click caps a 2-core machine near 23k clicks/s; a transaction of
@@ -8,28 +9,36 @@ import { CLICK, type ClickRow } from './row'
  * so a redirect that was answered is a click that survives `kill -9`.
  */
 export class ClickWriter {
-  private rows: ClickRow[] = []
+  private rows: ClickInput[] = []
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = []
   private scheduled = false
   /** Inserts rows in one transaction, now; also how benchmarks seed millions of clicks. */
-  readonly insertAll: (rows: ClickRow[]) => void
+  readonly insertAll: (rows: ClickInput[]) => void
+  readonly store: ClickStore
   /** Rows committed since start: for tests and benchmarks. */
   written = 0
   /** Told of every commit, its rows and milliseconds (for /metrics). */
   committed?: (rows: number, ms: number) => void
 
-  /** `db` must be opened with `strict: true`: rows are bound by field name, without a `$`. */
   constructor(db: Database, inCommit?: (rows: ClickRow[]) => void) {
-    const insert = db.prepare<unknown, [ClickRow]>(CLICK.insert())
+    const store = (this.store = new ClickStore(db))
     // IMMEDIATE: take the write lock up front, so another process's writer makes us wait (busy
     // timeout) instead of failing the upgrade from a read lock.
-    this.insertAll = db.transaction((rows: ClickRow[]) => {
-      for (const row of rows) insert.run(row)
+    const insertAll = db.transaction((rows: ClickInput[]) => {
+      for (const row of rows) store.insert(row)
       inCommit?.(rows)
     }).immediate
+    this.insertAll = (rows) => {
+      try {
+        insertAll(rows)
+      } catch (e) {
+        store.forget()
+        throw e
+      }
+    }
   }
 
-  write(row: ClickRow): Promise<void> {
+  write(row: ClickInput): Promise<void> {
     this.rows.push(row)
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }))
     if (!this.scheduled) {

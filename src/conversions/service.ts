@@ -5,9 +5,10 @@ import { HokoError } from '../http/errors'
 import { fromRow, LINK, type LinkRow } from '../links/row'
 import { linkView } from '../links/view'
 import { sameShape } from '../http/same-shape'
+import { clickRids } from '../clicks/store'
 import type { TrackLead, TrackLeadAnswer, TrackSale, TrackSaleAnswer } from './model'
 
-type ClickRef = { id: string; link_id: string; partner_id: string | null }
+type ClickRef = { id: string; rid: number; link_id: string; partner_id: string | null }
 type CustomerRow = {
   id: string
   external_id: string
@@ -21,7 +22,8 @@ type CustomerRow = {
 export function conversionStatements(db: Db) {
   const c = db.$client
   return {
-    click: c.prepare<ClickRef, [string, string]>('SELECT id, link_id, partner_id FROM clicks WHERE id = ? AND workspace_id = ?'),
+    clickRid: clickRids(c),
+    click: c.prepare<ClickRef, [number, string]>('SELECT id, rid, link_id, partner_id FROM clicks WHERE rid = ? AND workspace_id = ?'),
     customer: c.prepare<CustomerRow, [string, string]>(
       'SELECT id, external_id, name, email, phone, avatar FROM customers WHERE workspace_id = ? AND external_id = ?',
     ),
@@ -37,12 +39,12 @@ export function conversionStatements(db: Db) {
       'SELECT id, click_id FROM leads WHERE customer_id = ? AND event_name = ? ORDER BY created_at DESC, id DESC LIMIT 1',
     ),
     insertLead: c.prepare(
-      `INSERT INTO leads (id, workspace_id, customer_id, click_id, link_id, partner_id, event_name, metadata, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO leads (id, workspace_id, customer_id, click_id, click_rid, link_id, partner_id, event_name, metadata, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertSale: c.prepare(
-      `INSERT INTO sales (id, workspace_id, customer_id, click_id, link_id, partner_id, lead_id, event_name, amount, currency, metadata, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sales (id, workspace_id, customer_id, click_id, click_rid, link_id, partner_id, lead_id, event_name, amount, currency, metadata, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     // Any link, deleted or not: a conversion may come long after its link was retired.
     link: c.prepare<LinkRow, [string]>(`SELECT ${LINK.select()} FROM links WHERE id = ?`),
@@ -54,7 +56,8 @@ export type ConversionStatements = ReturnType<typeof conversionStatements>
 export type OnConversion = (e: Earning, now: number) => void
 
 function clickOf(st: ConversionStatements, workspaceId: string, id: string): ClickRef {
-  const click = st.click.get(id, workspaceId)
+  const rid = st.clickRid(id)
+  const click = rid === null ? null : st.click.get(rid, workspaceId)
   if (!click) throw new HokoError('click_not_found', { clickId: id })
   return click
 }
@@ -119,6 +122,7 @@ export function trackLead(st: ConversionStatements, workspaceId: string, body: T
     workspaceId,
     customer.id,
     click.id,
+    click.rid,
     click.link_id,
     click.partner_id,
     body.eventName,
@@ -166,6 +170,7 @@ export function trackSale(st: ConversionStatements, workspaceId: string, body: T
     workspaceId,
     customer.id,
     click.id,
+    click.rid,
     click.link_id,
     click.partner_id,
     leadId,

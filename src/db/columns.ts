@@ -1,5 +1,5 @@
-import { getTableColumns, getTableName } from 'drizzle-orm'
-import type { SQLiteTable } from 'drizzle-orm/sqlite-core'
+import { getTableColumns, getTableName, getViewName, getViewSelectedFields, is } from 'drizzle-orm'
+import { SQLiteView, type SQLiteTable } from 'drizzle-orm/sqlite-core'
 
 type Codec = { decode: (stored: any) => unknown; encode: (value: any) => unknown }
 
@@ -28,9 +28,12 @@ export class TableColumns<Field extends string> {
   readonly fields: readonly Field[]
   private readonly codecs: (readonly [Field, Codec])[]
 
-  constructor(table: SQLiteTable, omit: readonly string[] = []) {
-    this.name = getTableName(table)
-    const kept = Object.entries(getTableColumns(table)).filter(([field]) => !omit.includes(field))
+  /** A table, or a view declared with its columns (`sqliteView(name, columns).existing()`). */
+  constructor(table: SQLiteTable | SQLiteView, omit: readonly string[] = []) {
+    const view = is(table, SQLiteView)
+    this.name = view ? getViewName(table) : getTableName(table)
+    const columns = (view ? getViewSelectedFields(table) : getTableColumns(table)) as Record<string, { name: string; columnType: string }>
+    const kept = Object.entries(columns).filter(([field]) => !omit.includes(field))
     this.column = Object.fromEntries(kept.map(([field, c]) => [field, c.name])) as Record<Field, string>
     this.fields = kept.map(([field]) => field as Field)
     this.codecs = kept.flatMap(([field, c]) => (CODECS[c.columnType] ? [[field as Field, CODECS[c.columnType]] as const] : []))

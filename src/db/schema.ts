@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { blob, index, integer, primaryKey, sqliteTable, sqliteView, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 // Timestamps are Unix milliseconds: compact, index-friendly and exact to the millisecond.
 const createdAt = () => integer('created_at', { mode: 'timestamp_ms' }).notNull()
@@ -197,51 +197,147 @@ export const linkTags = sqliteTable(
 )
 
 /**
- * One row per visit of a short link. The link's partner, externalId and tenantId are copied as they
- * were at the time of the click. No foreign keys: the redirect path writes here and must not pay for
- * them, and a click outlives anything it points to.
+ * Clicks are the one table that grows without bound, so they are stored compactly (issue 17) and
+ * read through the `clicks` view below, which shows them exactly as the API does.
+ *
+ * - The rowid is the click's time and order: `created_at * 1024 + seq`. The public id is a UUIDv7
+ *   made of that rowid (time and seq) and 8 random bytes (`nonce`), so no index on the id is needed
+ *   and time ranges are rowid ranges. Clicks written before the compact form keep their UUID in
+ *   `click_legacy_ids` (nonce NULL).
+ * - Repeated strings live once in dictionaries: the link as it was at the time of the click (its
+ *   shortId, domain, partner, externalId and tenantId), the workspace, the user agent, the place, the
+ *   referrer, and texts (destination with the click id cut out, utm, language).
+ * - Visitor and session ids made by the redirect are stored as their 16 bytes; any other value as text.
+ * - No foreign keys: the redirect path writes here and must not pay for them, and a click outlives
+ *   anything it points to.
  */
-export const clicks = sqliteTable(
-  'clicks',
+export const clickRows = sqliteTable(
+  'click_rows',
   {
-    id: text('id').primaryKey(),
-    workspaceId: text('workspace_id').notNull(),
+    rid: integer('rid').primaryKey(),
+    nonce: blob('nonce'),
+    ws: integer('ws').notNull(),
+    link: integer('link').notNull(),
+    dest: integer('dest'),
+    referrer: integer('referrer'),
+    utm: integer('utm'),
+    visitor: blob('visitor'),
+    session: blob('session'),
+    agent: integer('agent'),
+    lang: integer('lang'),
+    place: integer('place'),
+    /** Truncated: IPv4 /24 as an integer (a.b.c), IPv6 /48 as 2^48 + its 48 bits; anything else as text. */
+    ip: blob('ip'),
+    qr: integer('qr').notNull().default(0),
+    bot: integer('bot').notNull().default(0),
+  },
+  (t) => [
+    // Analytics never reads bots; partial indexes keep them out of every scan. Each index also holds
+    // the rowid, that is the time: (ws) serves a workspace's clicks by time, (link) a link's.
+    index('click_rows_ws_idx').on(t.ws).where(sql`bot = 0`),
+    index('click_rows_link_idx').on(t.link).where(sql`bot = 0`),
+  ],
+)
+
+/** The UUIDs of clicks stored before the compact form (and of clicks imported with their own ids). */
+export const clickLegacyIds = sqliteTable(
+  'click_legacy_ids',
+  { rid: integer('rid').primaryKey(), uuid: text('uuid').notNull() },
+  (t) => [uniqueIndex('click_legacy_ids_uuid_idx').on(t.uuid)],
+)
+
+export const clickWorkspaces = sqliteTable(
+  'click_workspaces',
+  { id: integer('id').primaryKey(), workspaceId: text('workspace_id').notNull() },
+  (t) => [uniqueIndex('click_workspaces_workspace_idx').on(t.workspaceId)],
+)
+
+/** A link as its clicks saw it: a new row when its partner, tenant, externalId, shortId or domain changes. */
+export const clickLinks = sqliteTable(
+  'click_links',
+  {
+    id: integer('id').primaryKey(),
     linkId: text('link_id').notNull(),
+    workspaceId: text('workspace_id').notNull(),
     shortId: text('short_id').notNull(),
-    /** The link's domain at the time of the click, '' for the host of HOKO_BASE_URL (as links.domain). */
-    domain: text('domain').notNull().default(''),
+    /** '' for the host of HOKO_BASE_URL (as links.domain). */
+    domain: text('domain').notNull(),
     partnerId: text('partner_id'),
     externalId: text('external_id'),
     tenantId: text('tenant_id'),
-    createdAt: integer('created_at').notNull(),
-    destination: text('destination').notNull(),
-    referrer: text('referrer'),
-    referrerHost: text('referrer_host'),
-    utm: text('utm'),
-    visitorId: text('visitor_id'),
-    visitorSessionId: text('visitor_session_id'),
+  },
+  (t) => [index('click_links_link_idx').on(t.linkId), index('click_links_partner_idx').on(t.partnerId)],
+)
+
+export const clickAgents = sqliteTable(
+  'click_agents',
+  {
+    id: integer('id').primaryKey(),
     browserName: text('browser_name'),
     browserVersion: text('browser_version'),
     osName: text('os_name'),
     osVersion: text('os_version'),
     deviceType: text('device_type'),
-    language: text('language'),
-    country: text('country'),
-    countryCode: text('country_code'),
-    city: text('city'),
-    qr: integer('qr').notNull().default(0),
-    bot: integer('bot').notNull().default(0),
-    /** Truncated: IPv4 /24, IPv6 /48. */
-    ip: text('ip'),
   },
-  (t) => [
-    // Analytics never reads bots; partial indexes keep them out of every scan.
-    index('clicks_workspace_created_idx').on(t.workspaceId, t.createdAt).where(sql`bot = 0`),
-    index('clicks_link_created_idx').on(t.linkId, t.createdAt).where(sql`bot = 0`),
-    // Most links have no partner: those clicks stay out of this index and cost nothing to it.
-    index('clicks_partner_created_idx').on(t.partnerId, t.createdAt).where(sql`bot = 0 AND partner_id IS NOT NULL`),
-  ],
+  (t) => [index('click_agents_idx').on(t.browserName, t.browserVersion, t.osName, t.osVersion, t.deviceType)],
 )
+
+export const clickPlaces = sqliteTable(
+  'click_places',
+  { id: integer('id').primaryKey(), country: text('country'), countryCode: text('country_code'), city: text('city') },
+  (t) => [index('click_places_idx').on(t.countryCode, t.city, t.country)],
+)
+
+export const clickReferrers = sqliteTable(
+  'click_referrers',
+  { id: integer('id').primaryKey(), url: text('url').notNull(), host: text('host') },
+  (t) => [uniqueIndex('click_referrers_url_idx').on(t.url)],
+)
+
+/** Destinations (the click's id replaced by char(1)), utm objects as JSON, languages. */
+export const clickTexts = sqliteTable(
+  'click_texts',
+  { id: integer('id').primaryKey(), value: text('value').notNull() },
+  (t) => [uniqueIndex('click_texts_value_idx').on(t.value)],
+)
+
+/**
+ * One click as the API shows it: the view over the tables above that drizzle/0011_compact_clicks.sql
+ * creates. `rid` is the click's rowid (time and order), `ws` and `linkRef` its workspace and link
+ * references, for filters that use the indexes.
+ */
+export const clicks = sqliteView('clicks', {
+  id: text('id').notNull(),
+  workspaceId: text('workspace_id').notNull(),
+  linkId: text('link_id').notNull(),
+  shortId: text('short_id').notNull(),
+  /** The link's domain at the time of the click, '' for the host of HOKO_BASE_URL (as links.domain). */
+  domain: text('domain').notNull(),
+  partnerId: text('partner_id'),
+  externalId: text('external_id'),
+  tenantId: text('tenant_id'),
+  createdAt: integer('created_at').notNull(),
+  destination: text('destination').notNull(),
+  referrer: text('referrer'),
+  referrerHost: text('referrer_host'),
+  utm: text('utm'),
+  /** Text, or the 16 bytes of a redirect-made id (see clickView). */
+  visitorId: text('visitor_id'),
+  visitorSessionId: text('visitor_session_id'),
+  browserName: text('browser_name'),
+  browserVersion: text('browser_version'),
+  osName: text('os_name'),
+  osVersion: text('os_version'),
+  deviceType: text('device_type'),
+  language: text('language'),
+  country: text('country'),
+  countryCode: text('country_code'),
+  city: text('city'),
+  qr: integer('qr').notNull(),
+  bot: integer('bot').notNull(),
+  /** Truncated: IPv4 /24, IPv6 /48. */
+  ip: text('ip'),
+}).existing()
 
 /** A lead: a customer's event attributed to a click (and through it to a link and partner). */
 export const leads = sqliteTable(
@@ -255,6 +351,8 @@ export const leads = sqliteTable(
       .notNull()
       .references(() => customers.id),
     clickId: text('click_id').notNull(),
+    /** The click's rowid in click_rows: how analytics joins a conversion to its click. */
+    clickRid: integer('click_rid').notNull().default(0),
     linkId: text('link_id').notNull(),
     partnerId: text('partner_id'),
     eventName: text('event_name').notNull(),
@@ -265,6 +363,7 @@ export const leads = sqliteTable(
     index('leads_customer_created_idx').on(t.customerId, t.createdAt),
     index('leads_workspace_created_idx').on(t.workspaceId, t.createdAt),
     index('leads_click_idx').on(t.clickId),
+    index('leads_click_rid_idx').on(t.clickRid),
   ],
 )
 
@@ -280,6 +379,7 @@ export const sales = sqliteTable(
       .notNull()
       .references(() => customers.id),
     clickId: text('click_id').notNull(),
+    clickRid: integer('click_rid').notNull().default(0),
     linkId: text('link_id').notNull(),
     partnerId: text('partner_id'),
     leadId: text('lead_id'),
@@ -292,6 +392,7 @@ export const sales = sqliteTable(
   (t) => [
     index('sales_workspace_created_idx').on(t.workspaceId, t.createdAt),
     index('sales_click_idx').on(t.clickId),
+    index('sales_click_rid_idx').on(t.clickRid),
     index('sales_customer_created_idx').on(t.customerId, t.createdAt),
   ],
 )

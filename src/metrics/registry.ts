@@ -110,7 +110,7 @@ export class Metrics {
     ])
 
     const lag = db.$client.prepare<{ lag: number }, []>(
-      'SELECT coalesce((SELECT max(rowid) FROM clicks), 0) - coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0) AS lag',
+      'SELECT count(*) AS lag FROM click_rows WHERE rid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0)',
     )
     this.registerGauge('hoko_rollup_lag_clicks', 'Clicks not yet counted in the analytics rollups.', [], () => Math.max(0, lag.get()?.lag ?? 0))
     const size = (path: string) => {

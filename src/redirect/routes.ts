@@ -83,8 +83,8 @@ export function redirectRoutes(ctx: AppContext) {
     }
     if (!decision.record) return new Response(null, { status: decision.status, headers: { location: base, 'cache-control': 'private, no-store' } })
 
-    const clickId = Bun.randomUUIDv7()
-    const finalUrl = withClickId(base, clickId)
+    const clickId = clicks.newId()
+    const finalUrl = withClickId(base, clickId.id)
     const cookies = request.headers.get('cookie')
     const visitorId = cookie(cookies, VISITOR_COOKIE) ?? newVisitorId()
     const sessionId = cookie(cookies, SESSION_COOKIE) ?? newVisitorId()

@@ -106,7 +106,7 @@ export function trackingRoutes(ctx: AppContext) {
       if (!issuedTo || !page || page.origin !== issuedTo || !onDestination(page, target.destination) || (origin !== null && origin !== issuedTo))
         throw invalidCapture()
 
-      const clickId = Bun.randomUUIDv7()
+      const clickId = clicks.newId()
       await clicks.record({
         id: clickId,
         link: target.link,
@@ -118,7 +118,7 @@ export function trackingRoutes(ctx: AppContext) {
         visitorId: body.sessionId,
         sessionId: body.sessionId,
       })
-      return new Response(JSON.stringify({ clickId }), {
+      return new Response(JSON.stringify({ clickId: clickId.id }), {
         headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...(origin ? cors(origin) : {}) },
       })
     }, { keyless: 'capture' })

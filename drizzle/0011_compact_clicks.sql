@@ -1,0 +1,152 @@
+CREATE TABLE `click_agents` (
+	`id` integer PRIMARY KEY NOT NULL,
+	`browser_name` text,
+	`browser_version` text,
+	`os_name` text,
+	`os_version` text,
+	`device_type` text
+);
+--> statement-breakpoint
+CREATE INDEX `click_agents_idx` ON `click_agents` (`browser_name`,`browser_version`,`os_name`,`os_version`,`device_type`);--> statement-breakpoint
+CREATE TABLE `click_legacy_ids` (
+	`rid` integer PRIMARY KEY NOT NULL,
+	`uuid` text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `click_legacy_ids_uuid_idx` ON `click_legacy_ids` (`uuid`);--> statement-breakpoint
+CREATE TABLE `click_links` (
+	`id` integer PRIMARY KEY NOT NULL,
+	`link_id` text NOT NULL,
+	`workspace_id` text NOT NULL,
+	`short_id` text NOT NULL,
+	`domain` text NOT NULL,
+	`partner_id` text,
+	`external_id` text,
+	`tenant_id` text
+);
+--> statement-breakpoint
+CREATE INDEX `click_links_link_idx` ON `click_links` (`link_id`);--> statement-breakpoint
+CREATE INDEX `click_links_partner_idx` ON `click_links` (`partner_id`);--> statement-breakpoint
+CREATE TABLE `click_places` (
+	`id` integer PRIMARY KEY NOT NULL,
+	`country` text,
+	`country_code` text,
+	`city` text
+);
+--> statement-breakpoint
+CREATE INDEX `click_places_idx` ON `click_places` (`country_code`,`city`,`country`);--> statement-breakpoint
+CREATE TABLE `click_referrers` (
+	`id` integer PRIMARY KEY NOT NULL,
+	`url` text NOT NULL,
+	`host` text
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `click_referrers_url_idx` ON `click_referrers` (`url`);--> statement-breakpoint
+CREATE TABLE `click_rows` (
+	`rid` integer PRIMARY KEY NOT NULL,
+	`nonce` blob,
+	`ws` integer NOT NULL,
+	`link` integer NOT NULL,
+	`dest` integer,
+	`referrer` integer,
+	`utm` integer,
+	`visitor` blob,
+	`session` blob,
+	`agent` integer,
+	`lang` integer,
+	`place` integer,
+	`ip` blob,
+	`qr` integer DEFAULT 0 NOT NULL,
+	`bot` integer DEFAULT 0 NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `click_rows_ws_idx` ON `click_rows` (`ws`) WHERE bot = 0;--> statement-breakpoint
+CREATE INDEX `click_rows_link_idx` ON `click_rows` (`link`) WHERE bot = 0;--> statement-breakpoint
+CREATE TABLE `click_texts` (
+	`id` integer PRIMARY KEY NOT NULL,
+	`value` text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `click_texts_value_idx` ON `click_texts` (`value`);--> statement-breakpoint
+CREATE TABLE `click_workspaces` (
+	`id` integer PRIMARY KEY NOT NULL,
+	`workspace_id` text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `click_workspaces_workspace_idx` ON `click_workspaces` (`workspace_id`);--> statement-breakpoint
+ALTER TABLE `leads` ADD `click_rid` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX `leads_click_rid_idx` ON `leads` (`click_rid`);--> statement-breakpoint
+ALTER TABLE `sales` ADD `click_rid` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX `sales_click_rid_idx` ON `sales` (`click_rid`);
+--> statement-breakpoint
+-- Hand-written from here (issue 17): the clicks move into the compact tables, then a view of the old
+-- name shows them exactly as before. Dictionaries first, then one row per click.
+INSERT INTO click_workspaces (workspace_id) SELECT DISTINCT workspace_id FROM clicks;--> statement-breakpoint
+INSERT INTO click_links (link_id, workspace_id, short_id, domain, partner_id, external_id, tenant_id)
+  SELECT DISTINCT link_id, workspace_id, short_id, domain, partner_id, external_id, tenant_id FROM clicks;--> statement-breakpoint
+INSERT INTO click_agents (browser_name, browser_version, os_name, os_version, device_type)
+  SELECT DISTINCT browser_name, browser_version, os_name, os_version, device_type FROM clicks
+  WHERE coalesce(browser_name, browser_version, os_name, os_version, device_type) IS NOT NULL;--> statement-breakpoint
+INSERT INTO click_places (country, country_code, city)
+  SELECT DISTINCT country, country_code, city FROM clicks WHERE coalesce(country, country_code, city) IS NOT NULL;--> statement-breakpoint
+INSERT INTO click_referrers (url, host) SELECT referrer, min(referrer_host) FROM clicks WHERE referrer IS NOT NULL GROUP BY referrer;--> statement-breakpoint
+INSERT OR IGNORE INTO click_texts (value) SELECT replace(destination, id, char(1)) FROM clicks;--> statement-breakpoint
+INSERT OR IGNORE INTO click_texts (value) SELECT utm FROM clicks WHERE utm IS NOT NULL;--> statement-breakpoint
+INSERT OR IGNORE INTO click_texts (value) SELECT language FROM clicks WHERE language IS NOT NULL;--> statement-breakpoint
+-- The rowid is the time and order: created_at * 1024, plus the rank among clicks of the same millisecond.
+CREATE TEMP TABLE click_map AS
+  SELECT rowid AS old, id AS uuid, created_at * 1024 + row_number() OVER (PARTITION BY created_at ORDER BY id) - 1 AS rid FROM clicks;--> statement-breakpoint
+CREATE INDEX temp.click_map_old ON click_map (old);--> statement-breakpoint
+INSERT INTO click_rows (rid, nonce, ws, link, dest, referrer, utm, visitor, session, agent, lang, place, ip, qr, bot)
+  SELECT m.rid, NULL,
+    (SELECT w.id FROM click_workspaces w WHERE w.workspace_id = c.workspace_id),
+    (SELECT l.id FROM click_links l WHERE l.link_id = c.link_id AND l.workspace_id = c.workspace_id AND l.short_id = c.short_id
+       AND l.domain = c.domain AND l.partner_id IS c.partner_id AND l.external_id IS c.external_id AND l.tenant_id IS c.tenant_id),
+    (SELECT t.id FROM click_texts t WHERE t.value = replace(c.destination, c.id, char(1))),
+    (SELECT f.id FROM click_referrers f WHERE f.url = c.referrer),
+    (SELECT t.id FROM click_texts t WHERE t.value = c.utm),
+    c.visitor_id, c.visitor_session_id,
+    (SELECT a.id FROM click_agents a WHERE a.browser_name IS c.browser_name AND a.browser_version IS c.browser_version
+       AND a.os_name IS c.os_name AND a.os_version IS c.os_version AND a.device_type IS c.device_type),
+    (SELECT t.id FROM click_texts t WHERE t.value = c.language),
+    (SELECT p.id FROM click_places p WHERE p.country_code IS c.country_code AND p.city IS c.city AND p.country IS c.country),
+    c.ip, c.qr, c.bot
+  FROM clicks c JOIN click_map m ON m.old = c.rowid;--> statement-breakpoint
+INSERT INTO click_legacy_ids (rid, uuid) SELECT rid, uuid FROM click_map;--> statement-breakpoint
+DROP TABLE temp.click_map;--> statement-breakpoint
+UPDATE leads SET click_rid = coalesce((SELECT x.rid FROM click_legacy_ids x WHERE x.uuid = leads.click_id), 0);--> statement-breakpoint
+UPDATE sales SET click_rid = coalesce((SELECT x.rid FROM click_legacy_ids x WHERE x.uuid = sales.click_id), 0);--> statement-breakpoint
+-- Clicks the rollup thread has not counted yet are counted now (as src/analytics/rollups.ts counts
+-- them), so that every click is counted and the mark can move to the last new rowid.
+INSERT INTO click_rollups (workspace_id, tenant_id, day, dim, key, clicks)
+  SELECT w, t, d, dim, key, count(*) FROM (SELECT workspace_id AS w, coalesce(tenant_id, '') AS t, created_at / 86400000 AS d, 'total' AS dim, '' AS key FROM clicks WHERE rowid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0) AND bot = 0 UNION ALL SELECT workspace_id AS w, coalesce(tenant_id, '') AS t, created_at / 86400000 AS d, 'hour' AS dim, coalesce(strftime('%Y-%m-%dT%H:00:00Z', clicks.created_at / 1000, 'unixepoch'), '') AS key FROM clicks WHERE rowid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0) AND bot = 0 UNION ALL SELECT workspace_id AS w, coalesce(tenant_id, '') AS t, created_at / 86400000 AS d, 'partner' AS dim, coalesce(clicks.partner_id, '') AS key FROM clicks WHERE rowid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0) AND bot = 0 UNION ALL SELECT workspace_id AS w, coalesce(tenant_id, '') AS t, created_at / 86400000 AS d, 'country' AS dim, coalesce(clicks.country_code, '') AS key FROM clicks WHERE rowid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0) AND bot = 0 UNION ALL SELECT workspace_id AS w, coalesce(tenant_id, '') AS t, created_at / 86400000 AS d, 'city' AS dim, coalesce(clicks.city, '') AS key FROM clicks WHERE rowid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0) AND bot = 0 UNION ALL SELECT workspace_id AS w, coalesce(tenant_id, '') AS t, created_at / 86400000 AS d, 'device' AS dim, coalesce(clicks.device_type, '') AS key FROM clicks WHERE rowid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0) AND bot = 0 UNION ALL SELECT workspace_id AS w, coalesce(tenant_id, '') AS t, created_at / 86400000 AS d, 'browser' AS dim, coalesce(clicks.browser_name, '') AS key FROM clicks WHERE rowid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0) AND bot = 0 UNION ALL SELECT workspace_id AS w, coalesce(tenant_id, '') AS t, created_at / 86400000 AS d, 'os' AS dim, coalesce(clicks.os_name, '') AS key FROM clicks WHERE rowid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0) AND bot = 0 UNION ALL SELECT workspace_id AS w, coalesce(tenant_id, '') AS t, created_at / 86400000 AS d, 'referrer' AS dim, coalesce(clicks.referrer_host, '') AS key FROM clicks WHERE rowid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0) AND bot = 0 UNION ALL SELECT workspace_id AS w, coalesce(tenant_id, '') AS t, created_at / 86400000 AS d, 'utm_source' AS dim, coalesce(json_extract(clicks.utm, '$.source'), '') AS key FROM clicks WHERE rowid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0) AND bot = 0 UNION ALL SELECT workspace_id AS w, coalesce(tenant_id, '') AS t, created_at / 86400000 AS d, 'utm_medium' AS dim, coalesce(json_extract(clicks.utm, '$.medium'), '') AS key FROM clicks WHERE rowid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0) AND bot = 0 UNION ALL SELECT workspace_id AS w, coalesce(tenant_id, '') AS t, created_at / 86400000 AS d, 'utm_campaign' AS dim, coalesce(json_extract(clicks.utm, '$.campaign'), '') AS key FROM clicks WHERE rowid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0) AND bot = 0 UNION ALL SELECT workspace_id AS w, coalesce(tenant_id, '') AS t, created_at / 86400000 AS d, 'qr' AS dim, coalesce(clicks.qr, '') AS key FROM clicks WHERE rowid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0) AND bot = 0 UNION ALL SELECT workspace_id AS w, coalesce(tenant_id, '') AS t, created_at / 86400000 AS d, 'domain' AS dim, coalesce(clicks.domain, '') AS key FROM clicks WHERE rowid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0) AND bot = 0) WHERE true GROUP BY 1, 2, 3, 4, 5
+  ON CONFLICT (workspace_id, dim, day, tenant_id, key) DO UPDATE SET clicks = clicks + excluded.clicks;--> statement-breakpoint
+INSERT INTO rollup_state (id, click_rowid) VALUES (1, coalesce((SELECT max(rid) FROM click_rows), 0))
+  ON CONFLICT (id) DO UPDATE SET click_rowid = excluded.click_rowid;--> statement-breakpoint
+DROP TABLE `clicks`;--> statement-breakpoint
+CREATE VIEW clicks AS SELECT
+  r.rid AS rid, r.ws AS ws, r.link AS link_ref,
+  CASE WHEN r.nonce IS NULL THEN (SELECT x.uuid FROM click_legacy_ids x WHERE x.rid = r.rid) ELSE printf('%08x-%04x-7%03x-%s-%s', r.rid >> 26, (r.rid >> 10) & 65535, r.rid & 1023, lower(hex(substr(r.nonce, 1, 2))), lower(hex(substr(r.nonce, 3, 6)))) END AS id,
+  l.workspace_id AS workspace_id, l.link_id AS link_id, l.short_id AS short_id, l.domain AS domain,
+  l.partner_id AS partner_id, l.external_id AS external_id, l.tenant_id AS tenant_id,
+  r.rid >> 10 AS created_at,
+  replace(d.value, char(1), CASE WHEN r.nonce IS NULL THEN (SELECT x.uuid FROM click_legacy_ids x WHERE x.rid = r.rid) ELSE printf('%08x-%04x-7%03x-%s-%s', r.rid >> 26, (r.rid >> 10) & 65535, r.rid & 1023, lower(hex(substr(r.nonce, 1, 2))), lower(hex(substr(r.nonce, 3, 6)))) END) AS destination,
+  f.url AS referrer, f.host AS referrer_host, u.value AS utm,
+  r.visitor AS visitor_id, r.session AS visitor_session_id,
+  a.browser_name AS browser_name, a.browser_version AS browser_version, a.os_name AS os_name, a.os_version AS os_version,
+  a.device_type AS device_type, g.value AS language,
+  p.country AS country, p.country_code AS country_code, p.city AS city,
+  r.qr AS qr, r.bot AS bot,
+  CASE
+    WHEN typeof(r.ip) <> 'integer' THEN r.ip
+    WHEN r.ip < 16777216 THEN (r.ip >> 16) || '.' || ((r.ip >> 8) & 255) || '.' || (r.ip & 255) || '.0'
+    ELSE printf('%x:%x:%x::', (r.ip >> 32) & 65535, (r.ip >> 16) & 65535, r.ip & 65535)
+  END AS ip
+FROM click_rows r
+JOIN click_links l ON l.id = r.link
+LEFT JOIN click_texts d ON d.id = r.dest
+LEFT JOIN click_referrers f ON f.id = r.referrer
+LEFT JOIN click_texts u ON u.id = r.utm
+LEFT JOIN click_agents a ON a.id = r.agent
+LEFT JOIN click_texts g ON g.id = r.lang
+LEFT JOIN click_places p ON p.id = r.place;

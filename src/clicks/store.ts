@@ -1,0 +1,218 @@
+import type { Database, SQLQueryBindings, Statement } from 'bun:sqlite'
+import { rollupSql } from '../analytics/rollups'
+import { Lru } from '../lru'
+import type { ClickRow } from './row'
+
+/**
+ * The compact click storage (src/db/schema.ts, click_rows): how a logical click (ClickRow, the API's
+ * fields) becomes one narrow row plus dictionary references, and how a public click id maps to its
+ * rowid. Only the click writer's thread writes through it; readers use the `clicks` view.
+ */
+
+/** Clicks per millisecond the rowid has room for; a busier millisecond borrows from the next. */
+const PER_MS = 1024
+/** The millisecond of a click's rowid, and the first rowid of a millisecond (time ranges as rowid ranges). */
+export const ridTime = (rid: number) => Math.floor(rid / PER_MS)
+export const ridAt = (ms: number) => ms * PER_MS
+
+/** Marks where the click's own id stood in its destination: destinations of one link share one text. */
+const ID_MARK = '\u0001'
+
+/** A click to store; `rid` is set when its id came from ClickStore.newId (the redirect, embedded tracking). */
+export type ClickInput = ClickRow & { rid?: number }
+
+const OWN_ID = /^([0-9a-f]{8})-([0-9a-f]{4})-7([0-9a-f]{3})-([89ab][0-9a-f]{3})-([0-9a-f]{12})$/
+
+/** The rowid and nonce a click id of the compact form encodes, or null for any other UUID. */
+export function decodeId(id: string): { rid: number; nonce: Uint8Array } | null {
+  const m = OWN_ID.exec(id)
+  if (!m) return null
+  const seq = parseInt(m[3], 16)
+  if (seq >= PER_MS) return null
+  return { rid: parseInt(m[1] + m[2], 16) * PER_MS + seq, nonce: Buffer.from(m[4] + m[5], 'hex') }
+}
+
+/** The UUIDv7 of a rowid and nonce: 48 bits of milliseconds, version 7, the sequence, then the nonce. */
+export function encodeId(rid: number, nonce: Uint8Array): string {
+  const ms = Math.floor(rid / PER_MS).toString(16).padStart(12, '0')
+  const seq = (rid % PER_MS).toString(16).padStart(3, '0')
+  const n = Buffer.from(nonce.buffer, nonce.byteOffset, nonce.byteLength).toString('hex')
+  return `${ms.slice(0, 8)}-${ms.slice(8)}-7${seq}-${n.slice(0, 4)}-${n.slice(4)}`
+}
+
+/** Redirect-made visitor and session ids (22 base64url characters) as their 16 bytes; anything else as is. */
+function compactId(value: string | null): string | Uint8Array | null {
+  if (value === null || value.length !== 22) return value
+  const bytes = Buffer.from(value, 'base64url')
+  return bytes.length === 16 && bytes.toString('base64url') === value ? bytes : value
+}
+
+/** A stored visitor or session id back as the text the API shows. */
+export const visitorText = (stored: unknown): string | null =>
+  stored === null || stored === undefined ? null : typeof stored === 'string' ? stored : Buffer.from(stored as Uint8Array).toString('base64url')
+
+const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.0$/
+const V6 = /^([0-9a-f]{1,4}):([0-9a-f]{1,4}):([0-9a-f]{1,4})::$/
+/** A truncated address (ip.ts) as an integer, in the form the clicks view turns back into the same text. */
+export function compactIp(ip: string | null): string | number | null {
+  if (ip === null) return null
+  let m = V4.exec(ip)
+  if (m) {
+    const [a, b, c] = [Number(m[1]), Number(m[2]), Number(m[3])]
+    if (a < 256 && b < 256 && c < 256 && `${a}.${b}.${c}.0` === ip) return a * 65536 + b * 256 + c
+    return ip
+  }
+  m = V6.exec(ip)
+  if (m) {
+    const [x, y, z] = [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)]
+    if (`${x.toString(16)}:${y.toString(16)}:${z.toString(16)}::` === ip) return 2 ** 48 + x * 2 ** 32 + y * 65536 + z
+  }
+  return ip
+}
+
+/** Finds the rowid of a click id (null when no click has it): decoded, checked against its nonce, else a legacy id. */
+export function clickRids(db: Database): (id: string) => number | null {
+  const own = db.prepare<{ rid: number }, [number, Uint8Array]>('SELECT rid FROM click_rows WHERE rid = ? AND nonce = ?')
+  const legacy = db.prepare<{ rid: number }, [string]>('SELECT rid FROM click_legacy_ids WHERE uuid = ?')
+  return (id) => {
+    const decoded = decodeId(id)
+    const hit = decoded ? own.get(decoded.rid, decoded.nonce) : null
+    return hit ? hit.rid : (legacy.get(id)?.rid ?? null)
+  }
+}
+
+/**
+ * A dictionary table: values to ids, with the recently used ones in memory. Ids written in a
+ * transaction that rolls back are forgotten with `clear`. Another process may add the same value:
+ * unique dictionaries then find it, the others get a second id for it, which reads the same.
+ */
+class Dict<V extends SQLQueryBindings[]> {
+  private readonly cache = new Lru<string, number>(50_000)
+  private readonly find: Statement<{ id: number }, SQLQueryBindings[]>
+  private readonly add: Statement<unknown, SQLQueryBindings[]>
+
+  constructor(db: Database, table: string, columns: string[], unique: boolean) {
+    this.find = db.prepare<{ id: number }, SQLQueryBindings[]>(`SELECT id FROM ${table} WHERE ${columns.map((c) => `${c} IS ?`).join(' AND ')} LIMIT 1`)
+    this.add = db.prepare<unknown, SQLQueryBindings[]>(
+      `INSERT ${unique ? 'OR IGNORE ' : ''}INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+    )
+  }
+
+  id(...values: V): number {
+    const key = values.length === 1 ? String(values[0]) : JSON.stringify(values)
+    let id = this.cache.get(key)
+    if (id === undefined) {
+      id = this.find.get(...values)?.id
+      if (id === undefined) {
+        this.add.run(...values)
+        id = this.find.get(...values)!.id
+      }
+      this.cache.set(key, id)
+    }
+    return id
+  }
+
+  clear(): void {
+    this.cache.clear()
+  }
+}
+
+/** An 8-byte nonce with the UUID variant bits, from a pool of random bytes. */
+class Nonces {
+  private pool = new Uint8Array(0)
+  private at = 0
+  next(): Uint8Array {
+    if (this.at + 8 > this.pool.length) {
+      this.pool = crypto.getRandomValues(new Uint8Array(8192))
+      this.at = 0
+    }
+    const n = this.pool.slice(this.at, (this.at += 8))
+    n[0] = 0x80 | (n[0] & 0x3f)
+    return n
+  }
+}
+
+export class ClickStore {
+  /** The highest rowid handed out: ids are made in order, so rowids grow with time. */
+  private last: number
+  private readonly nonces = new Nonces()
+  private readonly workspaces: Dict<[string]>
+  private readonly links: Dict<[string, string, string, string, string | null, string | null, string | null]>
+  private readonly agents: Dict<[string | null, string | null, string | null, string | null, string | null]>
+  private readonly places: Dict<[string | null, string | null, string | null]>
+  private readonly referrers: Dict<[string, string | null]>
+  private readonly texts: Dict<[string]>
+  private readonly insertRow: Statement
+  private readonly insertHistoric: Statement
+  private readonly insertLegacyId: Statement
+  private readonly rollupMark: Statement<{ m: number }, []>
+  private readonly rollUp: Statement<unknown, [number]>
+  /** The rowid of a click id, or null when no click has it. */
+  readonly ridOf: (id: string) => number | null
+
+  constructor(db: Database) {
+    this.last = db.query<{ m: number | null }, []>('SELECT max(rid) AS m FROM click_rows').get()?.m ?? 0
+    this.workspaces = new Dict(db, 'click_workspaces', ['workspace_id'], true)
+    this.links = new Dict(db, 'click_links', ['link_id', 'workspace_id', 'short_id', 'domain', 'partner_id', 'external_id', 'tenant_id'], false)
+    this.agents = new Dict(db, 'click_agents', ['browser_name', 'browser_version', 'os_name', 'os_version', 'device_type'], false)
+    this.places = new Dict(db, 'click_places', ['country', 'country_code', 'city'], false)
+    this.referrers = new Dict(db, 'click_referrers', ['url', 'host'], true)
+    this.texts = new Dict(db, 'click_texts', ['value'], true)
+    const columns = 'nonce, ws, link, dest, referrer, utm, visitor, session, agent, lang, place, ip, qr, bot'
+    const values = '?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?'
+    this.insertRow = db.prepare(`INSERT INTO click_rows (rid, ${columns}) VALUES (?, ${values})`)
+    // A click with a time of its own and an id from elsewhere (seeding, import): the first free rowid of its millisecond.
+    this.insertHistoric = db.prepare(
+      `INSERT INTO click_rows (rid, ${columns}) VALUES (
+         (SELECT coalesce(max(rid) + 1, ?1) FROM click_rows WHERE rid >= ?1 AND rid < ?1 + ${PER_MS}), ${values})
+       RETURNING rid`,
+    )
+    this.insertLegacyId = db.prepare('INSERT INTO click_legacy_ids (rid, uuid) VALUES (?, ?)')
+    this.rollupMark = db.prepare('SELECT click_rowid AS m FROM rollup_state WHERE id = 1')
+    this.rollUp = db.prepare(rollupSql('rid = ?1'))
+    this.ridOf = clickRids(db)
+  }
+
+  /** A new click id, in time order: its rowid is now's millisecond and a sequence number. */
+  newId(now = Date.now()): { id: string; rid: number } {
+    const rid = Math.max(now * PER_MS, this.last + 1)
+    this.last = rid
+    return { id: encodeId(rid, this.nonces.next()), rid }
+  }
+
+  /** Writes one click; inside the writer's transaction. */
+  insert(c: ClickInput): void {
+    const destination = c.destination.includes(c.id) ? c.destination.replaceAll(c.id, ID_MARK) : c.destination
+    const hasAgent = c.browserName ?? c.browserVersion ?? c.osName ?? c.osVersion ?? c.deviceType
+    const hasPlace = c.country ?? c.countryCode ?? c.city
+    const values = [
+      this.workspaces.id(c.workspaceId),
+      this.links.id(c.linkId, c.workspaceId, c.shortId, c.domain, c.partnerId, c.externalId, c.tenantId),
+      this.texts.id(destination),
+      c.referrer === null ? null : this.referrers.id(c.referrer, c.referrerHost),
+      c.utm === null ? null : this.texts.id(c.utm),
+      compactId(c.visitorId),
+      compactId(c.visitorSessionId),
+      hasAgent == null ? null : this.agents.id(c.browserName, c.browserVersion, c.osName, c.osVersion, c.deviceType),
+      c.language === null ? null : this.texts.id(c.language),
+      hasPlace == null ? null : this.places.id(c.country, c.countryCode, c.city),
+      compactIp(c.ip),
+      c.qr,
+      c.bot,
+    ]
+    if (c.rid !== undefined) {
+      this.insertRow.run(c.rid, decodeId(c.id)!.nonce, ...values)
+      return
+    }
+    const { rid } = this.insertHistoric.get(c.createdAt * PER_MS, null, ...values) as { rid: number }
+    this.insertLegacyId.run(rid, c.id)
+    if (rid > this.last) this.last = rid
+    // Behind the rollup thread's mark: it would never read this click, so it is counted here.
+    else if (rid <= (this.rollupMark.get()?.m ?? 0)) this.rollUp.run(rid)
+  }
+
+  /** After a rolled-back transaction: dictionary ids it wrote are gone. */
+  forget(): void {
+    for (const d of [this.workspaces, this.links, this.agents, this.places, this.referrers, this.texts]) d.clear()
+  }
+}
