@@ -124,29 +124,40 @@ INSERT INTO click_rollups (workspace_id, tenant_id, day, dim, key, clicks)
 INSERT INTO rollup_state (id, click_rowid) VALUES (1, coalesce((SELECT max(rid) FROM click_rows), 0))
   ON CONFLICT (id) DO UPDATE SET click_rowid = excluded.click_rowid;--> statement-breakpoint
 DROP TABLE `clicks`;--> statement-breakpoint
+-- Each dictionary value is a subquery of its own: SQLite only looks up the columns a query uses.
 CREATE VIEW clicks AS SELECT
-  r.rid AS rid, r.ws AS ws, r.link AS link_ref,
+  r.rid AS rid,
+  r.ws AS ws,
+  r.link AS link_ref,
   CASE WHEN r.nonce IS NULL THEN (SELECT x.uuid FROM click_legacy_ids x WHERE x.rid = r.rid) ELSE printf('%08x-%04x-7%03x-%s-%s', r.rid >> 26, (r.rid >> 10) & 65535, r.rid & 1023, lower(hex(substr(r.nonce, 1, 2))), lower(hex(substr(r.nonce, 3, 6)))) END AS id,
-  l.workspace_id AS workspace_id, l.link_id AS link_id, l.short_id AS short_id, l.domain AS domain,
-  l.partner_id AS partner_id, l.external_id AS external_id, l.tenant_id AS tenant_id,
+  (SELECT workspace_id FROM click_links WHERE id = r.link) AS workspace_id,
+  (SELECT link_id FROM click_links WHERE id = r.link) AS link_id,
+  (SELECT short_id FROM click_links WHERE id = r.link) AS short_id,
+  (SELECT domain FROM click_links WHERE id = r.link) AS domain,
+  (SELECT partner_id FROM click_links WHERE id = r.link) AS partner_id,
+  (SELECT external_id FROM click_links WHERE id = r.link) AS external_id,
+  (SELECT tenant_id FROM click_links WHERE id = r.link) AS tenant_id,
   r.rid >> 10 AS created_at,
-  replace(d.value, char(1), CASE WHEN r.nonce IS NULL THEN (SELECT x.uuid FROM click_legacy_ids x WHERE x.rid = r.rid) ELSE printf('%08x-%04x-7%03x-%s-%s', r.rid >> 26, (r.rid >> 10) & 65535, r.rid & 1023, lower(hex(substr(r.nonce, 1, 2))), lower(hex(substr(r.nonce, 3, 6)))) END) AS destination,
-  f.url AS referrer, f.host AS referrer_host, u.value AS utm,
-  r.visitor AS visitor_id, r.session AS visitor_session_id,
-  a.browser_name AS browser_name, a.browser_version AS browser_version, a.os_name AS os_name, a.os_version AS os_version,
-  a.device_type AS device_type, g.value AS language,
-  p.country AS country, p.country_code AS country_code, p.city AS city,
-  r.qr AS qr, r.bot AS bot,
+  replace((SELECT value FROM click_texts WHERE id = r.dest), char(1), CASE WHEN r.nonce IS NULL THEN (SELECT x.uuid FROM click_legacy_ids x WHERE x.rid = r.rid) ELSE printf('%08x-%04x-7%03x-%s-%s', r.rid >> 26, (r.rid >> 10) & 65535, r.rid & 1023, lower(hex(substr(r.nonce, 1, 2))), lower(hex(substr(r.nonce, 3, 6)))) END) AS destination,
+  (SELECT url FROM click_referrers WHERE id = r.referrer) AS referrer,
+  (SELECT host FROM click_referrers WHERE id = r.referrer) AS referrer_host,
+  (SELECT value FROM click_texts WHERE id = r.utm) AS utm,
+  r.visitor AS visitor_id,
+  r.session AS visitor_session_id,
+  (SELECT browser_name FROM click_agents WHERE id = r.agent) AS browser_name,
+  (SELECT browser_version FROM click_agents WHERE id = r.agent) AS browser_version,
+  (SELECT os_name FROM click_agents WHERE id = r.agent) AS os_name,
+  (SELECT os_version FROM click_agents WHERE id = r.agent) AS os_version,
+  (SELECT device_type FROM click_agents WHERE id = r.agent) AS device_type,
+  (SELECT value FROM click_texts WHERE id = r.lang) AS language,
+  (SELECT country FROM click_places WHERE id = r.place) AS country,
+  (SELECT country_code FROM click_places WHERE id = r.place) AS country_code,
+  (SELECT city FROM click_places WHERE id = r.place) AS city,
+  r.qr AS qr,
+  r.bot AS bot,
   CASE
     WHEN typeof(r.ip) <> 'integer' THEN r.ip
     WHEN r.ip < 16777216 THEN (r.ip >> 16) || '.' || ((r.ip >> 8) & 255) || '.' || (r.ip & 255) || '.0'
     ELSE printf('%x:%x:%x::', (r.ip >> 32) & 65535, (r.ip >> 16) & 65535, r.ip & 65535)
   END AS ip
-FROM click_rows r
-JOIN click_links l ON l.id = r.link
-LEFT JOIN click_texts d ON d.id = r.dest
-LEFT JOIN click_referrers f ON f.id = r.referrer
-LEFT JOIN click_texts u ON u.id = r.utm
-LEFT JOIN click_agents a ON a.id = r.agent
-LEFT JOIN click_texts g ON g.id = r.lang
-LEFT JOIN click_places p ON p.id = r.place;
+FROM click_rows r;

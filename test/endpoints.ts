@@ -412,7 +412,8 @@ export function storedData(db: Database, workspaceId?: string): string {
   const where = workspaceId === undefined ? '' : 'WHERE workspace_id = ?'
   const args = workspaceId === undefined ? [] : [workspaceId]
   const rows: Record<string, unknown[]> = {}
-  for (const t of DATA) rows[t] = db.query(`SELECT * FROM ${t} ${where} ORDER BY rowid`).all(...args)
+  // The clicks view's order is its rid (the rowid of click_rows).
+  for (const t of DATA) rows[t] = db.query(`SELECT * FROM ${t} ${where} ORDER BY ${t === 'clicks' ? 'rid' : 'rowid'}`).all(...args)
   // Keys without their use time; the users of the workspace without their sessions (seen times move).
   rows.api_keys = db.query(`SELECT id, workspace_id, name, hash, scopes, expires_at, revoked_at FROM api_keys ${where} ORDER BY rowid`).all(...args)
   rows.users = db

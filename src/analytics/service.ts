@@ -26,9 +26,9 @@ type ClickQuery = Filters & { groupBy?: GroupBy }
 export function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sql: string; params: (string | number)[] } {
   if (f.startDate !== undefined && f.endDate !== undefined && f.startDate > f.endDate)
     throw new HokoError('end_before_start')
-  // A collection or tag selects links: their clicks are read through the clicks' link index. Without
+  // A link, partner, collection or tag filter selects links: their clicks are read through the link index. Without
   // table statistics SQLite would walk all the workspace's clicks; `+` keeps it off that index.
-  const byLinks = a === 'c' && (f.collectionId !== undefined || f.tagId !== undefined)
+  const byLinks = a === 'c' && (f.linkId !== undefined || f.partnerId !== undefined || f.collectionId !== undefined || f.tagId !== undefined)
   const parts: string[] = []
   const params: (string | number)[] = [workspaceId]
   // Clicks are filtered on their stored references (see the clicks view), which the indexes hold: the
