@@ -10,7 +10,7 @@ CREATE TABLE `click_agents` (
 CREATE INDEX `click_agents_idx` ON `click_agents` (`browser_name`,`browser_version`,`os_name`,`os_version`,`device_type`);--> statement-breakpoint
 CREATE TABLE `click_legacy_ids` (
 	`rid` integer PRIMARY KEY NOT NULL,
-	`uuid` text NOT NULL
+	`uuid` blob NOT NULL
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `click_legacy_ids_uuid_idx` ON `click_legacy_ids` (`uuid`);--> statement-breakpoint
@@ -25,7 +25,7 @@ CREATE TABLE `click_links` (
 	`tenant_id` text
 );
 --> statement-breakpoint
-CREATE INDEX `click_links_link_idx` ON `click_links` (`link_id`);--> statement-breakpoint
+CREATE INDEX `click_links_link_idx` ON `click_links` (`link_id`,`workspace_id`,`short_id`,`domain`,`partner_id`,`external_id`,`tenant_id`);--> statement-breakpoint
 CREATE INDEX `click_links_partner_idx` ON `click_links` (`partner_id`);--> statement-breakpoint
 CREATE TABLE `click_places` (
 	`id` integer PRIMARY KEY NOT NULL,
@@ -112,10 +112,11 @@ INSERT INTO click_rows (rid, nonce, ws, link, dest, referrer, utm, visitor, sess
     (SELECT p.id FROM click_places p WHERE p.country_code IS c.country_code AND p.city IS c.city AND p.country IS c.country),
     c.ip, c.qr, c.bot
   FROM clicks c JOIN click_map m ON m.old = c.rowid;--> statement-breakpoint
-INSERT INTO click_legacy_ids (rid, uuid) SELECT rid, uuid FROM click_map;--> statement-breakpoint
+-- A lower-case UUID as its 16 bytes (as src/clicks/store.ts packs it), anything else as text.
+INSERT INTO click_legacy_ids (rid, uuid) SELECT rid, CASE WHEN (length(uuid) = 36 AND substr(uuid, 9, 1) = '-' AND substr(uuid, 14, 1) = '-' AND substr(uuid, 19, 1) = '-' AND substr(uuid, 24, 1) = '-' AND lower(hex(unhex(replace(uuid, '-', '')))) = replace(uuid, '-', '')) THEN unhex(replace(uuid, '-', '')) ELSE uuid END FROM click_map;--> statement-breakpoint
 DROP TABLE temp.click_map;--> statement-breakpoint
-UPDATE leads SET click_rid = coalesce((SELECT x.rid FROM click_legacy_ids x WHERE x.uuid = leads.click_id), 0);--> statement-breakpoint
-UPDATE sales SET click_rid = coalesce((SELECT x.rid FROM click_legacy_ids x WHERE x.uuid = sales.click_id), 0);--> statement-breakpoint
+UPDATE leads SET click_rid = coalesce((SELECT x.rid FROM click_legacy_ids x WHERE x.uuid = CASE WHEN (length(leads.click_id) = 36 AND substr(leads.click_id, 9, 1) = '-' AND substr(leads.click_id, 14, 1) = '-' AND substr(leads.click_id, 19, 1) = '-' AND substr(leads.click_id, 24, 1) = '-' AND lower(hex(unhex(replace(leads.click_id, '-', '')))) = replace(leads.click_id, '-', '')) THEN unhex(replace(leads.click_id, '-', '')) ELSE leads.click_id END), 0);--> statement-breakpoint
+UPDATE sales SET click_rid = coalesce((SELECT x.rid FROM click_legacy_ids x WHERE x.uuid = CASE WHEN (length(sales.click_id) = 36 AND substr(sales.click_id, 9, 1) = '-' AND substr(sales.click_id, 14, 1) = '-' AND substr(sales.click_id, 19, 1) = '-' AND substr(sales.click_id, 24, 1) = '-' AND lower(hex(unhex(replace(sales.click_id, '-', '')))) = replace(sales.click_id, '-', '')) THEN unhex(replace(sales.click_id, '-', '')) ELSE sales.click_id END), 0);--> statement-breakpoint
 -- Clicks the rollup thread has not counted yet are counted now (as src/analytics/rollups.ts counts
 -- them), so that every click is counted and the mark can move to the last new rowid.
 INSERT INTO click_rollups (workspace_id, tenant_id, day, dim, key, clicks)
@@ -129,7 +130,7 @@ CREATE VIEW clicks AS SELECT
   r.rid AS rid,
   r.ws AS ws,
   r.link AS link_ref,
-  CASE WHEN r.nonce IS NULL THEN (SELECT x.uuid FROM click_legacy_ids x WHERE x.rid = r.rid) ELSE printf('%08x-%04x-7%03x-%s-%s', r.rid >> 26, (r.rid >> 10) & 65535, r.rid & 1023, lower(hex(substr(r.nonce, 1, 2))), lower(hex(substr(r.nonce, 3, 6)))) END AS id,
+  CASE WHEN r.nonce IS NULL THEN (SELECT CASE WHEN typeof(x.uuid) = 'blob' THEN substr(lower(hex(x.uuid)), 1, 8) || '-' || substr(lower(hex(x.uuid)), 9, 4) || '-' || substr(lower(hex(x.uuid)), 13, 4) || '-' || substr(lower(hex(x.uuid)), 17, 4) || '-' || substr(lower(hex(x.uuid)), 21, 12) ELSE x.uuid END FROM click_legacy_ids x WHERE x.rid = r.rid) ELSE printf('%08x-%04x-7%03x-%s-%s', r.rid >> 26, (r.rid >> 10) & 65535, r.rid & 1023, lower(hex(substr(r.nonce, 1, 2))), lower(hex(substr(r.nonce, 3, 6)))) END AS id,
   (SELECT workspace_id FROM click_links WHERE id = r.link) AS workspace_id,
   (SELECT link_id FROM click_links WHERE id = r.link) AS link_id,
   (SELECT short_id FROM click_links WHERE id = r.link) AS short_id,
@@ -138,7 +139,7 @@ CREATE VIEW clicks AS SELECT
   (SELECT external_id FROM click_links WHERE id = r.link) AS external_id,
   (SELECT tenant_id FROM click_links WHERE id = r.link) AS tenant_id,
   r.rid >> 10 AS created_at,
-  replace((SELECT value FROM click_texts WHERE id = r.dest), char(1), CASE WHEN r.nonce IS NULL THEN (SELECT x.uuid FROM click_legacy_ids x WHERE x.rid = r.rid) ELSE printf('%08x-%04x-7%03x-%s-%s', r.rid >> 26, (r.rid >> 10) & 65535, r.rid & 1023, lower(hex(substr(r.nonce, 1, 2))), lower(hex(substr(r.nonce, 3, 6)))) END) AS destination,
+  replace((SELECT value FROM click_texts WHERE id = r.dest), char(1), CASE WHEN r.nonce IS NULL THEN (SELECT CASE WHEN typeof(x.uuid) = 'blob' THEN substr(lower(hex(x.uuid)), 1, 8) || '-' || substr(lower(hex(x.uuid)), 9, 4) || '-' || substr(lower(hex(x.uuid)), 13, 4) || '-' || substr(lower(hex(x.uuid)), 17, 4) || '-' || substr(lower(hex(x.uuid)), 21, 12) ELSE x.uuid END FROM click_legacy_ids x WHERE x.rid = r.rid) ELSE printf('%08x-%04x-7%03x-%s-%s', r.rid >> 26, (r.rid >> 10) & 65535, r.rid & 1023, lower(hex(substr(r.nonce, 1, 2))), lower(hex(substr(r.nonce, 3, 6)))) END) AS destination,
   (SELECT url FROM click_referrers WHERE id = r.referrer) AS referrer,
   (SELECT host FROM click_referrers WHERE id = r.referrer) AS referrer_host,
   (SELECT value FROM click_texts WHERE id = r.utm) AS utm,

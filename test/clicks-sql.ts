@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import type { ClickRow } from '../src/clicks/row'
+import { packedId } from '../src/clicks/store'
 import { ClickWriter } from '../src/clicks/writer'
 
 /**
@@ -30,8 +31,8 @@ export function retimeClicks(db: Database, moves: { id: string; createdAt: numbe
       const { rid } = db.query('SELECT rid FROM clicks WHERE id = ?').get(id) as { rid: number }
       const to = createdAt * 1024
       db.query('UPDATE click_rows SET rid = ?, nonce = NULL WHERE rid = ?').run(to, rid)
-      db.query('DELETE FROM click_legacy_ids WHERE rid = ? OR uuid = ?').run(rid, id)
-      db.query('INSERT INTO click_legacy_ids (rid, uuid) VALUES (?, ?)').run(to, id)
+      db.query('DELETE FROM click_legacy_ids WHERE rid = ?').run(rid)
+      db.query('INSERT INTO click_legacy_ids (rid, uuid) VALUES (?, ?)').run(to, packedId(id))
       for (const t of ['leads', 'sales']) db.query(`UPDATE ${t} SET click_rid = ? WHERE click_rid = ?`).run(to, rid)
     }
   })()

@@ -70,14 +70,18 @@ export function compactIp(ip: string | null): string | number | null {
   return ip
 }
 
+const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+/** A legacy id as click_legacy_ids keeps it: a lower-case UUID as its 16 bytes, anything else as text. */
+export const packedId = (id: string): string | Uint8Array => (CANONICAL.test(id) ? Buffer.from(id.replaceAll('-', ''), 'hex') : id)
+
 /** Finds the rowid of a click id (null when no click has it): decoded, checked against its nonce, else a legacy id. */
 export function clickRids(db: Database): (id: string) => number | null {
   const own = db.prepare<{ rid: number }, [number, Uint8Array]>('SELECT rid FROM click_rows WHERE rid = ? AND nonce = ?')
-  const legacy = db.prepare<{ rid: number }, [string]>('SELECT rid FROM click_legacy_ids WHERE uuid = ?')
+  const legacy = db.prepare<{ rid: number }, [string | Uint8Array]>('SELECT rid FROM click_legacy_ids WHERE uuid = ?')
   return (id) => {
     const decoded = decodeId(id)
     const hit = decoded ? own.get(decoded.rid, decoded.nonce) : null
-    return hit ? hit.rid : (legacy.get(id)?.rid ?? null)
+    return hit ? hit.rid : (legacy.get(packedId(id))?.rid ?? null)
   }
 }
 
@@ -205,7 +209,7 @@ export class ClickStore {
       return
     }
     const { rid } = this.insertHistoric.get(c.createdAt * PER_MS, null, ...values) as { rid: number }
-    this.insertLegacyId.run(rid, c.id)
+    this.insertLegacyId.run(rid, packedId(c.id))
     if (rid > this.last) this.last = rid
     // Behind the rollup thread's mark: it would never read this click, so it is counted here.
     else if (rid <= (this.rollupMark.get()?.m ?? 0)) this.rollUp.run(rid)

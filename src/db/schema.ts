@@ -239,10 +239,13 @@ export const clickRows = sqliteTable(
   ],
 )
 
-/** The UUIDs of clicks stored before the compact form (and of clicks imported with their own ids). */
+/**
+ * The ids of clicks stored before the compact form (and of clicks imported with ids of their own):
+ * a lower-case UUID as its 16 bytes, anything else as text.
+ */
 export const clickLegacyIds = sqliteTable(
   'click_legacy_ids',
-  { rid: integer('rid').primaryKey(), uuid: text('uuid').notNull() },
+  { rid: integer('rid').primaryKey(), uuid: blob('uuid').notNull() },
   (t) => [uniqueIndex('click_legacy_ids_uuid_idx').on(t.uuid)],
 )
 
@@ -266,7 +269,12 @@ export const clickLinks = sqliteTable(
     externalId: text('external_id'),
     tenantId: text('tenant_id'),
   },
-  (t) => [index('click_links_link_idx').on(t.linkId), index('click_links_partner_idx').on(t.partnerId)],
+  // Every column: the click writer finds a link's entry by all of them (and SQLite would otherwise
+  // prefer the partner index, walking every entry without a partner); link_id first serves link filters.
+  (t) => [
+    index('click_links_link_idx').on(t.linkId, t.workspaceId, t.shortId, t.domain, t.partnerId, t.externalId, t.tenantId),
+    index('click_links_partner_idx').on(t.partnerId),
+  ],
 )
 
 export const clickAgents = sqliteTable(
