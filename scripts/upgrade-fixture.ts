@@ -23,6 +23,7 @@ import { Database } from 'bun:sqlite'
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { GROUP_BY } from '../src/analytics/groups'
+import { answerOf } from '../test/fixtures/answer'
 import { writeMmdbNetworks } from '../test/fixtures/mmdb'
 import { removeDir, ROOT, startServer, type TestServer, UA } from '../test/harness'
 
@@ -32,7 +33,7 @@ const DAY = 86_400_000
 const SHIFT_DAYS = 2
 
 /** The server's environment, here and in the test: fixed, so that every answer is the same on every run. */
-export const FIXTURE_ENV = {
+const FIXTURE_ENV = {
   HOKO_BASE_URL: 'https://hoko.fixture.test',
   HOKO_SECRET: 'upgrade-fixture-secret-0123456789',
   HOKO_TRUST_PROXY: '1',
@@ -405,18 +406,6 @@ async function main() {
   const answerLines = answers.map((a) => JSON.stringify(a)).join(',\n')
   await Bun.write(join(OUT, 'answers.json'), `${JSON.stringify(head, null, 1).slice(0, -2)},\n "clicks": {\n${clickLines}\n},\n "answers": [\n${answerLines}\n]}\n`)
   console.log(`${answers.length} answers; ${Object.values(clickIds).flat().length} clicks over ${firstDay} and ${lastDay}; written to ${OUT}`)
-}
-
-/** What the test compares: status, the headers that belong to the answer, and the body (JSON, or text for CSV and NDJSON). */
-export async function answerOf(res: Response) {
-  const headers: Record<string, string> = {}
-  for (const name of ['content-type', 'content-disposition', 'x-total-count']) {
-    const value = res.headers.get(name)
-    if (value !== null) headers[name] = value
-  }
-  const text = await res.text()
-  const body = /^application\/json/.test(headers['content-type'] ?? '') ? JSON.parse(text) : text
-  return { status: res.status, headers, body }
 }
 
 /** Servers this script started, stopped whatever happens. */

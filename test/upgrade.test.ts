@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { chmodSync, copyFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { answerOf } from '../scripts/upgrade-fixture'
+import { answerOf } from './fixtures/answer'
 import { removeDir, ROOT, startServer, type TestServer, UA } from './harness'
 
 /**
