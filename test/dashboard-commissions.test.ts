@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
+import { EVENT_TYPES } from '../src/webhooks/events'
 import { UA } from './harness'
 import { axe, haveChromium, type Lang, OWNER, pageScrollWidth, shot, startDashboard, type Dashboard, type DashPage } from './dashboard-harness'
 
@@ -214,6 +215,16 @@ describe.skipIf(!haveChromium)('dashboard commissions', () => {
     expect(await page.locator('.rewards button').count()).toBe(0)
     expect(await page.locator('.rewards input[name=amount]').first().isDisabled()).toBe(true)
     expect(page.problems).toEqual([])
+    await page.context().close()
+  }, 60_000)
+
+  test('the webhooks page offers every event type of the API, the commission events included', async () => {
+    const page = await signIn('/app/settings/webhooks')
+    await page.waitForSelector('input[name=events]')
+    const offered = await page.$$eval('main form input[name=events]', (inputs) => inputs.map((i) => (i as HTMLInputElement).value))
+    expect(offered).toEqual([...EVENT_TYPES])
+    expect(offered).toContain('commission.created')
+    expect(offered).toContain('commission.updated')
     await page.context().close()
   }, 60_000)
 })
