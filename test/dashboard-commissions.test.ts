@@ -33,7 +33,7 @@ describe.skipIf(!haveChromium)('dashboard commissions', () => {
     await d?.stop()
   })
 
-  const signIn = async (path: string, lang: Lang = 'en', width?: number, who = OWNER): Promise<DashPage> => {
+  const signIn = async (path: string, lang: Lang = 'en', width?: number, who: { email: string; password: string } = OWNER): Promise<DashPage> => {
     const context = await d.context({ lang, width })
     await context.addCookies([{ name: 'hoko_lang', value: lang, url: d.url }])
     const page = await d.page(context)
