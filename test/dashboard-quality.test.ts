@@ -36,7 +36,9 @@ describe.skipIf(!haveChromium)('dashboard quality on every page', () => {
     }
     const [collection] = await api('/api/collections', [{ name: x(0, 'Collection'), description: x(1, 'Description') }])
     const [tag] = await api('/api/tags', [{ name: x(1, 'Tag'), color: 'red' }])
-    const [partner] = await api('/api/partners', [{ name: x(2, 'Partner'), email: 'p@example.com' }])
+    // With rewards, so that the lead and sale below earn commissions (the Commissions page lists the hostile name).
+    const [partner] = await api('/api/partners', [{ name: x(2, 'Partner'), email: 'p@example.com', rewards: [{ event: 'sale', type: 'percentage', amount: 10 }, { event: 'lead', type: 'flat', amount: 150, currency: 'eur' }] }])
+    extraPages.push(`/app/partners/${partner.id}`)
     const [link] = await api('/api/links', [
       { url: 'https://shop.example/x?q=%3Cscript%3E', collectionId: collection.id, title: x(0, 'Title'), description: x(3, 'Desc'), tagIds: [tag.id], partnerId: partner.id, utm: { source: x(1, 'src') }, tenantId: x(2, 't'), externalId: 'xss-1' },
     ])

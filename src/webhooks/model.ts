@@ -1,25 +1,12 @@
 import * as v from 'valibot'
 import { batchOf, listQuery, type Noun, Uuid } from '../http/resource'
 import { msg } from '../http/validation'
+import { EVENT_TYPES } from './events'
 
 export const WEBHOOK_NOUN: Noun = { en: 'webhook', ar: 'خطاف ويب (webhook)' }
 export const DELIVERY_NOUN: Noun = { en: 'webhook delivery', ar: 'عملية إرسال خطاف ويب' }
 
-/** What a webhook can subscribe to. `webhook.test` is sent only on request, to one webhook. */
-export const EVENT_TYPES = [
-  'link.created',
-  'link.updated',
-  'link.deleted',
-  'link.clicked',
-  'lead.created',
-  'sale.created',
-  'partner.created',
-  'partner.updated',
-  'partner.deleted',
-  'commission.created',
-  'commission.updated',
-] as const
-export type EventType = (typeof EVENT_TYPES)[number] | 'webhook.test'
+export { EVENT_TYPES, type EventType } from './events'
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]

@@ -80,6 +80,14 @@ export async function api<T = unknown>(path: string, init?: ApiInit): Promise<T>
   return (await res.json()) as T
 }
 
+/**
+ * A download (a CSV export) with the session's headers. A plain link would send the cookie but not
+ * X-Hoko-Workspace, and so export the user's first workspace instead of the one on screen.
+ */
+export async function apiBlob(path: string): Promise<Blob> {
+  return (await call(path)).blob()
+}
+
 /** A POST of raw bytes (a CSV upload), with the same session headers; the JSON answer. */
 export const apiRaw = <T = unknown>(path: string, body: Blob | ArrayBuffer | string, type: string): Promise<T> =>
   api<T>(path, { method: 'POST', raw: { body, type } })

@@ -3,10 +3,12 @@ import type { Bilingual } from './i18n'
 import type { PageProps } from './router'
 import AnalyticsPage from './pages/analytics'
 import CollectionsPage from './pages/collections'
+import CommissionsPage from './pages/commissions'
 import CustomerPage from './pages/customers/customer'
 import CustomersPage from './pages/customers'
 import LinkEditPage from './pages/links/edit'
 import LinksPage from './pages/links'
+import PartnerPage from './pages/partner'
 import PartnerPerformancePage from './pages/partner-performance'
 import PartnersPage from './pages/partners'
 import ApiKeysPage from './pages/settings-api-keys'
@@ -39,6 +41,8 @@ export const ROUTES: Route[] = [
   { path: '/app/customers', page: CustomersPage, label: { en: 'Customers', ar: 'العملاء' }, section: 'main', scope: 'customersRead' },
   { path: '/app/customers/:id', page: CustomerPage, label: { en: 'Customer', ar: 'العميل' }, scope: 'customersRead' },
   { path: '/app/partners/performance', page: PartnerPerformancePage, label: { en: 'Partner performance', ar: 'أداء الشركاء' }, section: 'main', scope: 'analyticsRead' },
+  { path: '/app/partners/:id', page: PartnerPage, label: { en: 'Partner', ar: 'الشريك' }, scope: 'partnersRead' },
+  { path: '/app/commissions', page: CommissionsPage, label: { en: 'Commissions', ar: 'العمولات' }, section: 'main', scope: 'commissionsRead' },
   { path: '/app/settings/api-keys', page: ApiKeysPage, label: { en: 'API Keys', ar: 'مفاتيح API' }, section: 'settings', scope: 'keysRead' },
   { path: '/app/settings/webhooks', page: WebhooksPage, label: { en: 'Webhooks', ar: 'خطافات الويب' }, section: 'settings', scope: 'webhooksRead' },
   { path: '/app/settings/domains', page: DomainsPage, label: { en: 'Domains', ar: 'النطاقات' }, section: 'settings', scope: 'domainsRead' },

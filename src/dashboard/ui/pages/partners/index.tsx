@@ -17,7 +17,7 @@ export default function PartnersPage() {
         { name: 'phone', label: t.phone, kind: 'tel' },
       ]}
       columns={[
-        { label: t.name, cell: (x) => <a href={`/app/links?partnerId=${encodeURIComponent(x.id)}`}>{x.name}</a>, class: 'wrap' },
+        { label: t.name, cell: (x) => <a href={`/app/partners/${encodeURIComponent(x.id)}`}>{x.name}</a>, class: 'wrap' },
         { label: t.email, cell: (x) => x.email ?? '', class: 'wrap' },
         { label: t.phone, cell: (x) => x.phone ?? '', class: 'nowrap' },
       ]}

@@ -11,14 +11,14 @@ import { fill, message, pick } from '../../i18n'
 import { navigate, type PageProps, withQuery } from '../../router'
 import { can } from '../../session'
 import { strings } from './strings'
+// The API's own list (a module without imports: no server code reaches the bundle).
+import { EVENT_TYPES } from '../../../../webhooks/events'
 import './webhooks.css'
 
 type Webhook = { id: string; url: string; events: string[]; description: string | null; disabled: boolean; createdAt: string; updatedAt: string }
 type Attempt = { timestamp: string; status: number | null; durationMs: number; response: string | null; error: string | null }
 type Delivery = { id: string; webhookId: string; type: string; status: 'pending' | 'succeeded' | 'failed'; attempts: Attempt[]; nextAttemptAt: string | null; createdAt: string }
 
-/** The event types of the API (src/webhooks/model.ts), in its order. */
-const EVENT_TYPES = ['link.created', 'link.updated', 'link.deleted', 'link.clicked', 'lead.created', 'sale.created', 'partner.created', 'partner.updated', 'partner.deleted']
 const TAKE = 50
 const LOG_TAKE = 20
 
