@@ -65,6 +65,19 @@ describe(`a database of ${fixture.producedBy.slice(0, 12)}, upgraded`, () => {
     expect(mismatched.map((m) => m.request)).toEqual([])
   })
 
+  test('the old clicks now live in the compact tables (migration 0011), each with its old id kept', () => {
+    const db = s.sql()
+    try {
+      const kinds = db.query("SELECT name, type FROM sqlite_master WHERE name IN ('clicks', 'click_rows')").all()
+      expect(kinds).toEqual(expect.arrayContaining([{ name: 'clicks', type: 'view' }, { name: 'click_rows', type: 'table' }]))
+      const { rows, legacy } = db.query('SELECT (SELECT count(*) FROM click_rows) AS rows, (SELECT count(*) FROM click_legacy_ids) AS legacy').get() as { rows: number; legacy: number }
+      expect(rows).toBeGreaterThanOrEqual(Object.keys(fixture.clicks).length)
+      expect(legacy).toBe(rows)
+    } finally {
+      db.close()
+    }
+  })
+
   test('a click of the old database still takes a lead: same click, link and partner, and its commission', async () => {
     const clickId = fixture.clickIds.spring
     const before = recorded(`/api/analytics/summary?linkId=${fixture.links.spring}`)
