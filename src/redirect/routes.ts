@@ -1,13 +1,16 @@
+import type { BunRequest, Server } from 'bun'
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import type { Visitor } from '../clicks/capture'
 import type { AppContext } from '../context'
 import { socketAddress } from '../http/client-ip'
 import { keylessLimit } from '../http/keyless-limit'
+import { MAX_REQUEST_URL_LENGTH, pathStart, routerPathStart } from '../http/api-guard'
+import { errorResponse } from '../http/error-handler'
 import { cloakPage, gonePage, notFoundPage, passwordPage, redirectTo, tooManyAttemptsPage, unavailablePage } from '../http/pages'
 import { requestHost } from '../domains/hosts'
 import { RESERVED_SHORT_IDS } from '../links/model'
-import { log } from '../log'
+import { log, logs } from '../log'
 import type { CachedLink } from './cache'
 import { decide, type RequestMode } from './decide'
 import { baseDestination, clickUtm, shortQuery, withClickId } from './destination'
@@ -33,7 +36,14 @@ function cookie(header: string | null, name: string): string | null {
   return /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : null
 }
 
-/** GET, HEAD and POST (password form) on /:shortId — the path every visitor takes. */
+type Answer = Response | Promise<Response>
+/** A handler of Bun.serve's own `routes`: the request carries the route's params. */
+type BunRoute = (request: BunRequest, server: Server<unknown>) => Answer
+
+/**
+ * GET, HEAD and POST (password form) on /:shortId — the path every visitor takes. `routes` is the
+ * Elysia feature; `serveRoutes` answers GET and HEAD from Bun.serve's router directly (see there).
+ */
 export function redirectRoutes(ctx: AppContext) {
   const { links, clicks } = ctx
   const { trustProxy } = ctx.config
@@ -116,7 +126,7 @@ export function redirectRoutes(ctx: AppContext) {
     return new Response(null, { status: decision.status, headers })
   }
 
-  return new Elysia({ name: 'hoko-redirect' })
+  const routes = new Elysia({ name: 'hoko-redirect' })
     .use(keylessLimit(ctx))
     .get('/:shortId', ({ request, params, server }) => visit(request, params.shortId, socketAddress(server, request), 'get'), { detail: { hide: true } })
     .head('/:shortId', ({ request, params, server }) => visit(request, params.shortId, socketAddress(server, request), 'head'), { detail: { hide: true } })
@@ -125,4 +135,29 @@ export function redirectRoutes(ctx: AppContext) {
       keyless: 'password',
       detail: { hide: true },
     })
+
+  /**
+   * GET and HEAD of /:shortId for Bun.serve's `routes`, in place of Elysia's handlers of the same
+   * route: Elysia's per-request work (its context, the global hooks of the request log, the API and
+   * domain guards, its response mapping) cost about as much as the visit itself. Those hooks have
+   * nothing to do on a visit of a short id, except in the rare cases tested first, which `elysia` (the
+   * app's own fetch, through Elysia's router and every hook) answers exactly as before: a URL the API
+   * guard refuses, a reserved id (the domain guard's base-host-only pages are all reserved ids), and
+   * the request log's debug lines. POST (the password form) stays with Elysia, for its body parser
+   * and the keyless limit.
+   */
+  const serveRoutes = (elysia: (request: Request) => Answer) => {
+    const handler =
+      (mode: RequestMode): BunRoute =>
+      (request, server) => {
+        const url = request.url
+        const shortId = request.params.shortId as string
+        if (url.length > MAX_REQUEST_URL_LENGTH || routerPathStart(url) !== pathStart(url) || RESERVED_SHORT_IDS.has(shortId.toLowerCase()) || logs('debug'))
+          return elysia(request)
+        return visit(request, shortId, socketAddress(server, request), mode).catch((e) => errorResponse(e, request))
+      }
+    return { '/:shortId': { GET: handler('get'), HEAD: handler('head') } }
+  }
+
+  return { routes, serveRoutes }
 }
