@@ -48,8 +48,15 @@ export function redirectRoutes(ctx: AppContext) {
   const { links, clicks } = ctx
   const { trustProxy } = ctx.config
   const guard = new PasswordGuard()
-  // baseUrl is known only once the server listens.
-  const secure = () => (ctx.baseUrl.startsWith('https:') ? '; Secure' : '')
+  // What follows a cookie's value, built once: baseUrl (https or not) is known only once the server listens.
+  let tails = { baseUrl: '', visitor: '', session: '' }
+  const cookieTails = () => {
+    if (tails.baseUrl !== ctx.baseUrl) {
+      const attributes = `; Path=/; HttpOnly; SameSite=Lax${ctx.baseUrl.startsWith('https:') ? '; Secure' : ''}`
+      tails = { baseUrl: ctx.baseUrl, visitor: `; Max-Age=${VISITOR_MAX_AGE}${attributes}`, session: `; Max-Age=${SESSION_MAX_AGE}${attributes}` }
+    }
+    return tails
+  }
 
   /** The decision (see decide.ts), then what follows it: the brake, the click, the cookies, the response. */
   async function visit(request: Request, shortId: string, socketIp: () => string | undefined, mode: RequestMode, password?: string): Promise<Response> {
@@ -96,8 +103,10 @@ export function redirectRoutes(ctx: AppContext) {
     const clickId = Bun.randomUUIDv7()
     const finalUrl = withClickId(base, clickId)
     const cookies = request.headers.get('cookie')
-    const visitorId = cookie(cookies, VISITOR_COOKIE) ?? newVisitorId()
-    const sessionId = cookie(cookies, SESSION_COOKIE) ?? newVisitorId()
+    const knownVisitor = cookie(cookies, VISITOR_COOKIE)
+    const knownSession = cookie(cookies, SESSION_COOKIE)
+    const visitorId = knownVisitor ?? newVisitorId()
+    const sessionId = knownSession ?? newVisitorId()
     try {
       await clicks.record({
         id: clickId,
@@ -115,12 +124,15 @@ export function redirectRoutes(ctx: AppContext) {
       return unavailablePage()
     }
 
-    const attributes = `; Path=/; HttpOnly; SameSite=Lax${secure()}`
-    const headers: [string, string][] = [
-      ['cache-control', 'private, no-store'],
-      ['set-cookie', `${VISITOR_COOKIE}=${visitorId}; Max-Age=${VISITOR_MAX_AGE}${attributes}`],
-      ['set-cookie', `${SESSION_COOKIE}=${sessionId}; Max-Age=${SESSION_MAX_AGE}${attributes}`],
-    ]
+    // The session cookie is sent on every click: its 30 minutes count from the last click, so each
+    // click moves its expiry. The visitor cookie only when it is new or a session starts (no session
+    // cookie came): its 90 days then count from the start of the latest session rather than from the
+    // latest click, a difference of one session's length, and a returning visitor's clicks within a
+    // session carry one cookie fewer.
+    const tail = cookieTails()
+    const headers: [string, string][] = [['cache-control', 'private, no-store']]
+    if (!knownVisitor || !knownSession) headers.push(['set-cookie', `${VISITOR_COOKIE}=${visitorId}${tail.visitor}`])
+    headers.push(['set-cookie', `${SESSION_COOKIE}=${sessionId}${tail.session}`])
     if (link.cloaked) return cloakPage(finalUrl, link.title, new Headers(headers))
     headers.push(['location', finalUrl])
     return new Response(null, { status: decision.status, headers })
