@@ -31,8 +31,16 @@ import { webhookRoutes } from './webhooks/routes'
 
 /** The whole HTTP surface: global plugins first, then one `.use()` per feature. */
 export function createApp(ctx: AppContext) {
-  // Bun's own router (Elysia's systemRouter, on by default) serves the hot /:shortId route fastest.
-  const app: AnyElysia = new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes + 1024 * 1024, idleTimeout: ctx.config.idleTimeout } })
+  const redirect = redirectRoutes(ctx)
+  // Bun's own router (Elysia's systemRouter, on by default) serves the hot /:shortId route fastest,
+  // and its GET and HEAD skip Elysia's lifecycle (see redirectRoutes); Elysia answers what they hand back.
+  const app: AnyElysia = new Elysia({
+    serve: {
+      maxRequestBodySize: ctx.config.maxBodyBytes + 1024 * 1024,
+      idleTimeout: ctx.config.idleTimeout,
+      routes: redirect.serveRoutes((request) => app.fetch(request)),
+    },
+  })
     .use(errorHandler)
     .use(requestLog(ctx.config.trustProxy, ctx.metrics))
     .use(openapiRoute(() => app))
@@ -64,7 +72,7 @@ apiGuard(ctx)
     .use(webhookRoutes(ctx))
     .use(dashboardRoutes(ctx, { signedIn: (request) => sessionFromRequest(ctx, request) !== null }))
     // Last: /:shortId takes whatever no other route does.
-    .use(redirectRoutes(ctx))
+    .use(redirect.routes)
   return app
 }
 

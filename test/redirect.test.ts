@@ -291,6 +291,24 @@ describe('destination and click capture', () => {
     expect(clicksOf(l.id)[2].visitor_id).not.toEqual(a.visitor_id)
   })
 
+  test('the session cookie is renewed on every click, the visitor cookie when a session starts', async () => {
+    const l = await link({})
+    const names = (res: Response) => res.headers.getSetCookie().map((c) => c.slice(0, c.indexOf('=')))
+    const first = await visit(`/${l.shortId}`)
+    expect(names(first)).toEqual(['hoko_vid', 'hoko_sid'])
+    const jar = first.headers.getSetCookie().map((c) => c.split(';')[0])
+    // Within the session: only the session's 30 minutes move on.
+    const again = await visit(`/${l.shortId}`, { cookie: jar.join('; ') })
+    expect(again.headers.getSetCookie()).toEqual([expect.stringMatching(/^hoko_sid=[\w-]+; Max-Age=1800; Path=\/; HttpOnly; SameSite=Lax$/)])
+    // The session expired (its cookie is gone): a new session, and the visitor's 90 days again.
+    const later = await visit(`/${l.shortId}`, { cookie: jar[0] })
+    expect(names(later)).toEqual(['hoko_vid', 'hoko_sid'])
+    expect(later.headers.getSetCookie()[0].split(';')[0]).toBe(jar[0])
+    const [a, b, c] = clicksOf(l.id)
+    expect(new Set([a.visitor_id, b.visitor_id, c.visitor_id]).size).toBe(1)
+    expect([a.visitor_session_id === b.visitor_session_id, b.visitor_session_id === c.visitor_session_id]).toEqual([true, false])
+  })
+
   test('a spoofed left X-Forwarded-For entry neither chooses the country nor the geo destination', async () => {
     const l = await link({ geo: { GB: 'https://gb.example/' } })
     const countries = async () =>

@@ -26,9 +26,15 @@ export class Geo {
   private readonly reader: Reader<any>
   // Visitors come back, and one address makes many clicks: remember recent answers.
   private readonly recent = new Lru<string, Location>(20_000)
+  /**
+   * New addresses still share few records (a country database has a few hundred): mmdb-lib keeps
+   * the records it decoded by their offset in the file (its `cache` option), and each record's
+   * Location is built once, so a new address costs the walk down the tree only.
+   */
+  private readonly located = new WeakMap<GeoRecord, Location>()
 
   constructor(path?: string) {
-    this.reader = new Reader<any>(readFileSync(path ?? bundledCountryDb))
+    this.reader = new Reader<any>(readFileSync(path ?? bundledCountryDb), { cache: new Lru<number, any>(10_000) })
   }
 
   lookup(ip: string | null): Location {
@@ -50,10 +56,16 @@ export class Geo {
       return NOWHERE
     }
     if (!r) return NOWHERE
-    const code = (r.country_code ?? r.country?.iso_code ?? null)?.toUpperCase() ?? null
-    const city = typeof r.city === 'string' ? r.city : (r.city?.names?.en ?? null)
-    return { country: code ? (r.country?.names?.en ?? countryName(code)) : null, countryCode: code, city: city || null }
+    let location = this.located.get(r)
+    if (!location) this.located.set(r, (location = toLocation(r)))
+    return location
   }
+}
+
+function toLocation(r: GeoRecord): Location {
+  const code = (r.country_code ?? r.country?.iso_code ?? null)?.toUpperCase() ?? null
+  const city = typeof r.city === 'string' ? r.city : (r.city?.names?.en ?? null)
+  return { country: code ? (r.country?.names?.en ?? countryName(code)) : null, countryCode: code, city: city || null }
 }
 
 const names = new Map<string, string>()

@@ -59,9 +59,9 @@ export type GuardDeps = {
 }
 
 /** Where Elysia's dynamic router thinks the path starts: it skips the first 11 characters (`https://x.y`). */
-const routerPathStart = (url: string) => url.indexOf('/', 11)
+export const routerPathStart = (url: string) => url.indexOf('/', 11)
 /** Where the path really starts: after the scheme's `//` and the host. */
-const pathStart = (url: string) => url.indexOf('/', url.indexOf('//') + 2)
+export const pathStart = (url: string) => url.indexOf('/', url.indexOf('//') + 2)
 
 /**
  * Key or session (401; a session's CSRF check and membership, 403), then the workspace's rate limit

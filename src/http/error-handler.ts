@@ -34,3 +34,12 @@ export const errorHandler = new Elysia({ name: 'hoko-errors' }).onError({ as: 'g
   set.headers['x-hoko-error'] = e.code
   return status(e.status, errorBody(e))
 })
+
+/** What errorHandler answers to an error thrown outside Elysia (the redirect's Bun routes). */
+export function errorResponse(error: unknown, request: Request): Response {
+  const url = request.url
+  const from = url.indexOf('/', url.indexOf('//') + 2)
+  const q = url.indexOf('?', from)
+  const e = toHokoError('UNKNOWN', error, request, url.slice(from, q < 0 ? undefined : q))
+  return Response.json(errorBody(e), { status: e.status, headers: { 'x-hoko-error': e.code } })
+}

@@ -1,13 +1,16 @@
+import type { BunRequest, Server } from 'bun'
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import type { Visitor } from '../clicks/capture'
 import type { AppContext } from '../context'
 import { socketAddress } from '../http/client-ip'
 import { keylessLimit } from '../http/keyless-limit'
+import { MAX_REQUEST_URL_LENGTH, pathStart, routerPathStart } from '../http/api-guard'
+import { errorResponse } from '../http/error-handler'
 import { cloakPage, gonePage, notFoundPage, passwordPage, redirectTo, tooManyAttemptsPage, unavailablePage } from '../http/pages'
 import { requestHost } from '../domains/hosts'
 import { RESERVED_SHORT_IDS } from '../links/model'
-import { log } from '../log'
+import { log, logs } from '../log'
 import type { CachedLink } from './cache'
 import { decide, type RequestMode } from './decide'
 import { baseDestination, clickUtm, shortQuery, withClickId } from './destination'
@@ -33,13 +36,27 @@ function cookie(header: string | null, name: string): string | null {
   return /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : null
 }
 
-/** GET, HEAD and POST (password form) on /:shortId — the path every visitor takes. */
+type Answer = Response | Promise<Response>
+/** A handler of Bun.serve's own `routes`: the request carries the route's params. */
+type BunRoute = (request: BunRequest, server: Server<unknown>) => Answer
+
+/**
+ * GET, HEAD and POST (password form) on /:shortId — the path every visitor takes. `routes` is the
+ * Elysia feature; `serveRoutes` answers GET and HEAD from Bun.serve's router directly (see there).
+ */
 export function redirectRoutes(ctx: AppContext) {
   const { links, clicks } = ctx
   const { trustProxy } = ctx.config
   const guard = new PasswordGuard()
-  // baseUrl is known only once the server listens.
-  const secure = () => (ctx.baseUrl.startsWith('https:') ? '; Secure' : '')
+  // What follows a cookie's value, built once: baseUrl (https or not) is known only once the server listens.
+  let tails = { baseUrl: '', visitor: '', session: '' }
+  const cookieTails = () => {
+    if (tails.baseUrl !== ctx.baseUrl) {
+      const attributes = `; Path=/; HttpOnly; SameSite=Lax${ctx.baseUrl.startsWith('https:') ? '; Secure' : ''}`
+      tails = { baseUrl: ctx.baseUrl, visitor: `; Max-Age=${VISITOR_MAX_AGE}${attributes}`, session: `; Max-Age=${SESSION_MAX_AGE}${attributes}` }
+    }
+    return tails
+  }
 
   /** The decision (see decide.ts), then what follows it: the brake, the click, the cookies, the response. */
   async function visit(request: Request, shortId: string, socketIp: () => string | undefined, mode: RequestMode, password?: string): Promise<Response> {
@@ -86,8 +103,10 @@ export function redirectRoutes(ctx: AppContext) {
     const clickId = clicks.newId()
     const finalUrl = withClickId(base, clickId.id)
     const cookies = request.headers.get('cookie')
-    const visitorId = cookie(cookies, VISITOR_COOKIE) ?? newVisitorId()
-    const sessionId = cookie(cookies, SESSION_COOKIE) ?? newVisitorId()
+    const knownVisitor = cookie(cookies, VISITOR_COOKIE)
+    const knownSession = cookie(cookies, SESSION_COOKIE)
+    const visitorId = knownVisitor ?? newVisitorId()
+    const sessionId = knownSession ?? newVisitorId()
     try {
       await clicks.record({
         id: clickId,
@@ -105,18 +124,21 @@ export function redirectRoutes(ctx: AppContext) {
       return unavailablePage()
     }
 
-    const attributes = `; Path=/; HttpOnly; SameSite=Lax${secure()}`
-    const headers: [string, string][] = [
-      ['cache-control', 'private, no-store'],
-      ['set-cookie', `${VISITOR_COOKIE}=${visitorId}; Max-Age=${VISITOR_MAX_AGE}${attributes}`],
-      ['set-cookie', `${SESSION_COOKIE}=${sessionId}; Max-Age=${SESSION_MAX_AGE}${attributes}`],
-    ]
+    // The session cookie is sent on every click: its 30 minutes count from the last click, so each
+    // click moves its expiry. The visitor cookie only when it is new or a session starts (no session
+    // cookie came): its 90 days then count from the start of the latest session rather than from the
+    // latest click, a difference of one session's length, and a returning visitor's clicks within a
+    // session carry one cookie fewer.
+    const tail = cookieTails()
+    const headers: [string, string][] = [['cache-control', 'private, no-store']]
+    if (!knownVisitor || !knownSession) headers.push(['set-cookie', `${VISITOR_COOKIE}=${visitorId}${tail.visitor}`])
+    headers.push(['set-cookie', `${SESSION_COOKIE}=${sessionId}${tail.session}`])
     if (link.cloaked) return cloakPage(finalUrl, link.title, new Headers(headers))
     headers.push(['location', finalUrl])
     return new Response(null, { status: decision.status, headers })
   }
 
-  return new Elysia({ name: 'hoko-redirect' })
+  const routes = new Elysia({ name: 'hoko-redirect' })
     .use(keylessLimit(ctx))
     .get('/:shortId', ({ request, params, server }) => visit(request, params.shortId, socketAddress(server, request), 'get'), { detail: { hide: true } })
     .head('/:shortId', ({ request, params, server }) => visit(request, params.shortId, socketAddress(server, request), 'head'), { detail: { hide: true } })
@@ -125,4 +147,29 @@ export function redirectRoutes(ctx: AppContext) {
       keyless: 'password',
       detail: { hide: true },
     })
+
+  /**
+   * GET and HEAD of /:shortId for Bun.serve's `routes`, in place of Elysia's handlers of the same
+   * route: Elysia's per-request work (its context, the global hooks of the request log, the API and
+   * domain guards, its response mapping) cost about as much as the visit itself. Those hooks have
+   * nothing to do on a visit of a short id, except in the rare cases tested first, which `elysia` (the
+   * app's own fetch, through Elysia's router and every hook) answers exactly as before: a URL the API
+   * guard refuses, a reserved id (the domain guard's base-host-only pages are all reserved ids), and
+   * the request log's debug lines. POST (the password form) stays with Elysia, for its body parser
+   * and the keyless limit.
+   */
+  const serveRoutes = (elysia: (request: Request) => Answer) => {
+    const handler =
+      (mode: RequestMode): BunRoute =>
+      (request, server) => {
+        const url = request.url
+        const shortId = request.params.shortId as string
+        if (url.length > MAX_REQUEST_URL_LENGTH || routerPathStart(url) !== pathStart(url) || RESERVED_SHORT_IDS.has(shortId.toLowerCase()) || logs('debug'))
+          return elysia(request)
+        return visit(request, shortId, socketAddress(server, request), mode).catch((e) => errorResponse(e, request))
+      }
+    return { '/:shortId': { GET: handler('get'), HEAD: handler('head') } }
+  }
+
+  return { routes, serveRoutes }
 }
