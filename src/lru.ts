@@ -51,6 +51,7 @@ export class Lru<K, V> {
 
   clear(): void {
     this.map.clear()
+    this.oldest = this.newest = null
     this.total = 0
   }
 

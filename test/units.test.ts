@@ -146,6 +146,19 @@ test('the LRU drops the least recently used entry', () => {
   expect(lru.size).toBe(2)
 })
 
+test('a cleared LRU is empty and fills and evicts as a new one', () => {
+  const lru = new Lru<string, number>(2)
+  lru.set('a', 1)
+  lru.set('b', 2)
+  lru.clear()
+  expect(lru.size).toBe(0)
+  expect(lru.get('a')).toBeUndefined()
+  lru.set('c', 3)
+  lru.set('d', 4)
+  lru.set('e', 5)
+  expect([lru.get('c'), lru.get('d'), lru.get('e')]).toEqual([undefined, 4, 5])
+})
+
 test('a weighed LRU keeps its total weight (bytes) under its capacity and refuses a value heavier than all of it', () => {
   const lru = new Lru<string, Uint8Array>(100, (bytes) => bytes.byteLength)
   lru.set('a', new Uint8Array(40))
