@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeMmdb } from './fixtures/mmdb'
 import { removeDir, startServer, type TestServer, UA } from './harness'
+import { visitorText } from '../src/clicks/store'
 
 
 let s: TestServer
@@ -24,7 +25,12 @@ const visit = (path: string, headers: Record<string, string> = {}, init: Request
 function clicksOf(linkId: string): any[] {
   const db = s.sql()
   try {
-    return db.query('SELECT * FROM clicks WHERE link_id = ? ORDER BY created_at, id').all(linkId)
+    // Visitor and session ids as the API shows them (the redirect's own are stored as 16 bytes).
+    return (db.query('SELECT * FROM clicks WHERE link_id = ? ORDER BY created_at, id').all(linkId) as any[]).map((c) => ({
+      ...c,
+      visitor_id: visitorText(c.visitor_id),
+      visitor_session_id: visitorText(c.visitor_session_id),
+    }))
   } finally {
     db.close()
   }
