@@ -30,6 +30,8 @@ export async function waitForHttp(url: string, ms = 20_000): Promise<void> {
   throw new Error(`${url} did not answer within ${ms} ms`)
 }
 
+const METRICS_TOKEN = 'bench-metrics-token-not-secret'
+
 export type Hoko = { proc: Proc; url: string; key: string; dir: string; dbPath: string; stop(): Promise<void> }
 
 /** Starts `bun src/main.ts serve` (or another command) on a fresh database in `dir`. */
@@ -38,7 +40,7 @@ export async function startHoko(opts: { port: number; dir?: string; env?: Record
   const dbPath = join(dir, 'hoko.db')
   const proc = Bun.spawn(opts.command ?? [BUN, 'src/main.ts', 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(opts.port), HOST: '127.0.0.1', HOKO_DB: dbPath, HOKO_TRUST_PROXY: '1', HOKO_LOG: 'warn', ...opts.env },
+    env: { ...process.env, PORT: String(opts.port), HOST: '127.0.0.1', HOKO_DB: dbPath, HOKO_TRUST_PROXY: '1', HOKO_LOG: 'warn', HOKO_METRICS_TOKEN: METRICS_TOKEN, ...opts.env },
     stdout: 'pipe',
     stderr: 'inherit',
   })
@@ -97,13 +99,32 @@ export async function api(h: Hoko, method: string, path: string, body?: unknown)
   return json
 }
 
+/**
+ * A figure from /metrics (summed over its labels): what the server itself counts, whatever the schema
+ * behind it (the bench reads no click table).
+ */
+export async function metric(h: Hoko, name: string): Promise<number> {
+  const res = await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+  if (res.status !== 200) throw new Error(`/metrics: ${res.status}`)
+  let sum = 0
+  let found = false
+  for (const line of (await res.text()).split('\n'))
+    if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) {
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1))
+      found = true
+    }
+  if (!found) throw new Error(`/metrics has no ${name}`)
+  return sum
+}
+
 export type WrkResult = { requests: number; rps: number; p50: number; p99: number; errors: number; non3xx: number }
 
-type WrkOptions = { seconds: number; connections?: number; pathsFile?: string }
+/** pathsFile: one path per line, one picked per request; agentsFile: the same for user agents; randomIp: a new client address per request. */
+export type WrkOptions = { seconds: number; connections?: number; pathsFile?: string; agentsFile?: string; randomIp?: boolean }
 
 function wrkArgs(url: string, opts: WrkOptions): string[] {
   const args = ['wrk', '-t2', `-c${opts.connections ?? 64}`, `-d${opts.seconds}s`, '--latency', '-s', join(import.meta.dir, 'redirect.lua'), url]
-  if (opts.pathsFile) args.push('--', opts.pathsFile)
+  if (opts.pathsFile || opts.agentsFile || opts.randomIp) args.push('--', opts.pathsFile ?? '-', opts.agentsFile ?? '-', opts.randomIp ? 'random-ip' : '-')
   return args
 }
 
