@@ -1,9 +1,9 @@
 import { Database } from 'bun:sqlite'
 import { hostOf } from '../../src/clicks/capture'
-import type { ClickRow } from '../../src/clicks/row'
 import { AgentParser, type Agent } from '../../src/clicks/ua'
 import { ClickWriter } from '../../src/clicks/writer'
 import { baseDestination, clickUtm, withClickId } from '../../src/redirect/destination'
+import { type ClickInput, ridTime } from '../../src/clicks/store'
 
 /**
  * A realistic click seed: what a live server's clicks look like, deterministic (fixed-seed generator)
@@ -239,7 +239,7 @@ export function seedClicks(dbPath: string, workspaceId: string, links: SeedLink[
     const n = Math.min(batchSize, total - done)
     // Time-ordered within a batch, batches spread over the whole period: like a live server's inserts.
     const start = now - span + Math.floor((done / total) * span)
-    const rows: ClickRow[] = new Array(n)
+    const rows: ClickInput[] = new Array(n)
     for (let i = 0; i < n; i++) {
       const createdAt = start + Math.floor((i / n) * (span / (total / batchSize)))
       const link = g.skewed(links, 1.6)
@@ -284,7 +284,8 @@ export function seedClicks(dbPath: string, workspaceId: string, links: SeedLink[
                 ? `ref=${g.chars(6)}`
                 : null
       const qr = !query && g.rand() < 0.08
-      const id = Bun.randomUUIDv7('hex', createdAt)
+      // An id as the redirect makes it: its rowid carries the time (src/clicks/store.ts).
+      const { id, rid } = writer.store.newId(createdAt)
       let base: string
       let utm: string | null
       if (query) {
@@ -310,6 +311,7 @@ export function seedClicks(dbPath: string, workspaceId: string, links: SeedLink[
       stats.destinationChars += destination.length
       rows[i] = {
         id,
+        rid,
         workspaceId,
         linkId: link.id,
         shortId: link.shortId,
@@ -317,7 +319,7 @@ export function seedClicks(dbPath: string, workspaceId: string, links: SeedLink[
         partnerId: link.partnerId,
         externalId: link.externalId,
         tenantId: link.tenantId,
-        createdAt,
+        createdAt: ridTime(rid),
         destination,
         referrer,
         referrerHost: hostOf(referrer),
