@@ -539,6 +539,8 @@ describe('migrating a database from before domains', () => {
       runMigrations(db)
       expect(c.query('SELECT domain FROM links').all()).toEqual([{ domain: '' }])
       expect(c.query("SELECT key, clicks FROM click_rollups WHERE dim = 'domain'").all()).toEqual([{ key: '', clicks: 7 }])
+      // …and the rollups over all tenants (migration 0011) count them too.
+      expect(c.query("SELECT key, clicks FROM click_rollups_all WHERE dim = 'domain'").all()).toEqual([{ key: '', clicks: 7 }])
       const cache = new LinkCache(db, 10)
       expect(cache.get('', 'old')?.url).toBe('https://old.example.com/')
       // The link_changes triggers still fire on links, and now on domains too.

@@ -14,14 +14,20 @@ export type RollupDim = RolledUp | 'total'
  * the rollups, as the rollup thread would: for clicks written with a time before the rollup mark
  * (seeding, import), which the thread, reading forward from its mark, would never see.
  */
-export function rollupSql(where: string): string {
+export function rollupSql(where: string): [perTenant: string, allTenants: string] {
   const parts = [['total', "''"], ...Object.entries(ROLLUP_DIMS).map(([dim, key]) => [dim, `coalesce(${key}, '')`])].map(
     ([dim, key]) =>
       `SELECT workspace_id AS w, coalesce(tenant_id, '') AS t, created_at / 86400000 AS d, '${dim}' AS dim, ${key} AS key FROM clicks WHERE ${where} AND bot = 0`,
   )
-  return `INSERT INTO click_rollups (workspace_id, tenant_id, day, dim, key, clicks)
-    SELECT w, t, d, dim, key, count(*) FROM (${parts.join(' UNION ALL ')}) WHERE true GROUP BY 1, 2, 3, 4, 5
-    ON CONFLICT (workspace_id, dim, day, tenant_id, key) DO UPDATE SET clicks = clicks + excluded.clicks`
+  const counted = `(${parts.join(' UNION ALL ')}) WHERE true`
+  return [
+    `INSERT INTO click_rollups (workspace_id, tenant_id, day, dim, key, clicks)
+      SELECT w, t, d, dim, key, count(*) FROM ${counted} GROUP BY 1, 2, 3, 4, 5
+      ON CONFLICT (workspace_id, dim, day, tenant_id, key) DO UPDATE SET clicks = clicks + excluded.clicks`,
+    `INSERT INTO click_rollups_all (workspace_id, day, dim, key, clicks)
+      SELECT w, d, dim, key, count(*) FROM ${counted} GROUP BY 1, 2, 3, 4
+      ON CONFLICT (workspace_id, dim, day, key) DO UPDATE SET clicks = clicks + excluded.clicks`,
+  ]
 }
 
 /**
@@ -54,10 +60,13 @@ self.onmessage = (event) => {
     ' FROM clicks WHERE rid > ? ORDER BY rid LIMIT ' + CHUNK)
   const upsert = db.prepare('INSERT INTO click_rollups (workspace_id, tenant_id, day, dim, key, clicks) VALUES (?, ?, ?, ?, ?, ?) ' +
     'ON CONFLICT (workspace_id, dim, day, tenant_id, key) DO UPDATE SET clicks = clicks + excluded.clicks')
+  const upsertAll = db.prepare('INSERT INTO click_rollups_all (workspace_id, day, dim, key, clicks) VALUES (?, ?, ?, ?, ?) ' +
+    'ON CONFLICT (workspace_id, dim, day, key) DO UPDATE SET clicks = clicks + excluded.clicks')
   const setMark = db.prepare('INSERT INTO rollup_state (id, click_rowid) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET click_rowid = excluded.click_rowid')
-  statements.push(markOf, select, upsert, setMark)
-  const write = db.transaction((counts, mark) => {
+  statements.push(markOf, select, upsert, upsertAll, setMark)
+  const write = db.transaction((counts, all, mark) => {
     for (const [k, n] of counts) { const p = JSON.parse(k); upsert.run(p[0], p[1], p[2], p[3], p[4], n) }
+    for (const [k, n] of all) { const p = JSON.parse(k); upsertAll.run(p[0], p[1], p[2], p[3], n) }
     setMark.run(mark)
   }).immediate
   const tick = () => {
@@ -67,14 +76,20 @@ self.onmessage = (event) => {
         const rows = select.all(mark)
         if (rows.length === 0) break
         const counts = new Map()
-        const add = (k) => counts.set(k, (counts.get(k) ?? 0) + 1)
+        const all = new Map()
+        const add = (map, k) => map.set(k, (map.get(k) ?? 0) + 1)
         for (const r of rows) {
           if (r.bot !== 0) continue
-          add(JSON.stringify([r.w, r.t, r.d, 'total', '']))
-          for (const dim in DIMS) add(JSON.stringify([r.w, r.t, r.d, dim, String(r[dim])]))
+          add(counts, JSON.stringify([r.w, r.t, r.d, 'total', '']))
+          add(all, JSON.stringify([r.w, r.d, 'total', '']))
+          for (const dim in DIMS) {
+            const key = String(r[dim])
+            add(counts, JSON.stringify([r.w, r.t, r.d, dim, key]))
+            add(all, JSON.stringify([r.w, r.d, dim, key]))
+          }
         }
         mark = rows[rows.length - 1].rid
-        write(counts, mark)
+        write(counts, all, mark)
         if (rows.length < CHUNK) break
       }
     } catch (e) {

@@ -196,13 +196,15 @@ function rolledUpClicks(db: Db, workspaceId: string, q: ClickQuery, { dim, keys 
   const parts = ['workspace_id = ?', 'dim = ?']
   const params: (string | number)[] = [workspaceId, dim]
   if (keys) parts.push('key IN (SELECT value FROM json_each(?))') && params.push(JSON.stringify(keys))
+  // One tenant's rows, or the rows over all tenants (click_rollups_all): never a sum over tenants' rows.
+  const table = q.tenantId === undefined ? 'click_rollups_all' : 'click_rollups'
   if (q.tenantId !== undefined) parts.push('tenant_id = ?') && params.push(q.tenantId)
   if (firstDay !== null) parts.push('day >= ?') && params.push(firstDay)
   if (lastDay !== null) parts.push('day <= ?') && params.push(lastDay)
   const key = q.groupBy === undefined ? 'NULL' : q.groupBy === 'day' ? "strftime('%Y-%m-%d', day * 86400, 'unixepoch')" : 'key'
   if (firstDay === null || lastDay === null || firstDay <= lastDay) {
     const rows = db.$client
-      .query<{ key: Key; n: number }, (string | number)[]>(`SELECT ${key} AS key, sum(clicks) AS n FROM click_rollups WHERE ${parts.join(' AND ')} GROUP BY 1`)
+      .query<{ key: Key; n: number }, (string | number)[]>(`SELECT ${key} AS key, sum(clicks) AS n FROM ${table} WHERE ${parts.join(' AND ')} GROUP BY 1`)
       .all(...params)
     for (const r of rows) add(counts, q.groupBy, r.key, { clicks: r.n })
     rawClicks(db, workspaceId, q, counts, ' AND c.rid > ?', [mark])

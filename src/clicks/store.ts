@@ -150,7 +150,7 @@ export class ClickStore {
   private readonly insertHistoric: Statement
   private readonly insertLegacyId: Statement
   private readonly rollupMark: Statement<{ m: number }, []>
-  private readonly rollUp: Statement<unknown, [number]>
+  private readonly rollUp: Statement<unknown, [number]>[]
   /** The rowid of a click id, or null when no click has it. */
   readonly ridOf: (id: string) => number | null
 
@@ -173,7 +173,7 @@ export class ClickStore {
     )
     this.insertLegacyId = db.prepare('INSERT INTO click_legacy_ids (rid, uuid) VALUES (?, ?)')
     this.rollupMark = db.prepare('SELECT click_rowid AS m FROM rollup_state WHERE id = 1')
-    this.rollUp = db.prepare(rollupSql('rid = ?1'))
+    this.rollUp = rollupSql('rid = ?1').map((sql) => db.prepare<unknown, [number]>(sql))
     this.ridOf = clickRids(db)
   }
 
@@ -212,7 +212,7 @@ export class ClickStore {
     this.insertLegacyId.run(rid, packedId(c.id))
     if (rid > this.last) this.last = rid
     // Behind the rollup thread's mark: it would never read this click, so it is counted here.
-    else if (rid <= (this.rollupMark.get()?.m ?? 0)) this.rollUp.run(rid)
+    else if (rid <= (this.rollupMark.get()?.m ?? 0)) for (const st of this.rollUp) st.run(rid)
   }
 
   /** After a rolled-back transaction: dictionary ids it wrote are gone. */

@@ -468,6 +468,22 @@ export const clickRollups = sqliteTable(
   (t) => [primaryKey({ columns: [t.workspaceId, t.dim, t.day, t.tenantId, t.key] })],
 )
 
+/**
+ * The same counts over all tenants: a summary without a tenant filter reads one row per day and
+ * value here instead of one per tenant (seventy tenants made a summary by country 200 ms at 1M clicks).
+ */
+export const clickRollupsAll = sqliteTable(
+  'click_rollups_all',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    day: integer('day').notNull(),
+    dim: text('dim').notNull(),
+    key: text('key').notNull(),
+    clicks: integer('clicks').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.dim, t.day, t.key] })],
+)
+
 /** How far the rollups go: every click with a rowid up to `clickRowid` is counted in them. */
 export const rollupState = sqliteTable('rollup_state', {
   id: integer('id').primaryKey(),
