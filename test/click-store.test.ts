@@ -78,9 +78,17 @@ describe('what goes in comes out of the clicks view', () => {
     })
     writer.insertAll([{ ...c, rid }])
     expect(read(id)).toEqual(c)
-    // Stored as a reference to one shared text, with the id replaced.
-    const text = db.$client.query('SELECT t.value FROM click_rows r JOIN click_texts t ON t.id = r.dest WHERE r.rid = ?').get(rid) as { value: string }
-    expect(text.value).toBe('https://shop.example.com/p?utm_source=x&hoko_id=\u0001')
+    // Stored with the id cut out: as text the first time, then as a reference to one shared text.
+    const template = 'https://shop.example.com/p?utm_source=x&hoko_id=\u0001'
+    const stored = (r: number) => db.$client.query('SELECT dest FROM click_rows WHERE rid = ?').get(r) as { dest: string | number }
+    expect(stored(rid).dest).toBe(template)
+    const next = writer.store.newId(Date.UTC(2026, 5, 1, 9))
+    const again = { ...c, id: next.id, createdAt: ridTime(next.rid), destination: `https://shop.example.com/p?utm_source=x&hoko_id=${next.id}` }
+    writer.insertAll([{ ...again, rid: next.rid }])
+    expect(read(next.id)).toEqual(again)
+    const ref = stored(next.rid).dest
+    expect(typeof ref).toBe('number')
+    expect(db.$client.query('SELECT value FROM click_texts WHERE id = ?').get(ref)).toEqual({ value: template })
   })
 
   test.each([

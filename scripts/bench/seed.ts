@@ -285,7 +285,7 @@ export function seedClicks(dbPath: string, workspaceId: string, links: SeedLink[
                 : null
       const qr = !query && g.rand() < 0.08
       // An id as the redirect makes it: its rowid carries the time (src/clicks/store.ts).
-      const { id, rid } = writer.store.newId(createdAt)
+      const { id, rid, nonce } = writer.store.newId(createdAt)
       let base: string
       let utm: string | null
       if (query) {
@@ -312,6 +312,7 @@ export function seedClicks(dbPath: string, workspaceId: string, links: SeedLink[
       rows[i] = {
         id,
         rid,
+        nonce,
         workspaceId,
         linkId: link.id,
         shortId: link.shortId,

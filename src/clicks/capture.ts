@@ -13,7 +13,7 @@ export type Visitor = { ip: string | null; agent: Agent; location: Location; lan
 
 export type NewClick = {
   /** From Clicks.newId(): the click's time is in it. */
-  id: { id: string; rid: number }
+  id: { id: string; rid: number; nonce: Uint8Array }
   link: Link
   visitor: Visitor
   destination: string
@@ -62,7 +62,7 @@ export class Clicks {
   }
 
   /** A new click's id: made before the click is recorded, since the destination carries it. */
-  newId(): { id: string; rid: number } {
+  newId(): { id: string; rid: number; nonce: Uint8Array } {
     return this.writer.store.newId()
   }
 
@@ -72,6 +72,7 @@ export class Clicks {
     return this.writer.write({
       id: c.id.id,
       rid: c.id.rid,
+      nonce: c.id.nonce,
       workspaceId: link.workspaceId,
       linkId: link.id,
       shortId: link.shortId,

@@ -19,7 +19,7 @@ export const ridAt = (ms: number) => ms * PER_MS
 const ID_MARK = '\u0001'
 
 /** A click to store; `rid` is set when its id came from ClickStore.newId (the redirect, embedded tracking). */
-export type ClickInput = ClickRow & { rid?: number }
+export type ClickInput = ClickRow & { rid?: number; nonce?: Uint8Array }
 
 const OWN_ID = /^([0-9a-f]{8})-([0-9a-f]{4})-7([0-9a-f]{3})-([89ab][0-9a-f]{3})-([0-9a-f]{12})$/
 
@@ -91,19 +91,25 @@ export function clickRids(db: Database): (id: string) => number | null {
  * unique dictionaries then find it, the others get a second id for it, which reads the same.
  */
 class Dict<V extends SQLQueryBindings[]> {
-  private readonly cache = new Lru<string, number>(50_000)
+  private readonly cache: Lru<string, number>
   private readonly find: Statement<{ id: number }, SQLQueryBindings[]>
   private readonly add: Statement<unknown, SQLQueryBindings[]>
 
-  constructor(db: Database, table: string, columns: string[], unique: boolean) {
+  constructor(db: Database, table: string, columns: string[], unique: boolean, capacity = 50_000) {
+    this.cache = new Lru(capacity)
     this.find = db.prepare<{ id: number }, SQLQueryBindings[]>(`SELECT id FROM ${table} WHERE ${columns.map((c) => `${c} IS ?`).join(' AND ')} LIMIT 1`)
     this.add = db.prepare<unknown, SQLQueryBindings[]>(
       `INSERT ${unique ? 'OR IGNORE ' : ''}INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
     )
   }
 
+  /** The id of a value already in memory, without asking the database. */
+  cached(...values: V): number | undefined {
+    return this.cache.get(keyOf(values))
+  }
+
   id(...values: V): number {
-    const key = values.length === 1 ? String(values[0]) : JSON.stringify(values)
+    const key = keyOf(values)
     let id = this.cache.get(key)
     if (id === undefined) {
       id = this.find.get(...values)?.id
@@ -119,6 +125,14 @@ class Dict<V extends SQLQueryBindings[]> {
   clear(): void {
     this.cache.clear()
   }
+}
+
+/** A dictionary's memory key: cheaper than JSON, and no value holds the separators (control characters). */
+function keyOf(values: SQLQueryBindings[]): string {
+  if (values.length === 1) return String(values[0])
+  let key = ''
+  for (const v of values) key += v === null ? '\u0002\u0001' : `${v}\u0001`
+  return key
 }
 
 /** An 8-byte nonce with the UUID variant bits, from a pool of random bytes. */
@@ -140,6 +154,7 @@ export class ClickStore {
   /** The highest rowid handed out: ids are made in order, so rowids grow with time. */
   private last: number
   private readonly nonces = new Nonces()
+  private readonly seenOnce = new Lru<string, true>(20_000)
   private readonly workspaces: Dict<[string]>
   private readonly links: Dict<[string, string, string, string, string | null, string | null, string | null]>
   private readonly agents: Dict<[string | null, string | null, string | null, string | null, string | null]>
@@ -157,7 +172,8 @@ export class ClickStore {
   constructor(db: Database) {
     this.last = db.query<{ m: number | null }, []>('SELECT max(rid) AS m FROM click_rows').get()?.m ?? 0
     this.workspaces = new Dict(db, 'click_workspaces', ['workspace_id'], true)
-    this.links = new Dict(db, 'click_links', ['link_id', 'workspace_id', 'short_id', 'domain', 'partner_id', 'external_id', 'tenant_id'], false)
+    // One entry per link (and per change of its partner, tenant, …): room for many links.
+    this.links = new Dict(db, 'click_links', ['link_id', 'workspace_id', 'short_id', 'domain', 'partner_id', 'external_id', 'tenant_id'], false, 200_000)
     this.agents = new Dict(db, 'click_agents', ['browser_name', 'browser_version', 'os_name', 'os_version', 'device_type'], false)
     this.places = new Dict(db, 'click_places', ['country', 'country_code', 'city'], false)
     this.referrers = new Dict(db, 'click_referrers', ['url', 'host'], true)
@@ -177,11 +193,28 @@ export class ClickStore {
     this.ridOf = clickRids(db)
   }
 
+  /**
+   * A destination as stored: a dictionary id once it has been seen twice (a link's usual destination),
+   * else the text itself — a destination with the visitor's own query (fbclid, gclid) is seen once,
+   * and a dictionary entry and its index would store it twice.
+   */
+  private destination(template: string): number | string {
+    const known = this.texts.cached(template)
+    if (known !== undefined) return known
+    if (this.seenOnce.get(template) === undefined) {
+      this.seenOnce.set(template, true)
+      return template
+    }
+    this.seenOnce.delete(template)
+    return this.texts.id(template)
+  }
+
   /** A new click id, in time order: its rowid is now's millisecond and a sequence number. */
-  newId(now = Date.now()): { id: string; rid: number } {
+  newId(now = Date.now()): { id: string; rid: number; nonce: Uint8Array } {
     const rid = Math.max(now * PER_MS, this.last + 1)
     this.last = rid
-    return { id: encodeId(rid, this.nonces.next()), rid }
+    const nonce = this.nonces.next()
+    return { id: encodeId(rid, nonce), rid, nonce }
   }
 
   /** Writes one click; inside the writer's transaction. */
@@ -192,7 +225,7 @@ export class ClickStore {
     const values = [
       this.workspaces.id(c.workspaceId),
       this.links.id(c.linkId, c.workspaceId, c.shortId, c.domain, c.partnerId, c.externalId, c.tenantId),
-      this.texts.id(destination),
+      this.destination(destination),
       c.referrer === null ? null : this.referrers.id(c.referrer, c.referrerHost),
       c.utm === null ? null : this.texts.id(c.utm),
       compactId(c.visitorId),
@@ -205,7 +238,7 @@ export class ClickStore {
       c.bot,
     ]
     if (c.rid !== undefined) {
-      this.insertRow.run(c.rid, decodeId(c.id)!.nonce, ...values)
+      this.insertRow.run(c.rid, c.nonce ?? decodeId(c.id)!.nonce, ...values)
       return
     }
     const { rid } = this.insertHistoric.get(c.createdAt * PER_MS, null, ...values) as { rid: number }
