@@ -32,37 +32,57 @@ export function decodeId(id: string): { rid: number; nonce: Uint8Array } | null 
   return { rid: parseInt(m[1] + m[2], 16) * PER_MS + seq, nonce: Buffer.from(m[4] + m[5], 'hex') }
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
 /** The UUIDv7 of a rowid and nonce: 48 bits of milliseconds, version 7, the sequence, then the nonce. */
 export function encodeId(rid: number, nonce: Uint8Array): string {
   const ms = Math.floor(rid / PER_MS).toString(16).padStart(12, '0')
-  const seq = (rid % PER_MS).toString(16).padStart(3, '0')
-  const n = Buffer.from(nonce.buffer, nonce.byteOffset, nonce.byteLength).toString('hex')
-  return `${ms.slice(0, 8)}-${ms.slice(8)}-7${seq}-${n.slice(0, 4)}-${n.slice(4)}`
+  const seq = rid % PER_MS
+  const n = nonce
+  return `${ms.slice(0, 8)}-${ms.slice(8)}-7${(seq >> 8).toString(16)}${HEX[seq & 255]}-${HEX[n[0]]}${HEX[n[1]]}-${HEX[n[2]]}${HEX[n[3]]}${HEX[n[4]]}${HEX[n[5]]}${HEX[n[6]]}${HEX[n[7]]}`
 }
 
+/** 22 base64url characters whose last 4 bits are zero: exactly 16 bytes, read back the same. */
+const SIXTEEN_BYTES = /^[A-Za-z0-9_-]{21}[AQgw]$/
 /** Redirect-made visitor and session ids (22 base64url characters) as their 16 bytes; anything else as is. */
 function compactId(value: string | null): string | Uint8Array | null {
-  if (value === null || value.length !== 22) return value
-  const bytes = Buffer.from(value, 'base64url')
-  return bytes.length === 16 && bytes.toString('base64url') === value ? bytes : value
+  return value !== null && value.length === 22 && SIXTEEN_BYTES.test(value) ? Buffer.from(value, 'base64url') : value
 }
 
 /** A stored visitor or session id back as the text the API shows. */
 export const visitorText = (stored: unknown): string | null =>
   stored === null || stored === undefined ? null : typeof stored === 'string' ? stored : Buffer.from(stored as Uint8Array).toString('base64url')
 
-const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.0$/
+/** The decimal octet at `from` up to the dot at `end` (no leading zero, at most 255), or -1. */
+function octet(ip: string, from: number, end: number): number {
+  if (end <= from || end - from > 3 || (end - from > 1 && ip.charCodeAt(from) === 48)) return -1
+  let n = 0
+  for (let i = from; i < end; i++) {
+    const d = ip.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return -1
+    n = n * 10 + d
+  }
+  return n < 256 ? n : -1
+}
+
+/** `a.b.c.0` as a·65536 + b·256 + c, or -1: by hand, since this runs for every click. */
+function v4(ip: string): number {
+  if (!ip.endsWith('.0')) return -1
+  const d1 = ip.indexOf('.')
+  const d2 = ip.indexOf('.', d1 + 1)
+  const d3 = ip.length - 2
+  if (d1 < 0 || d2 < 0 || ip.indexOf('.', d2 + 1) !== d3) return -1
+  const [a, b, c] = [octet(ip, 0, d1), octet(ip, d1 + 1, d2), octet(ip, d2 + 1, d3)]
+  return a < 0 || b < 0 || c < 0 ? -1 : a * 65536 + b * 256 + c
+}
+
 const V6 = /^([0-9a-f]{1,4}):([0-9a-f]{1,4}):([0-9a-f]{1,4})::$/
 /** A truncated address (ip.ts) as an integer, in the form the clicks view turns back into the same text. */
 export function compactIp(ip: string | null): string | number | null {
   if (ip === null) return null
-  let m = V4.exec(ip)
-  if (m) {
-    const [a, b, c] = [Number(m[1]), Number(m[2]), Number(m[3])]
-    if (a < 256 && b < 256 && c < 256 && `${a}.${b}.${c}.0` === ip) return a * 65536 + b * 256 + c
-    return ip
-  }
-  m = V6.exec(ip)
+  const four = v4(ip)
+  if (four >= 0) return four
+  const m = V6.exec(ip)
   if (m) {
     const [x, y, z] = [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)]
     if (`${x.toString(16)}:${y.toString(16)}:${z.toString(16)}::` === ip) return 2 ** 48 + x * 2 ** 32 + y * 65536 + z
@@ -91,12 +111,12 @@ export function clickRids(db: Database): (id: string) => number | null {
  * unique dictionaries then find it, the others get a second id for it, which reads the same.
  */
 class Dict<V extends SQLQueryBindings[]> {
-  private readonly cache: Lru<string, number>
+  /** Values to ids; emptied when full (cheaper per click than an LRU's bookkeeping, and refilled by lookups). */
+  private readonly cache = new Map<string, number>()
   private readonly find: Statement<{ id: number }, SQLQueryBindings[]>
   private readonly add: Statement<unknown, SQLQueryBindings[]>
 
-  constructor(db: Database, table: string, columns: string[], unique: boolean, capacity = 50_000) {
-    this.cache = new Lru(capacity)
+  constructor(db: Database, table: string, columns: string[], unique: boolean, private readonly capacity = 50_000) {
     this.find = db.prepare<{ id: number }, SQLQueryBindings[]>(`SELECT id FROM ${table} WHERE ${columns.map((c) => `${c} IS ?`).join(' AND ')} LIMIT 1`)
     this.add = db.prepare<unknown, SQLQueryBindings[]>(
       `INSERT ${unique ? 'OR IGNORE ' : ''}INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
@@ -117,6 +137,7 @@ class Dict<V extends SQLQueryBindings[]> {
         this.add.run(...values)
         id = this.find.get(...values)!.id
       }
+      if (this.cache.size >= this.capacity) this.cache.clear()
       this.cache.set(key, id)
     }
     return id
@@ -219,7 +240,7 @@ export class ClickStore {
 
   /** Writes one click; inside the writer's transaction. */
   insert(c: ClickInput): void {
-    const destination = c.destination.includes(c.id) ? c.destination.replaceAll(c.id, ID_MARK) : c.destination
+    const destination = c.destination.indexOf(c.id) < 0 ? c.destination : c.destination.replaceAll(c.id, ID_MARK)
     const hasAgent = c.browserName ?? c.browserVersion ?? c.osName ?? c.osVersion ?? c.deviceType
     const hasPlace = c.country ?? c.countryCode ?? c.city
     const values = [
