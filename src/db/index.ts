@@ -13,6 +13,10 @@ export type Queryable = BaseSQLiteDatabase<'sync', unknown, typeof schema>
 export function openDatabase(path: string): Db {
   if (path !== ':memory:') prepareDatabaseFile(path)
   const sqlite = new Database(path, { create: true, strict: true })
+  // First: a new file takes it only before anything is written to it (switching to WAL writes its
+  // header). Pages freed by click retention then go back to the file system; an older file keeps
+  // its mode until `hoko vacuum` (see vacuum.ts).
+  sqlite.exec('PRAGMA auto_vacuum = INCREMENTAL')
   sqlite.exec('PRAGMA journal_mode = WAL')
   sqlite.exec('PRAGMA synchronous = NORMAL')
   sqlite.exec('PRAGMA foreign_keys = ON')
