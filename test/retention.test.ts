@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { Database } from 'bun:sqlite'
+import { statSync } from 'node:fs'
 import type { ClickRow } from '../src/clicks/row'
 import { ClickWriter } from '../src/clicks/writer'
 import { loadConfig } from '../src/config'
@@ -7,6 +8,9 @@ import { cli, removeDir, startServer, type TestServer, UA } from './harness'
 
 // HOKO_CLICK_RETENTION_DAYS: old raw clicks go, conversions keep theirs, rollup-backed summaries stay
 // exact, and the disk space comes back.
+
+// Servers start and stop several times; each wait below is bounded by `until`.
+setDefaultTimeout(60_000)
 
 const DAY = 86_400_000
 const OLD = 4000
@@ -176,6 +180,7 @@ describe('with retention of 30 days on a database Hoko created', () => {
     Object.assign(snapshot, await answers(before), { pages: pragma(before, 'page_count') })
     expect(pragma(before, 'auto_vacuum')).toBe(2)
     await before.stop()
+    snapshot.fileBytes = statSync(before.dbPath).size
   })
 
   test('old clicks are deleted in batches, except those a lead or a sale points to', async () => {
@@ -218,6 +223,8 @@ describe('with retention of 30 days on a database Hoko created', () => {
   test('the freed pages go back to the file system', async () => {
     await until('the free pages to be given back', () => pragma(s, 'freelist_count') === 0)
     expect(pragma(s, 'page_count')).toBeLessThan(snapshot.pages * 0.5)
+    // The file itself shrinks once the WAL checkpoint has copied the truncation.
+    await until('the file to shrink', () => statSync(s.dbPath).size < snapshot.fileBytes * 0.5)
   })
 
   test('/metrics exposes the counter as a counter', async () => {

@@ -41,7 +41,7 @@ import { Database } from 'bun:sqlite'
 const SQL = ${JSON.stringify(RETENTION_SQL)}
 const STEP = ${JSON.stringify(RETENTION_STEP)}
 const DAY_MS = 86400000
-let db, timer, stopping = false, after = 0
+let db, timer, stopping = false, after = 0, firstPass = true
 const statements = []
 const pause = () => new Promise((resolve) => setTimeout(resolve, STEP.pauseMs))
 self.onmessage = (event) => {
@@ -63,9 +63,11 @@ self.onmessage = (event) => {
   const vacuum = db.prepare('PRAGMA incremental_vacuum(' + STEP.pages + ')')
   statements.push(upToOf, batch, deleteRows, autoVacuum, freelist, vacuum)
   const remove = db.transaction((from, to, cutoff) => deleteRows.run(from, to, cutoff).changes).immediate
+  // Bounded: pages other tables free meanwhile must not keep it going.
   const giveBack = async () => {
     if (autoVacuum.get().auto_vacuum !== 2) return
-    for (let steps = Math.ceil(freelist.get().freelist_count / STEP.pages); steps > 0 && !stopping; steps--) {
+    const steps = Math.ceil(freelist.get().freelist_count / STEP.pages) + 2
+    for (let i = 0; i < steps && !stopping && freelist.get().freelist_count > 0; i++) {
       vacuum.run()
       await pause()
     }
@@ -91,7 +93,9 @@ self.onmessage = (event) => {
       }
       if (young || seen < STEP.rows) break
     }
-    if (deleted > 0 && !stopping) await giveBack()
+    // The first pass also finishes what a stop interrupted.
+    if ((deleted > 0 || firstPass) && !stopping) await giveBack()
+    firstPass = false
     if (deleted > 0) self.postMessage({ passDeleted: deleted })
   }
   const tick = async () => {
