@@ -183,7 +183,7 @@ describe('with retention of 30 days on a database Hoko created', () => {
     snapshot.fileBytes = statSync(before.dbPath).size
   })
 
-  test('old clicks are deleted in batches, except those a lead or a sale points to', async () => {
+  test('old clicks are deleted, except those a lead or a sale points to', async () => {
     s = await startServer({ dir: before.dir, env: { HOKO_CLICK_RETENTION_DAYS: '30' } })
     const cutoff = Date.now() - 30 * DAY
     await until('old clicks to go', () => count(s, 'created_at < ?', cutoff) === 2)

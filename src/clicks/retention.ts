@@ -21,20 +21,24 @@ export const RETENTION_SQL = {
 }
 
 /**
- * Clicks per deleting transaction, pages per incremental-vacuum step, and the pause after each. On the
- * 2-core benchmark machine a transaction of 1,000 clicks takes about 3 ms and a step of 256 pages
- * (1 MB) 2–5 ms, so the thread holds the write lock a tenth of the time at most while catching up
- * (some 20,000 clicks a second), and a click's commit waits a few milliseconds at worst.
+ * How much each transaction of the thread does, and the pause after it. Deleting a click touches a page
+ * of each index, scattered over the file when clicks go to thousands of links: on the 2-core benchmark
+ * machine, 1,000 clicks of 1,000 links took 10–60 ms under load, 250 about a quarter of that. So the
+ * number of clicks per transaction adapts, from `minRows` to `maxRows`, to take about `targetMs`, and
+ * the pause after a transaction is at least 4 times as long as it took: the thread holds the write
+ * lock a fifth of the time at most, and a click's commit waits for it a few milliseconds at worst.
+ * An incremental-vacuum step gives back `pages` pages (256 KB).
  */
-export const RETENTION_STEP = { rows: 1000, pages: 256, pauseMs: 20 }
+export const RETENTION_STEP = { rows: 250, minRows: 25, maxRows: 2000, targetMs: 4, pages: 64, pauseMs: 20 }
 
 /**
  * The retention thread (see db/thread.ts). Each pass walks the clicks in rowid order from where the
- * last one stopped, and deletes those older than the cutoff in transactions of RETENTION_STEP.rows,
- * each short (a few milliseconds: the click writer waits for it) and followed by a pause; it stops at
+ * last one stopped, and deletes those older than the cutoff in short transactions (see
+ * RETENTION_STEP: the click writer waits for them), each followed by a pause; it stops at
  * the first click still young enough, or at the rollup mark. Rowid order is the order the clicks
- * were written, so it is their time order too. Then, on a database in incremental auto-vacuum mode,
- * it gives the freed pages back to the file system in steps of RETENTION_STEP.pages.
+ * were written, so it is their time order too. On a database in incremental auto-vacuum mode, a step
+ * of RETENTION_STEP.pages follows each deleting transaction, and the pass ends by giving back the rest
+ * of the freed pages to the file system.
  */
 const workerSource = (days: number) => `
 import { Database } from 'bun:sqlite'
@@ -43,7 +47,15 @@ const STEP = ${JSON.stringify(RETENTION_STEP)}
 const DAY_MS = 86400000
 let db, timer, stopping = false, after = 0, firstPass = true
 const statements = []
-const pause = () => new Promise((resolve) => setTimeout(resolve, STEP.pauseMs))
+let rows = STEP.rows
+/** Runs one write transaction, then pauses at least 4 times as long as it took. */
+const timed = async (write) => {
+  const started = performance.now()
+  const result = write()
+  const ms = performance.now() - started
+  await new Promise((resolve) => setTimeout(resolve, Math.max(STEP.pauseMs, 4 * ms)))
+  return { result, ms }
+}
 self.onmessage = (event) => {
   if (event.data === 'stop') {
     // Passes run only between pauses: no statement is under way here.
@@ -55,6 +67,8 @@ self.onmessage = (event) => {
   }
   db = new Database(event.data.path)
   db.exec('PRAGMA busy_timeout = 5000')
+  // As the server's own connection: a commit is durable at the next checkpoint, with no fsync each.
+  db.exec('PRAGMA synchronous = NORMAL')
   const upToOf = db.prepare(SQL.upTo)
   const batch = db.prepare(SQL.batch)
   const deleteRows = db.prepare(SQL.deleteRows)
@@ -63,38 +77,42 @@ self.onmessage = (event) => {
   const vacuum = db.prepare('PRAGMA incremental_vacuum(' + STEP.pages + ')')
   statements.push(upToOf, batch, deleteRows, autoVacuum, freelist, vacuum)
   const remove = db.transaction((from, to, cutoff) => deleteRows.run(from, to, cutoff).changes).immediate
-  // Bounded: pages other tables free meanwhile must not keep it going.
-  const giveBack = async () => {
-    if (autoVacuum.get().auto_vacuum !== 2) return
-    const steps = Math.ceil(freelist.get().freelist_count / STEP.pages) + 2
-    for (let i = 0; i < steps && !stopping && freelist.get().freelist_count > 0; i++) {
-      vacuum.run()
-      await pause()
-    }
+  // One step of at most STEP.pages pages; false when there was nothing to give back.
+  const vacuumStep = async (incremental) => {
+    if (!incremental || stopping || freelist.get().freelist_count === 0) return false
+    await timed(() => vacuum.run())
+    return true
   }
   const pass = async () => {
     const cutoff = Date.now() - ${days} * DAY_MS
     const upTo = upToOf.get()?.upTo ?? 0
+    const incremental = autoVacuum.get().auto_vacuum === 2
     let deleted = 0
     while (!stopping) {
+      const limit = rows
       let first = null, last = null, seen = 0, young = false
-      for (const row of batch.iterate(after, upTo, STEP.rows)) {
+      for (const row of batch.iterate(after, upTo, limit)) {
         seen++
         if (row.t >= cutoff) { young = true; break }
         first ??= row.r
         last = row.r
       }
       if (last !== null) {
-        const n = remove(first, last, cutoff)
+        const { result: n, ms } = await timed(() => remove(first, last, cutoff))
         after = last
         deleted += n
         if (n > 0) self.postMessage({ deleted: n })
-        await pause()
+        if (ms > 2 * STEP.targetMs) rows = Math.max(STEP.minRows, Math.floor(rows / 2))
+        else if (ms < STEP.targetMs / 2 && seen === limit) rows = Math.min(STEP.maxRows, rows * 2)
+        // A long catch-up gives space back as it goes, not only at its end.
+        if (n > 0) await vacuumStep(incremental)
       }
-      if (young || seen < STEP.rows) break
+      if (young || seen < limit) break
     }
-    // The first pass also finishes what a stop interrupted.
-    if ((deleted > 0 || firstPass) && !stopping) await giveBack()
+    // Then the rest; the first pass also finishes what a stop interrupted. Bounded: pages that other
+    // tables free meanwhile must not keep it going.
+    if ((deleted > 0 || firstPass) && !stopping)
+      for (let steps = Math.ceil(freelist.get().freelist_count / STEP.pages) + 2; steps > 0 && (await vacuumStep(incremental)); steps--);
     firstPass = false
     if (deleted > 0) self.postMessage({ passDeleted: deleted })
   }
