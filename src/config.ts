@@ -10,6 +10,17 @@ const intFromEnv = (name: string, fallback: number, min: number, max: number) =>
     v.maxValue(max, `${name} must be at most ${max}`),
   )
 
+/** Unset or empty: null (the feature's "off"); else a whole number from min to max. */
+const optionalIntFromEnv = (name: string, min: number, max: number) =>
+  v.pipe(
+    v.optional(v.string(), ''),
+    v.transform((s) => s.trim()),
+    v.check((s) => s === '' || /^\d+$/.test(s), `${name} must be a whole number`),
+    v.transform((s) => (s === '' ? null : Number(s))),
+    v.check((n) => n === null || n >= min, `${name} must be at least ${min}`),
+    v.check((n) => n === null || n <= max, `${name} must be at most ${max}`),
+  )
+
 const optionalString = v.pipe(
   v.optional(v.string()),
   v.transform((s) => (s === undefined || s.trim() === '' ? undefined : s.trim())),
@@ -58,6 +69,8 @@ const EnvSchema = v.object({
   HOKO_KEYLESS_RATE_LIMIT: intFromEnv('HOKO_KEYLESS_RATE_LIMIT', 60, 0, 100_000_000),
   HOKO_LINK_CACHE_SIZE: intFromEnv('HOKO_LINK_CACHE_SIZE', 10_000, 0, 10_000_000),
   HOKO_GEOIP_DB: optionalString,
+  // Unset: raw clicks are kept forever. 36,500 days is a century: anything longer is "forever" too.
+  HOKO_CLICK_RETENTION_DAYS: optionalIntFromEnv('HOKO_CLICK_RETENTION_DAYS', 1, 36_500),
   HOKO_IDLE_TIMEOUT: intFromEnv('HOKO_IDLE_TIMEOUT', 10, 1, 255),
   HOKO_WEBHOOK_ALLOW_PRIVATE: flag('HOKO_WEBHOOK_ALLOW_PRIVATE', '0'),
   HOKO_WEBHOOK_DELIVERY: flag('HOKO_WEBHOOK_DELIVERY', '1'),
@@ -96,6 +109,8 @@ export type Config = {
   linkCacheSize: number
   /** A MaxMind-format City database; the bundled country database when unset. */
   geoipDb: string | undefined
+  /** Days raw clicks are kept before the background thread deletes them (see src/clicks/retention.ts); null: forever. */
+  clickRetentionDays: number | null
   /** Seconds a connection may stay silent (a stalled or slow client) before it is closed. */
   idleTimeout: number
   logLevel: 'error' | 'warn' | 'info' | 'debug'
@@ -132,6 +147,7 @@ export function loadConfig(env: Record<string, string | undefined> = Bun.env): C
     keylessRateLimit: e.HOKO_KEYLESS_RATE_LIMIT,
     linkCacheSize: e.HOKO_LINK_CACHE_SIZE,
     geoipDb: e.HOKO_GEOIP_DB,
+    clickRetentionDays: e.HOKO_CLICK_RETENTION_DAYS,
     idleTimeout: e.HOKO_IDLE_TIMEOUT,
     logLevel: e.HOKO_LOG,
     webhookAllowPrivate: e.HOKO_WEBHOOK_ALLOW_PRIVATE,

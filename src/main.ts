@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config'
 import { ISO_DATE, ISO_DATE_TIME, isRealDate } from './dates'
 import { openDatabase, runMigrations, type Db } from './db'
 import { backup, BackupError } from './db/backup'
+import { vacuum } from './db/vacuum'
 import * as v from 'valibot'
 import { baseHostOf } from './domains/hosts'
 import { normalizeHostname } from './domains/hostname'
@@ -47,12 +48,15 @@ Commands:
   user list [--json]
   user set-password --email E --password P  also ends that user's sessions
   backup PATH [--json]                     a consistent copy of the database, also while serving
+  vacuum [--json]                         with the server stopped: compacts the database and turns on
+                                          incremental vacuum (space freed by click retention goes back to the disk)
   version [--json]                        the version of this binary
   import links FILE --workspace SLUG|ID [--collection ID] [--format auto|hoko|dub|bitly|shlink]
                [--on-conflict skip|fail] [--json]   links from a CSV export (Hoko, Dub, Bitly, Shlink)
 
 Configuration comes from the environment: PORT, HOST, HOKO_DB, HOKO_BASE_URL, HOKO_SECRET,
-HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES, HOKO_LINK_CACHE_SIZE, HOKO_GEOIP_DB, HOKO_IDLE_TIMEOUT, HOKO_LOG (see README.md).`
+HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES, HOKO_LINK_CACHE_SIZE, HOKO_GEOIP_DB, HOKO_IDLE_TIMEOUT,
+HOKO_CLICK_RETENTION_DAYS, HOKO_LOG (see README.md).`
 
 class UsageError extends Error {}
 
@@ -150,7 +154,7 @@ function run(argv: string[]): void {
   if (flags.help) return console.log(USAGE)
   const defaultRate = () => loadConfig().rateLimit
 
-  switch (`${command} ${['serve', 'migrate', 'backup', 'version'].includes(command) ? '' : (sub ?? '')}`.trim()) {
+  switch (`${command} ${['serve', 'migrate', 'backup', 'version', 'vacuum'].includes(command) ? '' : (sub ?? '')}`.trim()) {
     case 'serve':
       if (sub) throw new UsageError(`serve takes no arguments, got "${sub}"`)
       serve(loadConfig())
@@ -165,6 +169,12 @@ function run(argv: string[]): void {
       if (!sub || rest.length) throw new UsageError('usage: hoko backup PATH')
       const copy = withDb((db) => backup(db, sub))
       return print(flags, copy, `backed up to ${copy.path} (${copy.bytes} bytes)`)
+    }
+    case 'vacuum': {
+      if (sub) throw new UsageError(`vacuum takes no arguments, got "${sub}"`)
+      const r = withDb((db) => vacuum(db))
+      const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`
+      return print(flags, r, `vacuumed: ${mb(r.bytesBefore)} (${mb(r.freeBytesBefore)} of it free) → ${mb(r.bytesAfter)}; auto-vacuum is ${r.autoVacuum}`)
     }
     case 'workspace create': {
       const rateLimit = flags['rate-limit']

@@ -5,6 +5,8 @@ import type { Config } from './config'
 import { openDatabase, runMigrations } from './db'
 import { startRollups } from './analytics/rollups'
 import { startCheckpointer } from './db/checkpointer'
+import { autoVacuumMode } from './db/vacuum'
+import { startRetention } from './clicks/retention'
 import { resolveSecret } from './db/settings'
 import { createKey } from './keys/service'
 import { SCOPES } from './keys/scopes'
@@ -49,6 +51,24 @@ export function serve(config: Config) {
   const port = app.server!.port
   ctx.baseUrl = config.baseUrl ?? `http://localhost:${port}`
 
+  const deletedClicks = ctx.metrics.counter('hoko_clicks_deleted_total', 'Raw clicks deleted by retention (HOKO_CLICK_RETENTION_DAYS).')
+  const days = config.clickRetentionDays
+  const retention =
+    days === null
+      ? null
+      : startRetention(db, days, {
+          deleted: (n) => deletedClicks.inc(n),
+          passed: (n) => log('info', 'click retention deleted raw clicks', { clicks: n, olderThanDays: days }),
+        })
+  if (retention && autoVacuumMode(db) !== 'incremental')
+    log(
+      'warn',
+      'HOKO_CLICK_RETENTION_DAYS is set, but this database file predates incremental vacuum: new clicks reuse the ' +
+        'space of deleted ones, yet the file never shrinks. To give that space back to the disk, stop the server and ' +
+        'run `hoko vacuum` once (it needs free disk about the size of the database).',
+      { autoVacuum: autoVacuumMode(db) },
+    )
+
   // Webhooks changed by another process (the CLI, a second server) reach the click writer within a second.
   const subscriptions = setInterval(() => ctx.webhooks.refreshClickSubscribers(), 1000)
   const deliveries = new DeliveryWorker(db, config)
@@ -88,6 +108,7 @@ export function serve(config: Config) {
     await deliveries.stop()
     // After-response hooks (the request log) of the last answers run on the next turns.
     await Bun.sleep(5)
+    await retention?.stop()
     await rollups.stop()
     await checkpointer.stop()
     db.$client.close()

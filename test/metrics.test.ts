@@ -60,6 +60,7 @@ describe('without HOKO_METRICS_TOKEN', () => {
     for (const name of [
       'hoko_redirects_total',
       'hoko_clicks_written_total',
+      'hoko_clicks_deleted_total',
       'hoko_click_batch_size',
       'hoko_click_commit_seconds',
       'hoko_link_cache_lookups_total',

@@ -13,10 +13,14 @@ export type Queryable = BaseSQLiteDatabase<'sync', unknown, typeof schema>
 export function openDatabase(path: string): Db {
   if (path !== ':memory:') prepareDatabaseFile(path)
   const sqlite = new Database(path, { create: true, strict: true })
+  sqlite.exec('PRAGMA busy_timeout = 5000')
+  // A new file only, before anything is written to it (switching to WAL writes its header): pages
+  // freed by click retention then go back to the file system. On an existing file the pragma would
+  // be a write; an older file keeps its mode until `hoko vacuum` (see vacuum.ts).
+  if (sqlite.query<{ page_count: number }, []>('PRAGMA page_count').get()?.page_count === 0) sqlite.exec('PRAGMA auto_vacuum = INCREMENTAL')
   sqlite.exec('PRAGMA journal_mode = WAL')
   sqlite.exec('PRAGMA synchronous = NORMAL')
   sqlite.exec('PRAGMA foreign_keys = ON')
-  sqlite.exec('PRAGMA busy_timeout = 5000')
   return drizzle({ client: sqlite, schema }) as Db
 }
 

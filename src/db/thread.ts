@@ -5,22 +5,26 @@ import type { Db } from '.'
  * A background thread with a database connection of its own, started from source text: a Blob worker
  * needs no file, so the single binary carries it like everything else. The thread is sent
  * `{ path, intervalMs }`; it answers 'ready' once its connection is open, `{ error }` for a failure it
- * survives, and 'stopped' once it has closed its connection after being sent 'stop'.
+ * survives, and 'stopped' once it has closed its connection after being sent 'stop'. Any other
+ * message goes to `on.message`.
  */
 export function startDbThread(
   source: string,
   db: Db,
   intervalMs: number,
-  on: { name: string; ready?: () => void; failed?: () => void },
+  on: { name: string; ready?: () => void; failed?: () => void; message?: (data: unknown) => void },
 ): { stop(): Promise<void> } {
   const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'application/javascript' })))
   // The server, not this thread, decides when the process ends.
   ;(worker as Worker & { unref(): void }).unref()
   let stopped: (() => void) | null = null
-  worker.onmessage = (event: MessageEvent<'ready' | 'stopped' | { error: string }>) => {
-    if (event.data === 'ready') on.ready?.()
-    else if (event.data === 'stopped') stopped?.()
-    else log('warn', `${on.name} failed; will retry`, { error: event.data.error })
+  worker.onmessage = (event: MessageEvent<unknown>) => {
+    const data = event.data
+    if (data === 'ready') on.ready?.()
+    else if (data === 'stopped') stopped?.()
+    else if (typeof data === 'object' && data !== null && 'error' in data)
+      log('warn', `${on.name} failed; will retry`, { error: String(data.error) })
+    else on.message?.(data)
   }
   worker.onerror = (event) => {
     log('error', `${on.name} thread failed`, { error: String(event.message) })
