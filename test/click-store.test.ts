@@ -89,6 +89,14 @@ describe('what goes in comes out of the clicks view', () => {
     const ref = stored(next.rid).dest
     expect(typeof ref).toBe('number')
     expect(db.$client.query('SELECT value FROM click_texts WHERE id = ?').get(ref)).toEqual({ value: template })
+    // A visitor's own query makes a destination unique: the link's usual beginning from the dictionary, the rest as text.
+    const own = writer.store.newId(Date.UTC(2026, 5, 1, 10))
+    const unusual = { ...c, id: own.id, createdAt: ridTime(own.rid), destination: `https://shop.example.com/p?utm_source=x&fbclid=IwAR0abc&hoko_id=${own.id}` }
+    writer.insertAll([{ ...unusual, rid: own.rid }])
+    expect(read(own.id)).toEqual(unusual)
+    const split = db.$client.query('SELECT dest, dest_tail AS tail FROM click_rows WHERE rid = ?').get(own.rid) as { dest: number; tail: string }
+    expect(db.$client.query('SELECT value FROM click_texts WHERE id = ?').get(split.dest)).toEqual({ value: 'https://shop.example.com/p?utm_source=x&' })
+    expect(split.tail).toBe('fbclid=IwAR0abc&hoko_id=\u0001')
   })
 
   test.each([

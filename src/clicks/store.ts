@@ -15,6 +15,9 @@ const PER_MS = 1024
 export const ridTime = (rid: number) => Math.floor(rid / PER_MS)
 export const ridAt = (ms: number) => ms * PER_MS
 
+/** A shared beginning shorter than this is not worth a dictionary entry. */
+const MIN_PREFIX = 24
+
 /** Marks where the click's own id stood in its destination: destinations of one link share one text. */
 const ID_MARK = '\u0001'
 
@@ -176,6 +179,8 @@ export class ClickStore {
   private last: number
   private readonly nonces = new Nonces()
   private readonly seenOnce = new Lru<string, true>(20_000)
+  /** Each link's usual destination (one that went to the dictionary), for the prefix of its unusual ones. */
+  private readonly usual = new Map<string, string>()
   private readonly workspaces: Dict<[string]>
   private readonly links: Dict<[string, string, string, string, string | null, string | null, string | null]>
   private readonly agents: Dict<[string | null, string | null, string | null, string | null, string | null]>
@@ -199,8 +204,8 @@ export class ClickStore {
     this.places = new Dict(db, 'click_places', ['country', 'country_code', 'city'], false)
     this.referrers = new Dict(db, 'click_referrers', ['url', 'host'], true)
     this.texts = new Dict(db, 'click_texts', ['value'], true)
-    const columns = 'nonce, ws, link, dest, referrer, utm, visitor, session, agent, lang, place, ip, qr, bot'
-    const values = '?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?'
+    const columns = 'nonce, ws, link, dest, dest_tail, referrer, utm, visitor, session, agent, lang, place, ip, qr, bot'
+    const values = '?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?'
     this.insertRow = db.prepare(`INSERT INTO click_rows (rid, ${columns}) VALUES (?, ${values})`)
     // A click with a time of its own and an id from elsewhere (seeding, import): the first free rowid of its millisecond.
     this.insertHistoric = db.prepare(
@@ -215,19 +220,32 @@ export class ClickStore {
   }
 
   /**
-   * A destination as stored: a dictionary id once it has been seen twice (a link's usual destination),
-   * else the text itself — a destination with the visitor's own query (fbclid, gclid) is seen once,
-   * and a dictionary entry and its index would store it twice.
+   * A destination as stored, [dest, dest_tail]: a dictionary id once it has been seen twice (a link's
+   * usual destination). Seen once (a visitor's own fbclid or gclid makes it unique), the text itself —
+   * a dictionary entry and its index would store it twice — or, when it shares a beginning with the
+   * link's usual destination, that beginning from the dictionary and the rest as text.
    */
-  private destination(template: string): number | string {
+  private destination(template: string, linkId: string): [number | string, string | null] {
     const known = this.texts.cached(template)
-    if (known !== undefined) return known
+    if (known !== undefined) {
+      if (this.usual.get(linkId) !== template) this.usual.set(linkId, template)
+      return [known, null]
+    }
     if (this.seenOnce.get(template) === undefined) {
       this.seenOnce.set(template, true)
-      return template
+      const usual = this.usual.get(linkId)
+      if (usual !== undefined) {
+        let n = 0
+        const max = Math.min(usual.length, template.length)
+        while (n < max && usual.charCodeAt(n) === template.charCodeAt(n)) n++
+        if (n >= MIN_PREFIX) return [this.texts.id(template.slice(0, n)), template.slice(n)]
+      }
+      return [template, null]
     }
     this.seenOnce.delete(template)
-    return this.texts.id(template)
+    if (this.usual.size >= 200_000) this.usual.clear()
+    this.usual.set(linkId, template)
+    return [this.texts.id(template), null]
   }
 
   /** A new click id, in time order: its rowid is now's millisecond and a sequence number. */
@@ -246,7 +264,7 @@ export class ClickStore {
     const values = [
       this.workspaces.id(c.workspaceId),
       this.links.id(c.linkId, c.workspaceId, c.shortId, c.domain, c.partnerId, c.externalId, c.tenantId),
-      this.destination(destination),
+      ...this.destination(destination, c.linkId),
       c.referrer === null ? null : this.referrers.id(c.referrer, c.referrerHost),
       c.utm === null ? null : this.texts.id(c.utm),
       compactId(c.visitorId),

@@ -218,7 +218,9 @@ export const clickRows = sqliteTable(
     nonce: blob('nonce'),
     ws: integer('ws').notNull(),
     link: integer('link').notNull(),
+    /** A dictionary id, or the text itself (a destination seen once); then `destTail` follows it. */
     dest: integer('dest'),
+    destTail: text('dest_tail'),
     referrer: integer('referrer'),
     utm: integer('utm'),
     visitor: blob('visitor'),
