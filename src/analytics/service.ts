@@ -26,36 +26,35 @@ type ClickQuery = Filters & { groupBy?: GroupBy }
 export function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sql: string; params: (string | number)[] } {
   if (f.startDate !== undefined && f.endDate !== undefined && f.startDate > f.endDate)
     throw new HokoError('end_before_start')
-  // A link, partner, collection or tag filter selects links: their clicks are read through the link index. Without
-  // table statistics SQLite would walk all the workspace's clicks; `+` keeps it off that index.
+  // A link, partner, collection or tag filter selects links: their clicks are read through the link
+  // index, and the links chosen are the workspace's own (click_links knows each one's workspace).
+  // Otherwise the workspace index. Clicks are filtered on their stored references (see the clicks
+  // view), which the indexes hold, and on the rowid for time.
   const byLinks = a === 'c' && (f.linkId !== undefined || f.partnerId !== undefined || f.collectionId !== undefined || f.tagId !== undefined)
   const parts: string[] = []
-  const params: (string | number)[] = [workspaceId]
-  // Clicks are filtered on their stored references (see the clicks view), which the indexes hold: the
-  // workspace's and the links' dictionary ids, and the rowid for time.
-  if (a === 'c') parts.push(`${byLinks ? '+' : ''}c.ws = (SELECT id FROM click_workspaces WHERE workspace_id = ?)`, 'c.bot = 0')
-  else parts.push(`${a}.workspace_id = ?`)
-  /** Clicks of links chosen by `sql` (on click_links: the links as their clicks saw them); leads and sales by their own link_id. */
-  const links = (sql: string) => (a === 'c' ? `c.link_ref IN (SELECT id FROM click_links WHERE ${sql})` : `${a}.${sql}`)
+  const params: (string | number)[] = []
+  if (a !== 'c') parts.push(`${a}.workspace_id = ?`) && params.push(workspaceId)
+  else {
+    if (!byLinks) parts.push('c.ws = (SELECT id FROM click_workspaces WHERE workspace_id = ?)') && params.push(workspaceId)
+    parts.push('c.bot = 0')
+  }
+  /** Clicks of the workspace's links chosen by `sql` (on click_links: the links as their clicks saw them); leads and sales by their own link_id. */
+  const links = (sql: () => string) => {
+    if (a !== 'c') return `${a}.${sql()}`
+    params.push(workspaceId)
+    return `c.link_ref IN (SELECT id FROM click_links WHERE workspace_id = ? AND ${sql()})`
+  }
   const ids: string[] = []
-  if (f.linkId) {
-    ids.push(links('link_id = ?'))
-    params.push(f.linkId)
-  }
-  if (f.partnerId) {
-    ids.push(links('partner_id = ?'))
-    params.push(f.partnerId)
-  }
+  if (f.linkId) ids.push(links(() => (params.push(f.linkId!), 'link_id = ?')))
+  if (f.partnerId) ids.push(links(() => (params.push(f.partnerId!), 'partner_id = ?')))
   if (ids.length) parts.push(`(${ids.join(' OR ')})`)
   const anyOf = (values: string[]) => {
     params.push(JSON.stringify(values))
     return '(SELECT value FROM json_each(?))'
   }
-  if (f.collectionId) {
-    params.push(workspaceId)
-    parts.push(links(`link_id IN (SELECT id FROM links WHERE workspace_id = ? AND collection_id IN ${anyOf(f.collectionId)})`))
-  }
-  if (f.tagId) parts.push(links(`link_id IN (SELECT link_id FROM link_tags WHERE tag_id IN ${anyOf(f.tagId)})`))
+  if (f.collectionId)
+    parts.push(links(() => (params.push(workspaceId), `link_id IN (SELECT id FROM links WHERE workspace_id = ? AND collection_id IN ${anyOf(f.collectionId!)})`)))
+  if (f.tagId) parts.push(links(() => `link_id IN (SELECT link_id FROM link_tags WHERE tag_id IN ${anyOf(f.tagId!)})`))
   if (f.country) parts.push(`c.country_code IN ${anyOf(f.country)}`)
   if (f.device) parts.push(`c.device_type IN ${anyOf(f.device)}`)
   if (f.tenantId !== undefined) {
