@@ -117,12 +117,12 @@ class Dict<V extends SQLQueryBindings[]> {
   /** Values to ids; emptied when full (cheaper per click than an LRU's bookkeeping, and refilled by lookups). */
   private readonly cache = new Map<string, number>()
   private readonly find: Statement<{ id: number }, SQLQueryBindings[]>
-  private readonly add: Statement<unknown, SQLQueryBindings[]>
+  private readonly add: Statement<{ id: number }, SQLQueryBindings[]>
 
   constructor(db: Database, table: string, columns: string[], unique: boolean, private readonly capacity = 50_000) {
     this.find = db.prepare<{ id: number }, SQLQueryBindings[]>(`SELECT id FROM ${table} WHERE ${columns.map((c) => `${c} IS ?`).join(' AND ')} LIMIT 1`)
-    this.add = db.prepare<unknown, SQLQueryBindings[]>(
-      `INSERT ${unique ? 'OR IGNORE ' : ''}INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+    this.add = db.prepare<{ id: number }, SQLQueryBindings[]>(
+      `INSERT ${unique ? 'OR IGNORE ' : ''}INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) RETURNING id`,
     )
   }
 
@@ -135,11 +135,9 @@ class Dict<V extends SQLQueryBindings[]> {
     const key = keyOf(values)
     let id = this.cache.get(key)
     if (id === undefined) {
-      id = this.find.get(...values)?.id
-      if (id === undefined) {
-        this.add.run(...values)
-        id = this.find.get(...values)!.id
-      }
+      // A new value: its id from the insert itself; a value another process added meanwhile (the
+      // insert of a unique dictionary is then ignored and returns nothing): found again.
+      id = this.find.get(...values)?.id ?? this.add.get(...values)?.id ?? this.find.get(...values)!.id
       if (this.cache.size >= this.capacity) this.cache.clear()
       this.cache.set(key, id)
     }
