@@ -226,7 +226,7 @@ export class ClickStore {
   private destination(template: string, linkId: string): [number | string, string | null] {
     const known = this.texts.cached(template)
     if (known !== undefined) {
-      if (this.usual.get(linkId) !== template) this.usual.set(linkId, template)
+      if (this.usual.get(linkId) !== template) this.remember(linkId, template)
       return [known, null]
     }
     if (this.seenOnce.get(template) === undefined) {
@@ -241,9 +241,14 @@ export class ClickStore {
       return [template, null]
     }
     this.seenOnce.delete(template)
+    this.remember(linkId, template)
+    return [this.texts.id(template), null]
+  }
+
+  /** A link's usual destination; the map is bounded like the dictionaries' (emptied when full). */
+  private remember(linkId: string, template: string): void {
     if (this.usual.size >= 200_000) this.usual.clear()
     this.usual.set(linkId, template)
-    return [this.texts.id(template), null]
   }
 
   /** A new click id, in time order: its rowid is now's millisecond and a sequence number. */
