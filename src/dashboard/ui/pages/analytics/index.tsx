@@ -6,7 +6,8 @@ import { navigate, useLocation } from '../../router'
 import { Funnel, TopList, type Bar } from '../../charts/bars'
 import { TimeSeries, type Line } from '../../charts/timeseries'
 import { FILTERS, type Filters, loadClicks, loadReport, RECENT_PAGE, type Click, type Report, type SummaryRow, type TopGroup } from './data'
-import { defaultCustom, RANGES, resolveRange, type Range } from './range'
+import { resolveRange, type Range } from './range'
+import { RangeFields } from './range-fields'
 import { strings } from './strings'
 import { countryName, formatCount, formatDateTime, formatMoney, formatPercent, moneyUnits } from '../../format'
 
@@ -267,15 +268,12 @@ function FilterForm(p: {
   onApply: (f: Filters, r: Pick<Range, 'key'> & { start?: string; end?: string }) => void
 }) {
   const t = pick(strings)
-  const [rangeKey, setRangeKey] = useState<string>(p.range.key)
-  const custom = p.range.key === 'custom' ? { start: p.range.startDate, end: p.range.endDate! } : defaultCustom()
   const [linkQuery, setLinkQuery] = useState('')
   const [matches, setMatches] = useState<LinkRef[]>([])
   const [linkError, setLinkError] = useState<string | null>(null)
   const [countryError, setCountryError] = useState<string | null>(null)
 
   useEffect(() => setLinkQuery(p.link?.shortId ?? ''), [p.link?.id])
-  useEffect(() => setRangeKey(p.range.key), [p.range.key])
 
   // Suggestions while typing: one small search, never the whole link table.
   useEffect(() => {
@@ -332,28 +330,7 @@ function FilterForm(p: {
 
   return (
     <form class="filters card" role="search" aria-label={t.filters} onSubmit={submit} key={JSON.stringify([p.range.key, p.filters])}>
-      <div class="field">
-        <label for="f-range">{t.range}</label>
-        <select id="f-range" name="range" value={rangeKey} onChange={(e) => setRangeKey((e.currentTarget as HTMLSelectElement).value)}>
-          {RANGES.map((r) => (
-            <option key={r} value={r}>
-              {t[RANGE_LABEL[r]]}
-            </option>
-          ))}
-        </select>
-      </div>
-      {rangeKey === 'custom' && (
-        <>
-          <div class="field">
-            <label for="f-start">{t.start}</label>
-            <input id="f-start" type="date" name="start" required defaultValue={custom.start} />
-          </div>
-          <div class="field">
-            <label for="f-end">{t.end}</label>
-            <input id="f-end" type="date" name="end" required defaultValue={custom.end} />
-          </div>
-        </>
-      )}
+      <RangeFields idPrefix="f" range={p.range} />
       <div class="field">
         <label for="f-link">{t.link}</label>
         <input
@@ -424,8 +401,6 @@ function FilterForm(p: {
     </form>
   )
 }
-
-const RANGE_LABEL = { '24h': 'range24h', '7d': 'range7d', '30d': 'range30d', '90d': 'range90d', custom: 'rangeCustom' } as const
 
 function RecentClicks({ clicks, skip, onPage }: { clicks: Click[] | null; skip: number; onPage: (skip: number) => void }) {
   const t = pick(strings)

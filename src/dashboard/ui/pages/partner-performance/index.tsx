@@ -5,13 +5,12 @@ import { fill, message, pick } from '../../i18n'
 import { navigate, useLocation } from '../../router'
 import { formatCount, formatMoney, formatPercent } from '../../format'
 import { query, type SummaryRow } from '../analytics/data'
-import { defaultCustom, RANGES, resolveRange, type Range } from '../analytics/range'
+import { resolveRange, type Range } from '../analytics/range'
+import { RangeFields, rangeQuery } from '../analytics/range-fields'
 import { strings } from './strings'
 
 type Partner = { id: string; name: string }
 type Row = { id: string | null; name: string; clicks: number; leads: number; sales: number; saleAmountByCurrency: Record<string, number> }
-
-const RANGE_LABEL = { '24h': 'range24h', '7d': 'range7d', '30d': 'range30d', '90d': 'range90d', custom: 'rangeCustom' } as const
 
 /**
  * Every partner with its clicks, leads, sales and revenue over the range (one summary grouped by
@@ -27,7 +26,6 @@ export default function PartnerPerformancePage() {
   }, [search])
   const [rows, setRows] = useState<Row[] | null>(null)
   const [error, setError] = useState<string | null>(null)
-  const [rangeKey, setRangeKey] = useState<string>(range.key)
 
   useEffect(() => {
     let live = true
@@ -46,44 +44,17 @@ export default function PartnerPerformancePage() {
 
   function submit(e: Event) {
     e.preventDefault()
-    const form = new FormData(e.currentTarget as HTMLFormElement)
-    const q = new URLSearchParams({ range: String(form.get('range')) })
-    if (form.get('range') === 'custom') {
-      q.set('start', String(form.get('start')))
-      q.set('end', String(form.get('end')))
-    }
+    const q = rangeQuery(new FormData(e.currentTarget as HTMLFormElement))
     navigate(`/app/partners/performance?${q}`)
   }
 
-  const custom = range.key === 'custom' ? { start: range.startDate, end: range.endDate! } : defaultCustom()
-  const rangeParams = new URLSearchParams({ range: range.key, ...(range.key === 'custom' ? custom : {}) })
+  const rangeParams = new URLSearchParams({ range: range.key, ...(range.key === 'custom' ? { start: range.startDate, end: range.endDate! } : {}) })
   return (
     <div class="partner-performance">
       <h1>{t.title}</h1>
       <p class="muted">{t.intro}</p>
       <form class="filters card" onSubmit={submit} aria-label={t.range}>
-        <div class="field">
-          <label for="pp-range">{t.range}</label>
-          <select id="pp-range" name="range" value={rangeKey} onChange={(e) => setRangeKey((e.currentTarget as HTMLSelectElement).value)}>
-            {RANGES.map((r) => (
-              <option key={r} value={r}>
-                {t[RANGE_LABEL[r]]}
-              </option>
-            ))}
-          </select>
-        </div>
-        {rangeKey === 'custom' && (
-          <>
-            <div class="field">
-              <label for="pp-start">{t.start}</label>
-              <input id="pp-start" type="date" name="start" required defaultValue={custom.start} />
-            </div>
-            <div class="field">
-              <label for="pp-end">{t.end}</label>
-              <input id="pp-end" type="date" name="end" required defaultValue={custom.end} />
-            </div>
-          </>
-        )}
+        <RangeFields idPrefix="pp" range={range} />
         <div class="actions">
           <button type="submit" class="primary">
             {t.apply}

@@ -8,7 +8,8 @@ import { fill, message, pick } from '../../i18n'
 import { match, navigate, useLocation } from '../../router'
 import { can } from '../../session'
 import { query, type Totals } from '../analytics/data'
-import { defaultCustom, RANGES, resolveRange } from '../analytics/range'
+import { resolveRange } from '../analytics/range'
+import { RangeFields, rangeQuery } from '../analytics/range-fields'
 import { STATUSES, type Status } from '../commissions'
 import { strings } from './strings'
 
@@ -18,8 +19,6 @@ type Partner = { id: string; name: string; email: string | null; rewards: Reward
 type StatusRow = { status: Status; currency: string; count: number; amount: number }
 /** A reward being edited: the form's text, turned into the API's types only when saved. */
 type Draft = { event: string; type: string; amount: string; currency: string; holdDays: string }
-
-const RANGE_LABEL = { '24h': 'range24h', '7d': 'range7d', '30d': 'range30d', '90d': 'range90d', custom: 'rangeCustom' } as const
 
 /** One partner: its rewards (editable with partnersWrite), and what its links did and earned over a range. */
 export default function PartnerPage() {
@@ -74,7 +73,6 @@ function Performance(p: { partnerId: string; search: string }) {
     const q = new URLSearchParams(p.search)
     return resolveRange(q.get('range'), q.get('start'), q.get('end'))
   }, [p.search])
-  const [rangeKey, setRangeKey] = useState<string>(range.key)
   const [data, setData] = useState<{ totals: Totals; commissions: StatusRow[] | null } | null>(null)
   const [error, setError] = useState<unknown>(null)
 
@@ -94,42 +92,15 @@ function Performance(p: { partnerId: string; search: string }) {
 
   function submit(e: Event) {
     e.preventDefault()
-    const form = new FormData(e.currentTarget as HTMLFormElement)
-    const q = new URLSearchParams({ range: String(form.get('range')) })
-    if (form.get('range') === 'custom') {
-      q.set('start', String(form.get('start')))
-      q.set('end', String(form.get('end')))
-    }
+    const q = rangeQuery(new FormData(e.currentTarget as HTMLFormElement))
     navigate(`/app/partners/${encodeURIComponent(p.partnerId)}?${q}`)
   }
 
-  const custom = range.key === 'custom' ? { start: range.startDate, end: range.endDate! } : defaultCustom()
   return (
     <section aria-labelledby="partner-performance">
       <h2 id="partner-performance">{t.performance}</h2>
       <form class="filters card" onSubmit={submit} aria-label={t.range}>
-        <div class="field">
-          <label for="pa-range">{t.range}</label>
-          <select id="pa-range" name="range" value={rangeKey} onChange={(e) => setRangeKey(e.currentTarget.value)}>
-            {RANGES.map((r) => (
-              <option key={r} value={r}>
-                {t[RANGE_LABEL[r]]}
-              </option>
-            ))}
-          </select>
-        </div>
-        {rangeKey === 'custom' && (
-          <>
-            <div class="field">
-              <label for="pa-start">{t.start}</label>
-              <input id="pa-start" type="date" name="start" required defaultValue={custom.start} />
-            </div>
-            <div class="field">
-              <label for="pa-end">{t.end}</label>
-              <input id="pa-end" type="date" name="end" required defaultValue={custom.end} />
-            </div>
-          </>
-        )}
+        <RangeFields idPrefix="pa" range={range} />
         <div class="actions">
           <button type="submit" class="primary">
             {t.apply}
