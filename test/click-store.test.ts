@@ -139,14 +139,39 @@ describe('what goes in comes out of the clicks view', () => {
   test('a failed commit writes nothing, and the dictionary values it added are written again next time', () => {
     const fresh = { referrer: 'https://fresh.example/', referrerHost: 'fresh.example', city: 'Nowhere', language: 'xx-fresh' }
     const good = click(fresh)
-    // Two clicks with one id from the store: the second insert fails and the whole commit rolls back.
-    const { id, rid } = writer.store.newId(Date.UTC(2031, 0, 1))
-    expect(() => writer.insertAll([good, { ...click({ id }), rid }, { ...click({ id }), rid }])).toThrow()
+    // A click without a workspace breaks a NOT NULL rule: the whole commit rolls back.
+    expect(() => writer.insertAll([good, click({ workspaceId: null as unknown as string })])).toThrow()
     expect(db.$client.query('SELECT count(*) AS n FROM clicks WHERE id = ?').get(good.id)).toEqual({ n: 0 })
     expect(db.$client.query("SELECT count(*) AS n FROM click_referrers WHERE url = 'https://fresh.example/'").get()).toEqual({ n: 0 })
     const again = click(fresh)
     writer.insertAll([again])
     expect(read(again.id)).toEqual(again)
+  })
+
+  test('two servers on one database that make the same id: the second click takes the next rowid and a new id', () => {
+    // Each process makes ids from the clock and a sequence of its own, so two of them can make the
+    // same one in the same millisecond; here a second writer (its own store) makes exactly that.
+    const other = new ClickWriter(db.$client)
+    const at = Date.UTC(2032, 0, 1)
+    const mine = writer.store.newId(at)
+    const theirs = other.store.newId(at)
+    expect(theirs.rid).toBe(mine.rid)
+    const a = { ...click({ id: mine.id, createdAt: at, destination: `https://example.com/?hoko_id=${mine.id}` }), rid: mine.rid, nonce: mine.nonce }
+    const b = { ...click({ id: theirs.id, createdAt: at, destination: `https://example.com/?hoko_id=${theirs.id}` }), rid: theirs.rid, nonce: theirs.nonce }
+    writer.insertAll([a])
+    other.insertAll([b])
+    // The row now carries its new id (the redirect answers with it); both clicks read back, each under its own id.
+    expect(a.id).toBe(mine.id)
+    expect(b.id).not.toBe(theirs.id)
+    expect(b.rid).toBe(mine.rid + 1)
+    expect(ridTime(b.rid)).toBe(at)
+    expect(read(a.id)).toMatchObject({ id: a.id, destination: `https://example.com/?hoko_id=${a.id}` })
+    expect(read(b.id)).toMatchObject({ id: b.id, createdAt: at, destination: `https://example.com/?hoko_id=${b.id}` })
+    const rids = clickRids(db.$client)
+    expect(rids(theirs.id)).toBeNull()
+    expect(rids(b.id)).toBe(b.rid)
+    // The second store's next id comes after the rowid it was given.
+    expect(other.store.newId(at).rid).toBe(b.rid + 1)
   })
 
   test('an unknown id finds no click', () => {

@@ -134,3 +134,38 @@ describe('what drops a cache', () => {
     }
   })
 })
+
+describe('clicks on both servers at once', () => {
+  test('every redirect is answered, and its click is stored under the id its destination names', async () => {
+    // Each server makes click ids from the clock and a sequence of its own, so within one millisecond
+    // both make the same ones: the writer gives a taken one the next free rowid and a new id, and the
+    // redirect answers with that id (src/clicks/store.ts, insert).
+    const l = await link('https://both.example.com/landing')
+    const burst = async (s: TestServer) => {
+      const ids: string[] = []
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          for (let i = 0; i < 25; i++) {
+            const res = await visit(s, l.shortId)
+            await res.arrayBuffer()
+            expect(res.status).toBe(302)
+            ids.push(new URL(res.headers.get('location')!).searchParams.get('hoko_id')!)
+          }
+        }),
+      )
+      return ids
+    }
+    const ids = (await Promise.all([burst(a), burst(b)])).flat()
+    expect(ids.length).toBe(800)
+    expect(new Set(ids).size).toBe(800)
+    const db = openDatabase(a.dbPath)
+    try {
+      const stored = db.$client.query<{ id: string; destination: string }, [string]>('SELECT id, destination FROM clicks WHERE link_id = ?').all(l.id)
+      expect(stored.length).toBe(800)
+      expect(new Set(stored.map((c) => c.id))).toEqual(new Set(ids))
+      for (const c of stored) expect(c.destination).toBe(`https://both.example.com/landing?hoko_id=${c.id}`)
+    } finally {
+      db.$client.close()
+    }
+  })
+})

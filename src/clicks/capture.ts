@@ -5,7 +5,7 @@ import { Geo, type Location } from './geo'
 import { clientIp, truncateIp } from './ip'
 import { AgentParser, type Agent } from './ua'
 import type { ClickRow } from './row'
-import { ridTime } from './store'
+import { ridTime, type ClickInput } from './store'
 import { ClickWriter } from './writer'
 
 /** What a request says about its visitor, worked out once per visit. */
@@ -66,10 +66,13 @@ export class Clicks {
     return this.writer.store.newId()
   }
 
-  /** Settles once the click is committed. */
-  record(c: NewClick): Promise<void> {
+  /**
+   * Settles once the click is committed, with its id: the one `c` brought, unless another server on
+   * the same database had taken it (see ClickStore.insert).
+   */
+  async record(c: NewClick): Promise<string> {
     const { link, visitor } = c
-    return this.writer.write({
+    const row: ClickInput = {
       id: c.id.id,
       rid: c.id.rid,
       nonce: c.id.nonce,
@@ -99,6 +102,8 @@ export class Clicks {
       qr: c.qr ? 1 : 0,
       bot: visitor.agent.bot ? 1 : 0,
       ip: truncateIp(visitor.ip),
-    })
+    }
+    await this.writer.write(row)
+    return row.id
   }
 }

@@ -204,7 +204,8 @@ export class ClickStore {
     this.texts = new Dict(db, 'click_texts', ['value'], true)
     const columns = 'nonce, ws, link, dest, dest_tail, referrer, utm, visitor, session, agent, lang, place, ip, qr, bot'
     const values = '?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?'
-    this.insertRow = db.prepare(`INSERT INTO click_rows (rid, ${columns}) VALUES (?, ${values})`)
+    // A rowid already taken is skipped here and given anew below (see insert).
+    this.insertRow = db.prepare(`INSERT INTO click_rows (rid, ${columns}) VALUES (?, ${values}) ON CONFLICT (rid) DO NOTHING`)
     // A click with a time of its own and an id from elsewhere (seeding, import): the first free rowid of its millisecond.
     this.insertHistoric = db.prepare(
       `INSERT INTO click_rows (rid, ${columns}) VALUES (
@@ -280,7 +281,17 @@ export class ClickStore {
       c.bot,
     ]
     if (c.rid !== undefined) {
-      this.insertRow.run(c.rid, c.nonce ?? decodeId(c.id)!.nonce, ...values)
+      const nonce = c.nonce ?? decodeId(c.id)!.nonce
+      if (this.insertRow.run(c.rid, nonce, ...values).changes === 1) return
+      // Another process on this database (a second server) made the same rowid: each makes its ids
+      // from the clock and its own sequence. The click takes the next free rowid of its millisecond
+      // and so a new id, which `c` now carries for the caller (the redirect puts it in the
+      // destination it answers with, after this commit).
+      const { rid } = this.insertHistoric.get(ridAt(ridTime(c.rid)), nonce, ...values) as { rid: number }
+      c.rid = rid
+      c.id = encodeId(rid, nonce)
+      c.createdAt = ridTime(rid)
+      if (rid > this.last) this.last = rid
       return
     }
     const { rid } = this.insertHistoric.get(c.createdAt * PER_MS, null, ...values) as { rid: number }

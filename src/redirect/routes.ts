@@ -101,14 +101,14 @@ export function redirectRoutes(ctx: AppContext) {
     if (!decision.record) return new Response(null, { status: decision.status, headers: { location: base, 'cache-control': 'private, no-store' } })
 
     const clickId = clicks.newId()
-    const finalUrl = withClickId(base, clickId.id)
+    let finalUrl = withClickId(base, clickId.id)
     const cookies = request.headers.get('cookie')
     const knownVisitor = cookie(cookies, VISITOR_COOKIE)
     const knownSession = cookie(cookies, SESSION_COOKIE)
     const visitorId = knownVisitor ?? newVisitorId()
     const sessionId = knownSession ?? newVisitorId()
     try {
-      await clicks.record({
+      const committed = await clicks.record({
         id: clickId,
         link,
         visitor: describe(),
@@ -119,6 +119,7 @@ export function redirectRoutes(ctx: AppContext) {
         visitorId,
         sessionId,
       })
+      if (committed !== clickId.id) finalUrl = withClickId(base, committed)
     } catch (e) {
       log('error', 'click not recorded', { shortId: link.shortId, error: String(e) })
       return unavailablePage()

@@ -107,7 +107,7 @@ export function trackingRoutes(ctx: AppContext) {
         throw invalidCapture()
 
       const clickId = clicks.newId()
-      await clicks.record({
+      const committed = await clicks.record({
         id: clickId,
         link: target.link,
         visitor: clicks.describe(request, socketAddress(server, request)),
@@ -118,7 +118,7 @@ export function trackingRoutes(ctx: AppContext) {
         visitorId: body.sessionId,
         sessionId: body.sessionId,
       })
-      return new Response(JSON.stringify({ clickId: clickId.id }), {
+      return new Response(JSON.stringify({ clickId: committed }), {
         headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...(origin ? cors(origin) : {}) },
       })
     }, { keyless: 'capture' })
