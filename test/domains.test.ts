@@ -378,6 +378,17 @@ describe('serving a custom domain', () => {
     expect((await on(BASE, '/')).status).toBe(404)
   })
 
+  test('root and not-found URLs with an Arabic path are kept as written and sent percent-encoded', async () => {
+    const arabic = await addDomain({ name: `ar-${unique()}.test`, rootUrl: 'https://brand.example.com/عروض', notFoundUrl: 'https://brand.example.com/غير-موجود?من=هنا' })
+    expect(arabic).toMatchObject({ rootUrl: 'https://brand.example.com/عروض', notFoundUrl: 'https://brand.example.com/غير-موجود?من=هنا' })
+    const r = await on(arabic.name, '/')
+    expect(r.status).toBe(302)
+    expect(r.headers.get('location')).toBe('https://brand.example.com/%D8%B9%D8%B1%D9%88%D8%B6')
+    const m = await on(arabic.name, '/no-such-link')
+    expect(m.status).toBe(302)
+    expect(m.headers.get('location')).toBe('https://brand.example.com/%D8%BA%D9%8A%D8%B1-%D9%85%D9%88%D8%AC%D9%88%D8%AF?%D9%85%D9%86=%D9%87%D9%86%D8%A7')
+  })
+
   test('an unknown shortId redirects to notFoundUrl, or shows the 404 page', async () => {
     const r = await on(root.name, '/no-such-link')
     expect(r.status).toBe(302)

@@ -69,7 +69,12 @@ export const tooManyRequestsPage = (retryAfter: number) =>
   )
 
 /** A custom domain's root or not-found redirect: its settings can change at any time, so nothing caches it. */
-export const redirectTo = (url: string) => new Response(null, { status: 302, headers: { location: url, 'cache-control': 'private, no-store' } })
+/**
+ * A redirect to an absolute URL as stored (a domain's rootUrl or notFoundUrl, kept as the user wrote
+ * it): serialised first, so that an Arabic path or any other non-ASCII character goes out
+ * percent-encoded, as a header value must be.
+ */
+export const redirectTo = (url: string) => new Response(null, { status: 302, headers: { location: new URL(url).href, 'cache-control': 'private, no-store' } })
 
 /** `/` on a custom domain without a rootUrl: whose domain this is, nothing more. */
 export const domainRootPage = (name: string) =>
