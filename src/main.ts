@@ -16,6 +16,9 @@ import { createKey, KeyError, listKeys, parseScopes, revokeKey } from './keys/se
 import { createUserFromCli, listUsersForCli, setPasswordFromCli } from './accounts/cli'
 import { AccountError } from './accounts/users'
 import { serve } from './server'
+import { exportInstance } from './transfer/export'
+import { megabytes, TransferError } from './transfer/format'
+import { importInstance } from './transfer/import'
 import { VERSION } from './version'
 import { importLinks, type ImportReport } from './links/import'
 import { IMPORT_FORMATS } from './links/formats'
@@ -53,6 +56,8 @@ Commands:
   version [--json]                        the version of this binary
   import links FILE --workspace SLUG|ID [--collection ID] [--format auto|hoko|dub|bitly|shlink]
                [--on-conflict skip|fail] [--json]   links from a CSV export (Hoko, Dub, Bitly, Shlink)
+  export FILE                             everything of the instance as NDJSON (FILE - is stdout), also while serving
+  import FILE                             loads an export into an empty database (FILE - is stdin), before its first serve
 
 Configuration comes from the environment: PORT, HOST, HOKO_DB, HOKO_BASE_URL, HOKO_SECRET,
 HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES, HOKO_LINK_CACHE_SIZE, HOKO_GEOIP_DB, HOKO_IDLE_TIMEOUT,
@@ -93,6 +98,17 @@ function required(flags: Flags, name: 'name' | 'workspace' | 'scopes' | 'email' 
 
 function print(flags: Flags, json: unknown, text: string) {
   console.log(flags.json ? JSON.stringify(json, null, 2) : text)
+}
+
+/** The same for work that awaits (streams): the database stays open until it is done. */
+async function withDbAsync<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = openDatabase(loadConfig().dbPath)
+  try {
+    runMigrations(db)
+    return await fn(db)
+  } finally {
+    db.$client.close()
+  }
 }
 
 function withDb<T>(fn: (db: Db) => T): T {
@@ -148,13 +164,15 @@ function importSummary(r: ImportReport): string {
   return lines.join('\n')
 }
 
-function run(argv: string[]): void {
+async function run(argv: string[]): Promise<void> {
   const { values: flags, positionals } = parse(argv)
   const [command = 'serve', sub, ...rest] = positionals
   if (flags.help) return console.log(USAGE)
   const defaultRate = () => loadConfig().rateLimit
 
-  switch (`${command} ${['serve', 'migrate', 'backup', 'version', 'vacuum'].includes(command) ? '' : (sub ?? '')}`.trim()) {
+  // `import links FILE` imports links; `import FILE` with any other FILE is the whole instance.
+  const whole = command === 'import' && sub !== 'links'
+  switch (`${command} ${whole || ['serve', 'migrate', 'backup', 'version', 'vacuum', 'export'].includes(command) ? '' : (sub ?? '')}`.trim()) {
     case 'serve':
       if (sub) throw new UsageError(`serve takes no arguments, got "${sub}"`)
       serve(loadConfig())
@@ -175,6 +193,18 @@ function run(argv: string[]): void {
       const r = withDb((db) => vacuum(db))
       const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`
       return print(flags, r, `vacuumed: ${mb(r.bytesBefore)} (${mb(r.freeBytesBefore)} of it free) → ${mb(r.bytesAfter)}; auto-vacuum is ${r.autoVacuum}`)
+    }
+    case 'export': {
+      if (!sub || rest.length) throw new UsageError('usage: hoko export FILE (- for stdout)')
+      const r = await withDbAsync((db) => exportInstance(db, sub))
+      console.error(`exported ${r.tables} tables, ${r.rows} rows, ${megabytes(r.bytes)} in ${r.seconds.toFixed(1)} s`)
+      return
+    }
+    case 'import': {
+      if (!sub || rest.length) throw new UsageError('usage: hoko import FILE (- for stdin), or hoko import links FILE --workspace SLUG')
+      const r = withDb((db) => importInstance(db, sub))
+      console.error(`imported ${r.tables} tables, ${r.rows} rows, ${megabytes(r.bytes)} in ${r.seconds.toFixed(1)} s`)
+      return
     }
     case 'workspace create': {
       const rateLimit = flags['rate-limit']
@@ -345,7 +375,7 @@ function run(argv: string[]): void {
 }
 
 try {
-  run(Bun.argv.slice(2))
+  await run(Bun.argv.slice(2))
 } catch (e) {
   const known =
     e instanceof UsageError ||
@@ -355,6 +385,7 @@ try {
     e instanceof BackupError ||
     e instanceof AccountError ||
     e instanceof HokoError ||
+    e instanceof TransferError ||
     String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')
   if (!known) console.error(e)
   // One line on stderr; a usage mistake exits 2, anything unexpected 1.
