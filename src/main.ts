@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config'
+import { RedisUnreachable } from './cluster/redis'
 import { ISO_DATE, ISO_DATE_TIME, isRealDate } from './dates'
 import { openDatabase, runMigrations, type Db } from './db'
 import { backup, BackupError } from './db/backup'
@@ -148,7 +149,7 @@ function importSummary(r: ImportReport): string {
   return lines.join('\n')
 }
 
-function run(argv: string[]): void {
+async function run(argv: string[]): Promise<void> {
   const { values: flags, positionals } = parse(argv)
   const [command = 'serve', sub, ...rest] = positionals
   if (flags.help) return console.log(USAGE)
@@ -157,7 +158,7 @@ function run(argv: string[]): void {
   switch (`${command} ${['serve', 'migrate', 'backup', 'version', 'vacuum'].includes(command) ? '' : (sub ?? '')}`.trim()) {
     case 'serve':
       if (sub) throw new UsageError(`serve takes no arguments, got "${sub}"`)
-      serve(loadConfig())
+      await serve(loadConfig())
       return
     case 'version':
       if (sub) throw new UsageError(`version takes no arguments, got "${sub}"`)
@@ -345,13 +346,14 @@ function run(argv: string[]): void {
 }
 
 try {
-  run(Bun.argv.slice(2))
+  await run(Bun.argv.slice(2))
 } catch (e) {
   const known =
     e instanceof UsageError ||
     e instanceof KeyError ||
     e instanceof WorkspaceError ||
     e instanceof ConfigError ||
+    e instanceof RedisUnreachable ||
     e instanceof BackupError ||
     e instanceof AccountError ||
     e instanceof HokoError ||

@@ -1,0 +1,61 @@
+import { RedisClient } from 'bun'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export type TestRedis = {
+  url: string
+  port: number
+  /** A client of its own, for looking at what Hoko stored. */
+  client: RedisClient
+  stop(): Promise<void>
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * A private Debian `redis-server` (installed by .ci/run) on a free loopback port, its files in a temp
+ * dir and no persistence: each suite gets an empty Redis and no system service is involved.
+ */
+export async function startRedis(): Promise<TestRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'hoko-redis-'))
+  const port = await freePort()
+  const proc = Bun.spawn(['redis-server', '--save', '', '--appendonly', 'no', '--dir', dir, '--port', String(port), '--bind', '127.0.0.1'], {
+    stdout: 'ignore',
+    stderr: 'inherit',
+  })
+  const url = `redis://127.0.0.1:${port}`
+  const client = new RedisClient(url, { autoReconnect: false, connectionTimeout: 1_000 })
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    try {
+      await client.connect()
+      if ((await client.send('PING', [])) === 'PONG') break
+    } catch (e) {
+      if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode}`)
+      if (Date.now() > deadline) throw new Error(`redis-server did not answer PING on port ${port}: ${e}`)
+      await Bun.sleep(50)
+    }
+  }
+  return {
+    url,
+    port,
+    client,
+    async stop() {
+      client.close()
+      proc.kill('SIGTERM')
+      await proc.exited
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
