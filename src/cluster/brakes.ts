@@ -1,10 +1,10 @@
 import type { RedisClient } from 'bun'
 import { FREE_FAILURES, type LoginBrakeStore, MAX_WAIT_MS, wait, WINDOW_MS as LOGIN_WINDOW_MS } from '../accounts/brake'
 import { addressBlock } from '../clicks/ip'
-import { blockedFor, keyOf, type PasswordBrake, WINDOW_MS as PASSWORD_WINDOW_MS } from '../redirect/password-guard'
+import { keyOf, MAX_FAILURES, type PasswordBrake, WINDOW_MS as PASSWORD_WINDOW_MS } from '../redirect/password-guard'
 import { PREFIX, Script } from './redis'
 
-/** Failures as stored: a hash { count, last } or { count, since }, absent once forgotten (its expiry). */
+/** Failures as stored: a hash { count, last }, absent once forgotten (its expiry). */
 const number = (s: string | null) => (s === null ? undefined : Number(s))
 
 /**
@@ -56,17 +56,24 @@ export class RedisLoginBrake implements LoginBrakeStore {
   }
 }
 
-/** PasswordGuard's count: a record older than the window starts again at 1, and expires with its window. */
-const PASSWORD_FAIL = new Script(`
-local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+/**
+ * PasswordGuard's rule, with each attempt counted as a failure when it is let through, in the same
+ * atomic step as the check: instances answer attempts concurrently, and a burst of guesses checked
+ * before any of them was counted would get past the 5. A right password then clears the record
+ * (`succeed`), a wrong one is already counted (`fail`). A record older than the window starts again
+ * at 1 and expires with its window. Returns the seconds to wait, 0 when the attempt may be made.
+ */
+const PASSWORD_ATTEMPT = new Script(`
+local now, window, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local f = redis.call('HMGET', KEYS[1], 'count', 'since')
 local count, since = tonumber(f[1]), tonumber(f[2])
 if not count or now - since >= window then
   redis.call('HSET', KEYS[1], 'count', 1, 'since', now)
   redis.call('PEXPIRE', KEYS[1], window)
-else
-  redis.call('HINCRBY', KEYS[1], 'count', 1)
+  return 0
 end
+if count >= max then return math.ceil((since + window - now) / 1000) end
+redis.call('HINCRBY', KEYS[1], 'count', 1)
 return 0
 `)
 
@@ -76,15 +83,12 @@ export class RedisPasswordBrake implements PasswordBrake {
 
   private readonly key = (ip: string | null, linkId: string) => `${PREFIX}brake:password:${keyOf(ip, linkId)}`
 
-  async blockedFor(ip: string | null, linkId: string, now: number): Promise<number> {
-    const [count, since] = await this.redis.hmget(this.key(ip, linkId), ['count', 'since'])
-    const c = number(count)
-    return blockedFor(c === undefined ? undefined : { count: c, since: Number(since) }, now)
+  blockedFor(ip: string | null, linkId: string, now: number): Promise<number> {
+    return PASSWORD_ATTEMPT.run<number>(this.redis, [this.key(ip, linkId)], [now, PASSWORD_WINDOW_MS, MAX_FAILURES])
   }
 
-  async fail(ip: string | null, linkId: string, now: number): Promise<void> {
-    await PASSWORD_FAIL.run(this.redis, [this.key(ip, linkId)], [now, PASSWORD_WINDOW_MS])
-  }
+  /** Counted already, when the attempt was let through. */
+  async fail(): Promise<void> {}
 
   async succeed(ip: string | null, linkId: string): Promise<void> {
     await this.redis.del(this.key(ip, linkId))

@@ -4,7 +4,10 @@ import { Lru } from '../lru'
 export const MAX_FAILURES = 5
 export const WINDOW_MS = 15 * 60_000
 
-/** The brake's interface: this process's PasswordGuard, or the same rule in Redis (src/cluster/brakes.ts). */
+/**
+ * The brake's interface: this process's PasswordGuard, or the same rule in Redis (src/cluster/brakes.ts).
+ * When `blockedFor` says 0, the attempt is checked and exactly one of `fail` and `succeed` follows.
+ */
 export type PasswordBrake = {
   blockedFor(ip: string | null, linkId: string, now: number): number | Promise<number>
   fail(ip: string | null, linkId: string, now: number): void | Promise<void>
@@ -21,7 +24,9 @@ export class PasswordGuard implements PasswordBrake {
 
   /** Seconds to wait, or 0 when an attempt may be made. */
   blockedFor(ip: string | null, linkId: string, now = Date.now()): number {
-    return blockedFor(this.failures.get(keyOf(ip, linkId)), now)
+    const f = this.failures.get(keyOf(ip, linkId))
+    if (!f || now - f.since >= WINDOW_MS || f.count < MAX_FAILURES) return 0
+    return Math.ceil((f.since + WINDOW_MS - now) / 1000)
   }
 
   fail(ip: string | null, linkId: string, now = Date.now()): void {
@@ -37,8 +42,3 @@ export class PasswordGuard implements PasswordBrake {
 }
 
 export const keyOf = (ip: string | null, linkId: string) => `${addressBlock(ip)}|${linkId}`
-
-export function blockedFor(f: { count: number; since: number } | undefined, now: number): number {
-  if (!f || now - f.since >= WINDOW_MS || f.count < MAX_FAILURES) return 0
-  return Math.ceil((f.since + WINDOW_MS - now) / 1000)
-}

@@ -66,10 +66,13 @@ export function redirectRoutes(ctx: AppContext) {
     const describe = () => (visitor ??= clicks.describe(request, socketIp))
     const now = ctx.now()
     const found = links.get(domain === null ? '' : domain.name, shortId)
-    // decide() does no I/O, and the brake may be in Redis: its answer is fetched first, for the
-    // password form of a protected link only (a visit never waits for it).
-    const blocked =
-      mode === 'form' && found !== null && found.password !== null && !found.deleted ? await guard.blockedFor(describe().ip, found.id, now) : 0
+    // decide() does no I/O, and the brake may be in Redis: it is asked first, where decide() would
+    // ask it (the password form of a live protected link), and a visit never waits for it.
+    let blocked = 0
+    if (mode === 'form' && found !== null && found.password !== null && !found.deleted && (found.expiresAt === null || found.expiresAt > now)) {
+      const answer = guard.blockedFor(describe().ip, found.id, now)
+      blocked = typeof answer === 'number' ? answer : await answer
+    }
     const decision = decide<CachedLink>({ link: found, now, mode, password, visitor: describe, brake: { blockedFor: () => blocked } })
     ctx.metrics.redirects[decision.kind]++
     switch (decision.kind) {
