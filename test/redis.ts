@@ -4,6 +4,13 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
+/** CI installs Debian's redis-server (.ci/run); elsewhere the suites that need it are skipped without it. */
+export const haveRedis = Bun.which('redis-server') !== null
+if (!haveRedis) {
+  if (process.env.CI) throw new Error(`CI needs redis-server on the PATH (.ci/run installs Debian's redis-server)`)
+  console.warn('Redis tests skipped: no redis-server on the PATH (apt-get install redis-server)')
+}
+
 export type TestRedis = {
   url: string
   port: number
