@@ -220,6 +220,44 @@ describe.skipIf(!haveRedis)('two instances, one database, one Redis', () => {
       expect(res.headers.get('location')).toBe('https://example.com/on-domain')
     })
   })
+
+  describe('a Redis outage', () => {
+    test('while Redis is down, API calls and the password form get a 503; afterwards link changes reach the other instance again', async () => {
+      const link = await newLink({ url: 'https://example.com/before-outage' })
+      const locked = await newLink({ url: 'https://example.com/locked', password: 'correct horse' })
+      expect((await fetch(`${b.url}/${link.shortId}`, { method: 'HEAD', redirect: 'manual' })).headers.get('location')).toBe('https://example.com/before-outage')
+
+      await redis.crash()
+      const refused = await api(a, '/api/links')
+      expect(refused.status).toBe(503)
+      expect(refused.headers.get('x-hoko-error')).toBe('shared_state_unavailable')
+      expectBilingual(await refused.json())
+      // The brake cannot be asked: the form is refused rather than let through unbraked.
+      const form = await fetch(`${a.url}/${locked.shortId}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ password: 'a guess' }),
+      })
+      expect(form.status).toBe(503)
+      // Redirects do not need Redis.
+      expect((await fetch(`${b.url}/${link.shortId}`, { method: 'HEAD', redirect: 'manual' })).status).toBe(302)
+
+      await redis.restart()
+      const deadline = Date.now() + 10_000
+      while ((await api(a, '/api/links')).status !== 200 && Date.now() < deadline) await Bun.sleep(100)
+      expect((await api(a, '/api/links', { method: 'PUT', json: [{ id: link.id, url: 'https://example.com/after-outage' }] })).status).toBe(200)
+      // Whether b's subscription came back before the PUT (the message) or after (it starts again
+      // from the database), it follows the change; with an hour-long SQLite check, nothing else would.
+      let location: string | null = null
+      while (Date.now() < deadline) {
+        location = (await fetch(`${b.url}/${link.shortId}`, { method: 'HEAD', redirect: 'manual' })).headers.get('location')
+        if (location === 'https://example.com/after-outage') break
+        await Bun.sleep(50)
+      }
+      expect(location).toBe('https://example.com/after-outage')
+    })
+  })
 })
 
 describe('starting with HOKO_REDIS_URL', () => {

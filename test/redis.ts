@@ -16,6 +16,9 @@ export type TestRedis = {
   port: number
   /** A client of its own, for looking at what Hoko stored. */
   client: RedisClient
+  /** Killed (nothing kept: an outage that loses everything), and started again on the same port. */
+  crash(): Promise<void>
+  restart(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -37,31 +40,46 @@ async function freePort(): Promise<number> {
 export async function startRedis(): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'hoko-redis-'))
   const port = await freePort()
-  const proc = Bun.spawn(['redis-server', '--save', '', '--appendonly', 'no', '--dir', dir, '--port', String(port), '--bind', '127.0.0.1'], {
-    stdout: 'ignore',
-    stderr: 'inherit',
-  })
   const url = `redis://127.0.0.1:${port}`
-  const client = new RedisClient(url, { autoReconnect: false, connectionTimeout: 1_000 })
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    try {
-      await client.connect()
-      if ((await client.send('PING', [])) === 'PONG') break
-    } catch (e) {
-      if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode}`)
-      if (Date.now() > deadline) throw new Error(`redis-server did not answer PING on port ${port}: ${e}`)
-      await Bun.sleep(50)
+  let proc: ReturnType<typeof Bun.spawn>
+  let client: RedisClient
+
+  async function start() {
+    proc = Bun.spawn(['redis-server', '--save', '', '--appendonly', 'no', '--dir', dir, '--port', String(port), '--bind', '127.0.0.1'], {
+      stdout: 'ignore',
+      stderr: 'inherit',
+    })
+    const deadline = Date.now() + 10_000
+    for (;;) {
+      client = new RedisClient(url, { autoReconnect: false, connectionTimeout: 1_000 })
+      try {
+        await client.connect()
+        if ((await client.send('PING', [])) === 'PONG') return
+      } catch (e) {
+        client.close()
+        if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode}`)
+        if (Date.now() > deadline) throw new Error(`redis-server did not answer PING on port ${port}: ${e}`)
+        await Bun.sleep(50)
+      }
     }
   }
+  async function kill(signal: 'SIGTERM' | 'SIGKILL') {
+    client.close()
+    proc.kill(signal)
+    await proc.exited
+  }
+
+  await start()
   return {
     url,
     port,
-    client,
+    get client() {
+      return client
+    },
+    crash: () => kill('SIGKILL'),
+    restart: start,
     async stop() {
-      client.close()
-      proc.kill('SIGTERM')
-      await proc.exited
+      await kill('SIGTERM')
       rmSync(dir, { recursive: true, force: true })
     },
   }

@@ -28,8 +28,12 @@ export class Script {
 export type Redis = {
   /** Commands and scripts; Bun pipelines concurrent commands on it. */
   client: RedisClient
-  /** A connection in subscriber mode can run nothing else: pub/sub gets its own. */
-  subscriber: RedisClient
+  /**
+   * Messages of `channel` for as long as the server runs, on a connection of their own (one in
+   * subscriber mode can run nothing else). After a lost connection it subscribes again, then calls
+   * `resumed`: what was published in between is lost.
+   */
+  subscribe(channel: string, onMessage: (message: string) => void, resumed: () => void): Promise<void>
   /** Tells this instance's own messages from the others'. */
   instanceId: string
   close(): void
@@ -55,18 +59,53 @@ export async function connectRedis(url: string): Promise<Redis> {
   } finally {
     probe.close()
   }
-  const client = new RedisClient(url, { connectionTimeout: 5_000, autoReconnect: true })
+  // While the connection is down, commands fail at once (a 503) rather than hold requests until it is back.
+  const client = new RedisClient(url, { connectionTimeout: 5_000, autoReconnect: true, enableOfflineQueue: false })
   await client.connect()
-  const subscriber = await client.duplicate()
   client.onclose = (error) => log('warn', 'Redis connection lost; reconnecting', { error: String(error) })
+  const subscribers = new Set<RedisClient>()
+  let closed = false
+
+  async function subscribe(channel: string, onMessage: (message: string) => void, resumed: () => void): Promise<void> {
+    const open = async () => {
+      const c = new RedisClient(url, { connectionTimeout: 5_000, autoReconnect: false })
+      try {
+        await c.connect()
+        await c.subscribe(channel, (message) => onMessage(String(message)))
+      } catch (e) {
+        c.close()
+        throw e
+      }
+      subscribers.add(c)
+      c.onclose = () => {
+        subscribers.delete(c)
+        if (!closed) void reopen()
+      }
+    }
+    const reopen = async () => {
+      while (!closed) {
+        await Bun.sleep(1_000)
+        try {
+          await open()
+          resumed()
+          return
+        } catch {
+          // Still down: try again in a second.
+        }
+      }
+    }
+    await open()
+  }
+
   return {
     client,
-    subscriber,
+    subscribe,
     instanceId: Bun.randomUUIDv7(),
     close() {
+      closed = true
       client.onclose = null
       client.close()
-      subscriber.close()
+      for (const c of subscribers) c.close()
     },
   }
 }
