@@ -6,7 +6,7 @@ export const FREE_FAILURES = 5
 export const WINDOW_MS = 15 * 60_000
 export const MAX_WAIT_MS = 15 * 60_000
 
-export type Failures = { count: number; last: number }
+type Failures = { count: number; last: number }
 
 /** The brake's interface: this process's LoginBrake, or the same rules in Redis (src/cluster/brakes.ts). */
 export type LoginBrakeStore = {
@@ -43,7 +43,7 @@ export class LoginBrake implements LoginBrakeStore {
 }
 
 /** How long after its last failure a record makes attempts wait. */
-export const waitMs = (count: number) => (count < FREE_FAILURES ? 0 : Math.min(2 ** (count - FREE_FAILURES + 1) * 1000, MAX_WAIT_MS))
+const waitMs = (count: number) => (count < FREE_FAILURES ? 0 : Math.min(2 ** (count - FREE_FAILURES + 1) * 1000, MAX_WAIT_MS))
 const forgotten = (f: Failures, now: number) => now - f.last >= waitMs(f.count) + WINDOW_MS
 
 export function wait(f: Failures | undefined, now: number): number {

@@ -4,7 +4,7 @@ import { addressBlock } from '../clicks/ip'
 import { keyOf, MAX_FAILURES, type PasswordBrake, WINDOW_MS as PASSWORD_WINDOW_MS } from '../redirect/password-guard'
 import { PREFIX, Script } from './redis'
 
-/** Failures as stored: a hash { count, last }, absent once forgotten (its expiry). */
+/** A hash field as read back: absent (null) once the record has expired, which is when it is forgotten. */
 const number = (s: string | null) => (s === null ? undefined : Number(s))
 
 /**

@@ -69,7 +69,7 @@ export const pathStart = (url: string) => url.indexOf('/', url.indexOf('//') + 2
  * by the /api not-found route, never from a second parse of the URL. A request with an
  * Authorization header is a key's, whatever cookies it carries: the two are never mixed.
  */
-function admit(deps: GuardDeps, request: Request, set: Headers): AuthContext | Promise<AuthContext> {
+function admit(deps: GuardDeps, request: Request, set: SetHeaders): AuthContext | Promise<AuthContext> {
   const known = authByRequest.get(request)
   if (known) return known
   const authorization = request.headers.get('authorization')
@@ -80,9 +80,9 @@ function admit(deps: GuardDeps, request: Request, set: Headers): AuthContext | P
   return rl instanceof Promise ? rl.then((r) => limited(request, set, auth, r)) : limited(request, set, auth, rl)
 }
 
-type Headers = { headers: Record<string, string | number> }
+type SetHeaders = { headers: Record<string, string | number> }
 
-function limited(request: Request, set: Headers, auth: AuthContext, rl: RateLimitResult): AuthContext {
+function limited(request: Request, set: SetHeaders, auth: AuthContext, rl: RateLimitResult): AuthContext {
   set.headers['x-ratelimit-limit'] = String(rl.limit)
   set.headers['x-ratelimit-remaining'] = String(rl.remaining)
   set.headers['x-ratelimit-reset'] = String(rl.reset)
@@ -129,7 +129,7 @@ async function readJson(deps: GuardDeps, request: Request, contentType: string |
  * `/api` and `/api/*` paths that match no route: key and rate limit first, then 404.
  */
 export function apiGuard(deps: GuardDeps) {
-  const notFound = async ({ request, set }: { request: Request; set: Headers }) => {
+  const notFound = async ({ request, set }: { request: Request; set: SetHeaders }) => {
     await admit(deps, request, set)
     const url = request.url
     const from = pathStart(url)
