@@ -89,6 +89,15 @@ const EnvSchema = v.object({
     optionalString,
     v.check((s) => s === undefined || /^[\x21-\x7e]{16,}$/.test(s), 'HOKO_METRICS_TOKEN must be at least 16 printable characters without spaces'),
   ),
+  // Shared state of several instances (rate limits, brakes, capture tokens, link cache changes): see src/cluster.
+  HOKO_REDIS_URL: v.pipe(
+    optionalString,
+    v.check(
+      (s) => s === undefined || /^(?:redis|rediss|redis\+tls|redis\+unix|redis\+tls\+unix):\/\/\S+$/.test(s),
+      'HOKO_REDIS_URL must be a redis://, rediss:// or redis+unix:// URL',
+    ),
+  ),
+  HOKO_COHERENCE_MS: intFromEnv('HOKO_COHERENCE_MS', 250, 10, 3_600_000),
   HOKO_LOG: v.optional(v.picklist(['error', 'warn', 'info', 'debug'], 'HOKO_LOG must be one of: error, warn, info, debug'), 'info'),
 })
 
@@ -122,6 +131,10 @@ export type Config = {
   webhookRetrySchedule: number[]
   /** Bearer token required by GET /metrics; unset: loopback clients only. */
   metricsToken: string | undefined
+  /** Redis shared by every instance; unset: one instance, all state in its memory. */
+  redisUrl: string | undefined
+  /** How often the link cache checks the database for other processes' link and domain writes (ms). */
+  coherenceMs: number
 }
 
 export class ConfigError extends Error {}
@@ -154,5 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = Bun.env): C
     webhookDelivery: e.HOKO_WEBHOOK_DELIVERY,
     webhookRetrySchedule: e.HOKO_WEBHOOK_RETRY_SCHEDULE,
     metricsToken: e.HOKO_METRICS_TOKEN,
+    redisUrl: e.HOKO_REDIS_URL,
+    coherenceMs: e.HOKO_COHERENCE_MS,
   }
 }

@@ -1,11 +1,17 @@
 import type { Config } from './config'
 import type { Db } from './db'
 import { Clicks } from './clicks/capture'
-import { SlidingWindowLimiter } from './http/rate-limit'
+import { type RateLimiter, SlidingWindowLimiter } from './http/rate-limit'
 import { type Authenticate, createAuthenticator } from './keys/service'
 import { Metrics } from './metrics/registry'
 import { LinkCache } from './redirect/cache'
-import { LoginBrake } from './accounts/brake'
+import { LoginBrake, type LoginBrakeStore } from './accounts/brake'
+import { PasswordGuard, type PasswordBrake } from './redirect/password-guard'
+import { MemoryNonces, type UsedNonces } from './tracking/token'
+import type { Redis } from './cluster/redis'
+import { RedisWindowLimiter } from './cluster/rate-limit'
+import { RedisLoginBrake, RedisPasswordBrake } from './cluster/brakes'
+import { RedisNonces } from './cluster/capture-nonces'
 import { type AuthenticateSession, createSessionAuthenticator, createSessionStore, type SessionStore } from './accounts/sessions'
 import { Outbox } from './webhooks/outbox'
 
@@ -30,9 +36,13 @@ export type AppContext = {
   /** A session cookie → workspace, role scopes, plan, after the CSRF check. */
   authenticateSession: AuthenticateSession
   /** Failed logins per address and per account. */
-  brake: LoginBrake
+  brake: LoginBrakeStore
+  /** Wrong passwords of protected links per address and link. */
+  passwordBrake: PasswordBrake
+  /** Nonces of embedded-tracking capture tokens already used. */
+  captureNonces: UsedNonces
   /** Per-workspace API rate limit. */
-  limiter: SlidingWindowLimiter
+  limiter: RateLimiter
   /** Per-address limit of the endpoints that need no key (see http/keyless-limit.ts). */
   keylessLimiter: SlidingWindowLimiter
   /** The webhook outbox: services emit events into it inside their transactions (src/webhooks). */
@@ -43,7 +53,13 @@ export type AppContext = {
   now: () => number
 }
 
-export function createContext(opts: { db: Db; config: Config; baseUrl: string; secret: string; now?: () => number }): AppContext {
+/**
+ * With `redis` (HOKO_REDIS_URL), what instances must agree on lives there: the API rate limit, both
+ * brakes and the used capture tokens (sessions are in the database already). The keyless per-address
+ * limit stays in each instance's memory: it protects that instance's own work.
+ */
+export function createContext(opts: { db: Db; config: Config; baseUrl: string; secret: string; now?: () => number; redis?: Redis | null }): AppContext {
+  const shared = opts.redis?.client
   const now = opts.now ?? Date.now
   const sessions = createSessionStore(opts.db, opts.secret, now)
   const webhooks = new Outbox(opts.db, () => ctx.baseUrl)
@@ -52,14 +68,16 @@ export function createContext(opts: { db: Db; config: Config; baseUrl: string; s
     config: opts.config,
     baseUrl: opts.baseUrl,
     secret: opts.secret,
-    links: new LinkCache(opts.db, opts.config.linkCacheSize),
+    links: new LinkCache(opts.db, opts.config.linkCacheSize, opts.config.coherenceMs),
     // Clicks of workspaces subscribed to link.clicked add their events in the click writer's commit.
     clicks: new Clicks(opts.db, opts.config, (rows) => webhooks.clicked(rows)),
     authenticate: createAuthenticator(opts.db, opts.config.rateLimit),
     sessions,
     authenticateSession: createSessionAuthenticator(opts.db, sessions, { baseUrl: () => ctx.baseUrl, defaultRateLimit: opts.config.rateLimit }),
-    brake: new LoginBrake(),
-    limiter: new SlidingWindowLimiter(),
+    brake: shared ? new RedisLoginBrake(shared) : new LoginBrake(),
+    passwordBrake: shared ? new RedisPasswordBrake(shared) : new PasswordGuard(),
+    captureNonces: shared ? new RedisNonces(shared) : new MemoryNonces(),
+    limiter: shared ? new RedisWindowLimiter(shared, 'api') : new SlidingWindowLimiter(),
     // About 1 KB a window: at most ~20 MB however many addresses send requests.
     keylessLimiter: new SlidingWindowLimiter(Date.now, 20_000),
     now,

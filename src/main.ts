@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config'
+import { RedisUnreachable } from './cluster/redis'
 import { ISO_DATE, ISO_DATE_TIME, isRealDate } from './dates'
 import { openDatabase, runMigrations, type Db } from './db'
 import { backup, BackupError } from './db/backup'
@@ -175,7 +176,7 @@ async function run(argv: string[]): Promise<void> {
   switch (`${command} ${whole || ['serve', 'migrate', 'backup', 'version', 'vacuum', 'export'].includes(command) ? '' : (sub ?? '')}`.trim()) {
     case 'serve':
       if (sub) throw new UsageError(`serve takes no arguments, got "${sub}"`)
-      serve(loadConfig())
+      await serve(loadConfig())
       return
     case 'version':
       if (sub) throw new UsageError(`version takes no arguments, got "${sub}"`)
@@ -382,6 +383,7 @@ try {
     e instanceof KeyError ||
     e instanceof WorkspaceError ||
     e instanceof ConfigError ||
+    e instanceof RedisUnreachable ||
     e instanceof BackupError ||
     e instanceof AccountError ||
     e instanceof HokoError ||

@@ -14,6 +14,8 @@ import { countWorkspaces, createWorkspace } from './workspaces/service'
 import { issueSetupToken } from './accounts/setup'
 import { countUsers } from './accounts/users'
 import { DeliveryWorker } from './webhooks/worker'
+import { connectRedis } from './cluster/redis'
+import { shareLinkCache } from './cluster/link-events'
 
 /**
  * On an empty database: workspace `default` and an all-scopes key, printed once so that a new user
@@ -36,8 +38,10 @@ export function isLoopback(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h) || /^(0+:){7}0*1$/.test(h)
 }
 
-export function serve(config: Config) {
+export async function serve(config: Config) {
   setLogLevel(config.logLevel)
+  // Before anything else: a Redis that cannot be reached stops the start (RedisUnreachable).
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl) : null
   const db = openDatabase(config.dbPath)
   runMigrations(db)
   const secret = resolveSecret(db, config.secret)
@@ -46,7 +50,8 @@ export function serve(config: Config) {
   const rollups = startRollups(db)
 
   // The port is known only after listening (PORT=0 picks a free one), and baseUrl depends on it.
-  const ctx = createContext({ db, config, baseUrl: config.baseUrl ?? '', secret })
+  const ctx = createContext({ db, config, baseUrl: config.baseUrl ?? '', secret, redis })
+  if (redis) await shareLinkCache(redis, ctx.links)
   const app = createApp(ctx).listen({ port: config.port, hostname: config.host })
   const port = app.server!.port
   ctx.baseUrl = config.baseUrl ?? `http://localhost:${port}`
@@ -96,7 +101,10 @@ export function serve(config: Config) {
         'or HOST=127.0.0.1 to listen on this machine only.',
       { host: config.host, baseUrl: ctx.baseUrl },
     )
-  console.log(`Hoko listening on http://${config.host}:${port} (database ${config.dbPath}, base URL ${ctx.baseUrl})`)
+  console.log(
+    `Hoko listening on http://${config.host}:${port} (database ${config.dbPath}, base URL ${ctx.baseUrl}` +
+      `${redis ? ', state shared through Redis' : ''})`,
+  )
 
   let stopping = false
   const shutdown = async (signal: string) => {
@@ -111,6 +119,7 @@ export function serve(config: Config) {
     await retention?.stop()
     await rollups.stop()
     await checkpointer.stop()
+    redis?.close()
     db.$client.close()
     // stderr to a pipe is written asynchronously: exit once the last log lines are out.
     await new Promise<void>((resolve) => process.stderr.write('', () => resolve()))

@@ -4,9 +4,16 @@ import { Lru } from '../lru'
 /** Failures allowed before waits begin; failures are forgotten this long after the last wait ends. */
 export const FREE_FAILURES = 5
 export const WINDOW_MS = 15 * 60_000
-const MAX_WAIT_MS = 15 * 60_000
+export const MAX_WAIT_MS = 15 * 60_000
 
 type Failures = { count: number; last: number }
+
+/** The brake's interface: this process's LoginBrake, or the same rules in Redis (src/cluster/brakes.ts). */
+export type LoginBrakeStore = {
+  waitFor(ip: string | null, email: string, now: number): number | Promise<number>
+  fail(ip: string | null, email: string, now: number): void | Promise<void>
+  succeed(email: string): void | Promise<void>
+}
 
 /**
  * Login brake, per address (an IPv4 address or IPv6 /64) and per account (the email as typed,
@@ -15,7 +22,7 @@ type Failures = { count: number; last: number }
  * minutes; an attempt before then is refused without checking the password. Failures are
  * forgotten 15 quiet minutes after the last wait ended.
  */
-export class LoginBrake {
+export class LoginBrake implements LoginBrakeStore {
   private readonly byAddress = new Lru<string, Failures>(100_000)
   private readonly byAccount = new Lru<string, Failures>(100_000)
 
@@ -39,7 +46,7 @@ export class LoginBrake {
 const waitMs = (count: number) => (count < FREE_FAILURES ? 0 : Math.min(2 ** (count - FREE_FAILURES + 1) * 1000, MAX_WAIT_MS))
 const forgotten = (f: Failures, now: number) => now - f.last >= waitMs(f.count) + WINDOW_MS
 
-function wait(f: Failures | undefined, now: number): number {
+export function wait(f: Failures | undefined, now: number): number {
   if (!f || forgotten(f, now)) return 0
   return Math.max(0, Math.ceil((f.last + waitMs(f.count) - now) / 1000))
 }

@@ -136,15 +136,15 @@ export function accountPageRoutes(ctx: AppContext) {
         const password = str(form, 'password')
         const ip = clientIp(request, () => server?.requestIP(request)?.address, ctx.config.trustProxy)
         const now = ctx.now()
-        const wait = ctx.brake.waitFor(ip, email, now)
+        const wait = await ctx.brake.waitFor(ip, email, now)
         if (wait > 0) return loginPage(request, { next, email, status: 429, error: (t) => t.wait(wait), headers: { 'retry-after': String(wait) } })
         const user = email ? findUserByEmail(db, email) : undefined
         const ok = await verifyPassword(password, user?.passwordHash ?? null)
         if (!ok || !user) {
-          ctx.brake.fail(ip, email, now)
+          await ctx.brake.fail(ip, email, now)
           return loginPage(request, { next, email, status: 401, error: (t) => t.wrong })
         }
-        ctx.brake.succeed(email)
+        await ctx.brake.succeed(email)
         return loggedIn(user.id, request.headers.get('user-agent'), next)
       },
       { keyless: 'account', detail: { hide: true } },

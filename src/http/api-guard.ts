@@ -3,7 +3,7 @@ import type { AuthContext, Authenticate } from '../keys/service'
 import { type AuthenticateSession, readCookie, SESSION_COOKIE } from '../accounts/sessions'
 import type { Scope } from '../keys/scopes'
 import { HokoError } from './errors'
-import type { SlidingWindowLimiter } from './rate-limit'
+import type { RateLimiter, RateLimitResult } from './rate-limit'
 
 const authByRequest = new WeakMap<Request, AuthContext>()
 const ADMIN_WHAT = { en: 'do this', ar: 'القيام بهذا' }
@@ -54,7 +54,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 export type GuardDeps = {
   authenticate: Authenticate
   authenticateSession: AuthenticateSession
-  limiter: SlidingWindowLimiter
+  limiter: RateLimiter
   config: { maxBodyBytes: number }
 }
 
@@ -69,13 +69,20 @@ export const pathStart = (url: string) => url.indexOf('/', url.indexOf('//') + 2
  * by the /api not-found route, never from a second parse of the URL. A request with an
  * Authorization header is a key's, whatever cookies it carries: the two are never mixed.
  */
-function admit(deps: GuardDeps, request: Request, set: { headers: Record<string, string | number> }): AuthContext {
+function admit(deps: GuardDeps, request: Request, set: SetHeaders): AuthContext | Promise<AuthContext> {
   const known = authByRequest.get(request)
   if (known) return known
   const authorization = request.headers.get('authorization')
   const session = authorization === null ? readCookie(request.headers.get('cookie'), SESSION_COOKIE) : null
   const auth = session ? deps.authenticateSession(request, session) : deps.authenticate(authorization)
+  // In memory the answer is at hand; from Redis it is one round trip away.
   const rl = deps.limiter.hit(auth.workspaceId, auth.rateLimit)
+  return rl instanceof Promise ? rl.then((r) => limited(request, set, auth, r)) : limited(request, set, auth, rl)
+}
+
+type SetHeaders = { headers: Record<string, string | number> }
+
+function limited(request: Request, set: SetHeaders, auth: AuthContext, rl: RateLimitResult): AuthContext {
   set.headers['x-ratelimit-limit'] = String(rl.limit)
   set.headers['x-ratelimit-remaining'] = String(rl.remaining)
   set.headers['x-ratelimit-reset'] = String(rl.reset)
@@ -122,8 +129,8 @@ async function readJson(deps: GuardDeps, request: Request, contentType: string |
  * `/api` and `/api/*` paths that match no route: key and rate limit first, then 404.
  */
 export function apiGuard(deps: GuardDeps) {
-  const notFound = ({ request, set }: { request: Request; set: { headers: Record<string, string | number> } }) => {
-    admit(deps, request, set)
+  const notFound = async ({ request, set }: { request: Request; set: SetHeaders }) => {
+    await admit(deps, request, set)
     const url = request.url
     const from = pathStart(url)
     const q = url.indexOf('?', from)
@@ -159,9 +166,9 @@ export const scoped = (deps: GuardDeps) =>
      * or an instance `admin`'s session only. Checked in the same place and order as `scope`.
      */
     access: (kind: 'any' | 'session' | 'admin') => ({
-      transform({ request, body, set }) {
+      async transform({ request, body, set }) {
         if (body instanceof HokoError && body.code === 'payload_too_large') throw body
-        const auth = admit(deps, request, set)
+        const auth = await admit(deps, request, set)
         if (kind === 'admin' && !auth.session?.isAdmin) throw new HokoError('admin_required', { what: ADMIN_WHAT })
         if (kind === 'session' && !auth.session) throw new HokoError('session_required')
         if (body instanceof HokoError) throw body
@@ -171,9 +178,9 @@ export const scoped = (deps: GuardDeps) =>
       },
     }),
     scope: (scope: Scope) => ({
-      transform({ request, body, set }) {
+      async transform({ request, body, set }) {
         if (body instanceof HokoError && body.code === 'payload_too_large') throw body
-        const auth = admit(deps, request, set)
+        const auth = await admit(deps, request, set)
         if (!auth.scopes.has(scope)) throw new HokoError('missing_scopes', undefined, { missingScopes: [scope] })
         if (body instanceof HokoError) throw body
       },

@@ -21,6 +21,11 @@ export function toHokoError(code: string | number, error: unknown, request: Requ
   const sqliteCode = (error as { code?: unknown })?.code
   if (sqliteCode === 'SQLITE_CONSTRAINT_UNIQUE') return new HokoError('conflict')
   if (sqliteCode === 'SQLITE_BUSY') return new HokoError('unavailable')
+  // Bun's Redis client: the connection is down (HOKO_REDIS_URL) or a command failed.
+  if ((error as Error)?.name === 'RedisError' || String(sqliteCode).startsWith('ERR_REDIS')) {
+    log('warn', 'Redis did not answer', { path, error: String(error) })
+    return new HokoError('shared_state_unavailable')
+  }
   if (code === 'INVALID_COOKIE_SIGNATURE' || code === 'INVALID_FILE_TYPE') return new HokoError('invalid_request')
   log('error', 'unhandled error', { path, error: String((error as Error)?.stack ?? error) })
   return new HokoError('internal')

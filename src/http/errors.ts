@@ -257,6 +257,11 @@ const ERRORS = {
     en: () => 'Service unavailable: the database is not answering',
     ar: () => 'الخدمة غير متاحة: قاعدة البيانات لا تستجيب',
   }),
+  shared_state_unavailable: def({
+    status: 503,
+    en: () => 'Service unavailable: the shared state store (Redis) is not answering; try again shortly',
+    ar: () => 'الخدمة غير متاحة: مخزن الحالة المشتركة (Redis) لا يستجيب؛ حاول مرة أخرى بعد قليل',
+  }),
   internal: def({
     status: 500,
     en: () => 'Internal server error',

@@ -5,7 +5,7 @@ import { Lru } from '../lru'
  * memory per workspace and exact to the second, unlike a fixed window that lets a burst at the end
  * of one minute and another at the start of the next both through.
  */
-const WINDOW_SECONDS = 60
+export const WINDOW_SECONDS = 60
 
 type Window = { counts: Int32Array; seconds: Float64Array }
 
@@ -19,7 +19,17 @@ export type RateLimitResult = {
   retryAfter: number
 }
 
-export class SlidingWindowLimiter {
+/**
+ * A per-key limit: this process's SlidingWindowLimiter, or the same window kept in Redis for every
+ * instance (src/cluster/rate-limit.ts), whose answer comes back as a promise.
+ */
+export type RateLimiter = {
+  hit(key: string, limit: number): RateLimitResult | Promise<RateLimitResult>
+  /** Requests refused by this instance since start (for /metrics). */
+  readonly refused: number
+}
+
+export class SlidingWindowLimiter implements RateLimiter {
   private readonly windows: Lru<string, Window>
   /** Requests refused since start (for /metrics). */
   refused = 0

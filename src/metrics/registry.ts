@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import pkg from '../../package.json'
 import type { ClickWriter } from '../clicks/writer'
 import type { Db } from '../db'
-import type { SlidingWindowLimiter } from '../http/rate-limit'
+import type { RateLimiter, SlidingWindowLimiter } from '../http/rate-limit'
 import type { LinkCache } from '../redirect/cache'
 import type { Decision } from '../redirect/decide'
 
@@ -12,7 +12,7 @@ export type MetricSources = {
   db: Db
   config: { dbPath: string }
   links: LinkCache
-  limiter: SlidingWindowLimiter
+  limiter: RateLimiter
   keylessLimiter: SlidingWindowLimiter
   clicks: { writer: ClickWriter }
 }

@@ -11,8 +11,14 @@ export type CachedLink = Link & {
 /** A registered custom domain, as the redirect needs it. */
 export type HostedDomain = { id: string; workspaceId: string; name: string; rootUrl: string | null; notFoundUrl: string | null }
 
-/** How stale a link or domain may be when another process changed it: the longest a redirect follows the old one. */
+/**
+ * How stale a link or domain may be when another process changed it: the longest a redirect follows
+ * the old one. The default of HOKO_COHERENCE_MS.
+ */
 export const COHERENCE_MS = 250
+
+/** What a write of this server changed, for the other instances (see src/cluster/link-events.ts). */
+export type LinkCacheChange = { keys: string[] } | { domains: true }
 
 /**
  * The LRU key of a link: its short id on the base host (domain ''), `domain/shortId` elsewhere. A
@@ -25,7 +31,8 @@ export const cacheKey = (domain: string, shortId: string) => (domain === '' ? sh
  * registered custom domains by name, all in memory (they are few). This server's own link writes
  * evict their entries before answering (see links/routes.ts), its domain writes reload the domains.
  * Writes by another process on the same file (a second server, the CLI, an operator's sqlite3
- * shell) are noticed within COHERENCE_MS: the link cache is dropped and the domains reloaded.
+ * shell) are noticed within HOKO_COHERENCE_MS: the link cache is dropped and the domains reloaded.
+ * With Redis, other instances' writes also arrive at once as published changes (`onChange`, `apply`).
  * Unknown short ids are not cached: they cannot crowd out real links.
  *
  * Noticing them: `PRAGMA data_version` alone changes on every commit by another connection, and the
@@ -50,8 +57,14 @@ export class LinkCache {
   private nextCheck = 0
   private seenVersion: number
   private seenChanges: number
+  /** Set when instances share Redis: told of every write this server makes. */
+  onChange: ((change: LinkCacheChange) => void) | null = null
 
-  constructor(db: Db, capacity: number) {
+  constructor(
+    db: Db,
+    capacity: number,
+    private readonly coherenceMs = COHERENCE_MS,
+  ) {
     this.lru = new Lru(capacity)
     const c = db.$client
     this.byKey = c.prepare<LinkRow & { deleted: 0 | 1 }, [string, string]>(
@@ -64,7 +77,7 @@ export class LinkCache {
     this.linkChanges = c.prepare<{ n: number }, []>('SELECT n FROM link_changes WHERE id = 1')
     this.seenVersion = this.dataVersion.get()!.data_version
     this.seenChanges = this.linkChanges.get()?.n ?? 0
-    this.reloadDomains()
+    this.loadDomains()
   }
 
   /**
@@ -101,11 +114,31 @@ export class LinkCache {
   }
 
   evict(links: Iterable<{ domain: string; shortId: string }>): void {
-    for (const l of links) this.lru.delete(cacheKey(l.domain, l.shortId))
+    const keys: string[] = []
+    for (const l of links) keys.push(cacheKey(l.domain, l.shortId))
+    for (const key of keys) this.lru.delete(key)
+    if (this.onChange && keys.length > 0) this.onChange({ keys })
   }
 
   /** After a domain write: the domains as they are now. */
   reloadDomains(): void {
+    this.loadDomains()
+    this.onChange?.({ domains: true })
+  }
+
+  /** Another instance's write. */
+  apply(change: LinkCacheChange): void {
+    if ('domains' in change) this.loadDomains()
+    else for (const key of change.keys) this.lru.delete(key)
+  }
+
+  /** Everything, when changes may have been missed (a lost connection to Redis). */
+  clear(): void {
+    this.lru = new Lru(this.lru.capacity)
+    this.loadDomains()
+  }
+
+  private loadDomains(): void {
     this.hosts = new Map(this.allDomains.all().map((d) => [d.name, d]))
   }
 
@@ -115,7 +148,7 @@ export class LinkCache {
   }
 
   private dropIfChangedElsewhere(now: number): void {
-    this.nextCheck = now + COHERENCE_MS
+    this.nextCheck = now + this.coherenceMs
     // Version first, then counter: a write landing between the two reads is seen by the counter now
     // and, at worst, costs one more counter read at the next check.
     const version = this.dataVersion.get()!.data_version
@@ -124,7 +157,6 @@ export class LinkCache {
     const changes = this.linkChanges.get()?.n ?? 0
     if (changes === this.seenChanges) return
     this.seenChanges = changes
-    this.lru = new Lru(this.lru.capacity)
-    this.reloadDomains()
+    this.clear()
   }
 }

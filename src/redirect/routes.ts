@@ -14,7 +14,6 @@ import { log, logs } from '../log'
 import type { CachedLink } from './cache'
 import { decide, type RequestMode } from './decide'
 import { baseDestination, clickUtm, shortQuery, withClickId } from './destination'
-import { PasswordGuard } from './password-guard'
 
 const VISITOR_COOKIE = 'hoko_vid'
 const SESSION_COOKIE = 'hoko_sid'
@@ -47,7 +46,7 @@ type BunRoute = (request: BunRequest, server: Server<unknown>) => Answer
 export function redirectRoutes(ctx: AppContext) {
   const { links, clicks } = ctx
   const { trustProxy } = ctx.config
-  const guard = new PasswordGuard()
+  const guard = ctx.passwordBrake
   // What follows a cookie's value, built once: baseUrl (https or not) is known only once the server listens.
   let tails = { baseUrl: '', visitor: '', session: '' }
   const cookieTails = () => {
@@ -66,14 +65,15 @@ export function redirectRoutes(ctx: AppContext) {
     let visitor: Visitor | undefined
     const describe = () => (visitor ??= clicks.describe(request, socketIp))
     const now = ctx.now()
-    const decision = decide<CachedLink>({
-      link: links.get(domain === null ? '' : domain.name, shortId),
-      now,
-      mode,
-      password,
-      visitor: describe,
-      brake: guard,
-    })
+    const found = links.get(domain === null ? '' : domain.name, shortId)
+    // decide() does no I/O, and the brake may be in Redis: it is asked first, where decide() would
+    // ask it (the password form of a live protected link), and a visit never waits for it.
+    let blocked = 0
+    if (mode === 'form' && found !== null && found.password !== null && !found.deleted && (found.expiresAt === null || found.expiresAt > now)) {
+      const answer = guard.blockedFor(describe().ip, found.id, now)
+      blocked = typeof answer === 'number' ? answer : await answer
+    }
+    const decision = decide<CachedLink>({ link: found, now, mode, password, visitor: describe, brake: { blockedFor: () => blocked } })
     ctx.metrics.redirects[decision.kind]++
     switch (decision.kind) {
       case 'notFound':
@@ -85,12 +85,12 @@ export function redirectRoutes(ctx: AppContext) {
       case 'tooManyAttempts':
         return tooManyAttemptsPage(decision.retryAfter)
       case 'wrongPassword':
-        guard.fail(describe().ip, decision.link.id, now)
+        await guard.fail(describe().ip, decision.link.id, now)
         return passwordPage({ title: decision.title, wrong: true, status: 401 })
     }
 
     const { link, url: destination } = decision
-    if (decision.unlocked) guard.succeed(describe().ip, link.id)
+    if (decision.unlocked) await guard.succeed(describe().ip, link.id)
     const query = shortQuery(request.url)
     let base = query ? null : link.bases.get(destination)
     if (!base) {

@@ -31,7 +31,7 @@ const invalidCapture = () => new HokoError('capture_invalid')
 /** GET /analytics.js, and embedded click tracking on /:shortId/analytics.js. */
 export function trackingRoutes(ctx: AppContext) {
   const { links, clicks } = ctx
-  const tokens = new CaptureTokens(ctx.secret)
+  const tokens = new CaptureTokens(ctx.secret, ctx.captureNonces)
 
   /**
    * The link and its parsed destination, when the link can be tracked at all: not a deleted, expired or
@@ -99,7 +99,7 @@ export function trackingRoutes(ctx: AppContext) {
       if (!parsed.success) throw invalidCapture()
       const body = parsed.output
       if (!target) throw invalidCapture()
-      const issuedTo = tokens.redeem(body.token, target.link.id)
+      const issuedTo = await tokens.redeem(body.token, target.link.id)
       const page = pageUrl(body.url)
       const origin = request.headers.get('origin')
       // The token's origin was checked when it was issued; the page and the requesting origin must be that origin.

@@ -6,15 +6,33 @@ export const TOKEN_TTL_MS = 5 * 60_000
 
 type Claims = { l: string; h: string; e: number; n: string }
 
+/** Used nonces: in this process (below), or in Redis for every instance (src/cluster/capture-nonces.ts). */
+export type UsedNonces = {
+  /** True the first time a nonce is claimed; it is remembered until `expiresAt` (ms since the epoch). */
+  claim(nonce: string, expiresAt: number): boolean | Promise<boolean>
+}
+
+/** In memory: a restart forgets them (but not the tokens' expiry), and another instance never knew them. */
+export class MemoryNonces implements UsedNonces {
+  private readonly used = new Lru<string, number>(200_000)
+
+  claim(nonce: string, expiresAt: number): boolean {
+    if (this.used.get(nonce) !== undefined) return false
+    this.used.set(nonce, expiresAt)
+    return true
+  }
+}
+
 /**
  * Capture tokens of embedded click tracking: HMAC-SHA256 (HOKO_SECRET) over the link, the verified
  * page origin (scheme, host and port: see origin.ts), an expiry and a nonce. Each nonce is accepted once; used nonces are remembered until
- * their token has expired (in memory: a restart forgets them, but not the expiry).
+ * their token has expired (see UsedNonces).
  */
 export class CaptureTokens {
-  private readonly used = new Lru<string, number>(200_000)
-
-  constructor(private readonly secret: string) {}
+  constructor(
+    private readonly secret: string,
+    private readonly used: UsedNonces = new MemoryNonces(),
+  ) {}
 
   private sign(payload: string): string {
     return createHmac('sha256', this.secret).update(payload).digest('base64url')
@@ -27,7 +45,7 @@ export class CaptureTokens {
   }
 
   /** The page origin the token was issued for, once; null when forged, expired, for another link, or used. */
-  redeem(token: string, linkId: string, now = Date.now()): string | null {
+  redeem(token: string, linkId: string, now = Date.now()): string | null | Promise<string | null> {
     const [payload, signature, extra] = token.split('.')
     if (!payload || !signature || extra !== undefined) return null
     const expected = Buffer.from(this.sign(payload))
@@ -40,8 +58,8 @@ export class CaptureTokens {
       return null
     }
     if (claims.l !== linkId || typeof claims.e !== 'number' || claims.e <= now || typeof claims.h !== 'string') return null
-    if (this.used.get(claims.n) !== undefined) return null
-    this.used.set(claims.n, claims.e)
-    return claims.h
+    if (typeof claims.n !== 'string') return null
+    const fresh = this.used.claim(claims.n, claims.e)
+    return fresh instanceof Promise ? fresh.then((ok) => (ok ? claims.h : null)) : fresh ? claims.h : null
   }
 }
