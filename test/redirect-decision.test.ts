@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { type Audience, type DecidableLink, decide, type DecisionInput } from '../src/redirect/decide'
+import { asksBrake, type Audience, type DecidableLink, decide, type DecisionInput } from '../src/redirect/decide'
 
 const NOW = Date.UTC(2026, 0, 15, 12)
 
@@ -102,6 +102,17 @@ describe('the redirect decision', () => {
     const asked: unknown[][] = []
     decide(input({ link: link(secret), mode: 'form', password: 'x', brake: { blockedFor: (...args) => (asked.push(args), 0) } }))
     expect(asked).toEqual([[IP, 'lnk_1', NOW]])
+  })
+
+  test('asksBrake says exactly when decide asks the brake (the redirect asks a shared brake beforehand)', () => {
+    const links = [null, link(), link(secret), link({ ...secret, deleted: true }), link({ ...secret, ...expiring }), link({ ...secret, expiresAt: NOW + 1 })]
+    for (const l of links)
+      for (const mode of ['get', 'head', 'form'] as const)
+        for (const password of ['open sesame', 'nope']) {
+          let asked = false
+          decide(input({ link: l, mode, password, brake: { blockedFor: () => ((asked = true), 0) } }))
+          expect([l, mode, asksBrake(l, mode, NOW)]).toEqual([l, mode, asked])
+        }
   })
 
   test('the visitor is not described for a link that is not found, gone, or asking for its password', () => {

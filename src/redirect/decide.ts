@@ -63,6 +63,14 @@ function target(link: DecidableLink, { agent, location }: Audience): string {
   return link.url
 }
 
+/**
+ * Whether decide() asks the brake about this request: the password form of a live protected link.
+ * The redirect asks a brake kept in Redis beforehand (decide() does no I/O) exactly when this says so.
+ */
+export function asksBrake<L extends DecidableLink>(link: L | null, mode: RequestMode, now: number): link is L {
+  return mode === 'form' && link !== null && !link.deleted && link.password !== null && (link.expiresAt === null || link.expiresAt > now)
+}
+
 /** Where a visit of a short link goes, or why it goes nowhere. No I/O, no clock of its own. */
 export function decide<L extends DecidableLink>(input: DecisionInput<L>): Decision<L> {
   const { link, mode } = input

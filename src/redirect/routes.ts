@@ -12,7 +12,7 @@ import { requestHost } from '../domains/hosts'
 import { RESERVED_SHORT_IDS } from '../links/model'
 import { log, logs } from '../log'
 import type { CachedLink } from './cache'
-import { decide, type RequestMode } from './decide'
+import { asksBrake, decide, type RequestMode } from './decide'
 import { baseDestination, clickUtm, shortQuery, withClickId } from './destination'
 
 const VISITOR_COOKIE = 'hoko_vid'
@@ -66,10 +66,10 @@ export function redirectRoutes(ctx: AppContext) {
     const describe = () => (visitor ??= clicks.describe(request, socketIp))
     const now = ctx.now()
     const found = links.get(domain === null ? '' : domain.name, shortId)
-    // decide() does no I/O, and the brake may be in Redis: it is asked first, where decide() would
-    // ask it (the password form of a live protected link), and a visit never waits for it.
+    // decide() does no I/O, and the brake may be in Redis: it is asked first, exactly where decide()
+    // would ask it, and a visit never waits for it.
     let blocked = 0
-    if (mode === 'form' && found !== null && found.password !== null && !found.deleted && (found.expiresAt === null || found.expiresAt > now)) {
+    if (asksBrake(found, mode, now)) {
       const answer = guard.blockedFor(describe().ip, found.id, now)
       blocked = typeof answer === 'number' ? answer : await answer
     }
