@@ -67,23 +67,28 @@ describe.skipIf(!postgresAvailable())('PostgreSQL schema', () => {
     const liteTables = () =>
       (sqlite.$client.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '__drizzle_migrations' ORDER BY name").all() as { name: string }[]).map((r) => r.name)
     const pgColumns = async (table: string) =>
-      (await client`SELECT column_name AS name, is_nullable = 'NO' AS "notNull" FROM information_schema.columns
-        WHERE table_schema = 'public' AND table_name = ${table} ORDER BY ordinal_position`) as { name: string; notNull: boolean }[]
+      (await client`SELECT column_name AS name, is_nullable = 'NO' AS "notNull", data_type AS type FROM information_schema.columns
+        WHERE table_schema = 'public' AND table_name = ${table} ORDER BY ordinal_position`) as { name: string; notNull: boolean; type: string }[]
+  /** SQLite's declared type, as PostgreSQL stores the same values. */
+  const PG_TYPE: Record<string, string> = { INTEGER: 'bigint', TEXT: 'text', BLOB: 'bytea', REAL: 'double precision' }
 
-    test('every table and every column, with its NOT NULL', async () => {
+    test('every table and every column, with its type and NOT NULL', async () => {
       const tables = liteTables()
       expect(tables.length).toBeGreaterThan(30)
       const pgTables = (await client`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`) as { name: string }[]
       expect(pgTables.map((t) => t.name).sort()).toEqual([...tables].sort())
       for (const table of tables) {
-        const liteCols = sqlite.$client.query(`SELECT name, "notnull" AS nn, pk FROM pragma_table_info(?)`).all(table) as { name: string; nn: number; pk: number }[]
+        const liteCols = sqlite.$client.query(`SELECT name, type, "notnull" AS nn, pk FROM pragma_table_info(?)`).all(table) as { name: string; type: string; nn: number; pk: number }[]
         const pgCols = new Map((await pgColumns(table)).map((c) => [c.name, c.notNull]))
+        const pgTypes = new Map((await pgColumns(table)).map((c) => [c.name, c.type]))
         for (const c of liteCols) {
           const where = `${table}.${c.name}`
           expect({ where, present: pgCols.has(c.name) }).toEqual({ where, present: true })
           // SQLite's INTEGER PRIMARY KEY is implicitly NOT NULL (the rowid); a two-typed column's NOT NULL is its check.
           const notNull = MIXED[where] ? false : c.nn === 1 || c.pk > 0
           expect({ where, notNull: pgCols.get(c.name) }).toEqual({ where, notNull })
+          const type = MIXED[where] === 'bytea' ? 'bytea' : MIXED[where] ? 'bigint' : PG_TYPE[c.type.toUpperCase()]
+          expect({ where, type: pgTypes.get(c.name) }).toEqual({ where, type })
           if (MIXED[where]) expect(pgCols.get(`${c.name}_text`)).toBe(false)
         }
       }
