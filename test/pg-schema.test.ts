@@ -4,14 +4,13 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
-import { drizzle } from 'drizzle-orm/bun-sql'
 import { integer, numeric, sqliteTable } from 'drizzle-orm/sqlite-core'
 import { migrations } from '../drizzle-pg/migrations'
 import type { ClickRow } from '../src/clicks/row'
 import { ridTime, visitorText } from '../src/clicks/store'
 import { ClickWriter } from '../src/clicks/writer'
 import { openDatabase, runMigrations, schema as lite, type Db } from '../src/db'
-import { runPgMigrations, schema as pgSchema } from '../src/db/pg'
+import { openPostgres, runPgMigrations, schema as pgSchema } from '../src/db/pg'
 import { derive, MIXED } from '../src/db/pg/schema'
 import { removeDir } from './harness'
 import { postgresAvailable, startPostgres, type PgCluster } from './postgres'
@@ -24,18 +23,21 @@ let pg: PgCluster
 let client: SQL
 let dir: string
 let sqlite: Db
+let pgUrl: string
+const closeAfter: SQL[] = []
 
 describe.skipIf(!postgresAvailable())('PostgreSQL schema', () => {
   beforeAll(async () => {
     pg = await startPostgres()
-    client = new SQL(await pg.createDatabase('hoko'), { max: 4 })
+    pgUrl = await pg.createDatabase('hoko')
+    client = new SQL(pgUrl, { max: 4 })
     await runPgMigrations(client)
     dir = mkdtempSync(join(tmpdir(), 'hoko-pg-schema-'))
     sqlite = openDatabase(join(dir, 'hoko.db'))
     runMigrations(sqlite)
   })
   afterAll(async () => {
-    await client?.close()
+    for (const c of [client, ...closeAfter]) await c?.close()
     sqlite?.$client.close()
     if (dir) removeDir(dir)
     await pg?.stop()
@@ -233,7 +235,8 @@ describe.skipIf(!postgresAvailable())('PostgreSQL schema', () => {
 
   describe('drizzle reads and writes the same values on both engines', () => {
     test('booleans, millisecond dates, JSON and defaults', async () => {
-      const pgDb = drizzle({ client, schema: pgSchema })
+      const pgDb = openPostgres(pgUrl, { max: 2 })
+      closeAfter.push(pgDb.$client)
       const created = new Date(Date.UTC(2026, 10, 26, 3, 4, 5, 678))
       const values = {
         id: 'u-same', email: 'same@example.com', name: 'Same', passwordHash: 'x', isAdmin: true, createdAt: created, updatedAt: created,

@@ -86,24 +86,31 @@ export async function startPostgres(): Promise<PgCluster> {
   try {
     // Trust only over 127.0.0.1 and the private socket: the cluster lives as long as one test file.
     run([bin('initdb'), '-D', data, '-U', 'postgres', '--encoding=UTF8', '--locale=C', '--auth-local=trust', '--auth-host=reject', '--no-instructions'])
-    writeFileSync(
-      join(data, 'pg_hba.conf'),
-      'local all all trust\nhost all all 127.0.0.1/32 trust\n',
-    )
-    const port = await freePort()
+    writeFileSync(join(data, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n')
     // fsync and full-page writes off: a crash of the test machine may lose this throwaway cluster,
     // but commit semantics (synchronous_commit) stay as in production.
-    const options = [
-      `-p ${port}`,
-      "-c listen_addresses=127.0.0.1",
-      `-c unix_socket_directories=${dir}`,
-      '-c fsync=off',
-      '-c full_page_writes=off',
-      '-c max_connections=50',
-      '-c shared_buffers=32MB',
-    ].join(' ')
-    run([bin('pg_ctl'), 'start', '-D', data, '-w', '-t', '30', '-l', join(dir, 'postgres.log'), '-o', options])
-    started = true
+    const options = (port: number) =>
+      [
+        `-p ${port}`,
+        '-c listen_addresses=127.0.0.1',
+        `-c unix_socket_directories=${dir}`,
+        '-c fsync=off',
+        '-c full_page_writes=off',
+        '-c max_connections=50',
+        '-c shared_buffers=32MB',
+      ].join(' ')
+    // The free port may be taken by someone else before postgres binds it: then another one.
+    let port = 0
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort()
+      started = true
+      try {
+        run([bin('pg_ctl'), 'start', '-D', data, '-w', '-t', '30', '-l', join(dir, 'postgres.log'), '-o', options(port)])
+        break
+      } catch (e) {
+        if (attempt === 3) throw e
+      }
+    }
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`
     await waitReady(url)
     return {
