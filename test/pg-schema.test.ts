@@ -11,7 +11,7 @@ import { ridTime, visitorText } from '../src/clicks/store'
 import { ClickWriter } from '../src/clicks/writer'
 import { openDatabase, runMigrations, schema as lite, type Db } from '../src/db'
 import { openPostgres, runPgMigrations, schema as pgSchema } from '../src/db/pg'
-import { derive, MIXED } from '../src/db/pg/schema'
+import { derive, mixedType } from '../src/db/pg/schema'
 import { removeDir } from './harness'
 import { postgresAvailable, startPostgres, type PgCluster } from './postgres'
 
@@ -87,11 +87,11 @@ describe.skipIf(!postgresAvailable())('PostgreSQL schema', () => {
           const where = `${table}.${c.name}`
           expect({ where, present: pgCols.has(c.name) }).toEqual({ where, present: true })
           // SQLite's INTEGER PRIMARY KEY is implicitly NOT NULL (the rowid); a two-typed column's NOT NULL is its check.
-          const notNull = MIXED[where] ? false : c.nn === 1 || c.pk > 0
+          const notNull = mixedType(where) ? false : c.nn === 1 || c.pk > 0
           expect({ where, notNull: pgCols.get(c.name) }).toEqual({ where, notNull })
-          const type = MIXED[where] === 'bytea' ? 'bytea' : MIXED[where] ? 'bigint' : PG_TYPE[c.type.toUpperCase()]
+          const type = mixedType(where) === 'bytea' ? 'bytea' : mixedType(where) ? 'bigint' : PG_TYPE[c.type.toUpperCase()]
           expect({ where, type: pgTypes.get(c.name) }).toEqual({ where, type })
-          if (MIXED[where]) expect(pgCols.get(`${c.name}_text`)).toBe(false)
+          if (mixedType(where)) expect(pgCols.get(`${c.name}_text`)).toBe(false)
         }
       }
     })
@@ -137,7 +137,7 @@ describe.skipIf(!postgresAvailable())('PostgreSQL schema', () => {
         const copied = rows.map((row) => {
           const out: Record<string, unknown> = {}
           for (const [k, v] of Object.entries(row)) {
-            if (MIXED[`${table}.${k}`]) {
+            if (mixedType(`${table}.${k}`)) {
               out[k] = typeof v === 'string' ? null : v
               out[`${k}_text`] = typeof v === 'string' ? v : null
             } else out[k] = v
@@ -194,6 +194,16 @@ describe.skipIf(!postgresAvailable())('PostgreSQL schema', () => {
       }))
       expect(fromLite.length).toBe(rows.length)
       expect(fromPg).toEqual(fromLite)
+    // drizzle sees a two-typed column as its pair of columns.
+    const pgDb = openPostgres(pgUrl, { max: 1 })
+    closeAfter.push(pgDb.$client)
+    const c = pgSchema.clickRows
+    const odd = await pgDb.select({ ip: c.ip, ipText: c.ipText, dest: c.dest, destText: c.destText }).from(c).where(eq(c.ipText, 'odd'))
+    expect(odd).toEqual([{ ip: null, ipText: 'odd', dest: expect.any(Number), destText: null }])
+    // A NOT NULL two-typed column needs exactly one of its pair.
+    await pgDb.insert(pgSchema.clickLegacyIds).values({ rid: 1, uuidText: 'by-drizzle' })
+    await expect(client`INSERT INTO click_legacy_ids (rid) VALUES (2)`.execute()).rejects.toThrow('click_legacy_ids_uuid_one_check')
+    await expect(client`INSERT INTO click_legacy_ids (rid, uuid, uuid_text) VALUES (3, ${new Uint8Array(16)}, 'both')`.execute()).rejects.toThrow('click_legacy_ids_uuid_one_check')
       // And both are the clicks that went in, as the API shows them.
       const byId = new Map(fromPg.map((r) => [r.id, r]))
       for (const c of rows) {

@@ -54,7 +54,7 @@ const jsonText = customType<{ data: unknown; driverData: string }>({
  * and gets a `<name>_text` column for text values; a check allows one of the two at most (exactly
  * one where SQLite says NOT NULL).
  */
-export const MIXED: Record<string, 'bigint' | 'bytea'> = {
+export const MIXED = {
   // A click_texts id, or the destination itself.
   'click_rows.dest': 'bigint',
   // A truncated address packed as an integer, or an address of another form.
@@ -64,7 +64,8 @@ export const MIXED: Record<string, 'bigint' | 'bytea'> = {
   'click_rows.session': 'bytea',
   // A UUID as its 16 bytes, or an id of another form.
   'click_legacy_ids.uuid': 'bytea',
-}
+} as const satisfies Record<string, 'bigint' | 'bytea'>
+export const mixedType = (where: string): 'bigint' | 'bytea' | undefined => (MIXED as Record<string, 'bigint' | 'bytea'>)[where]
 const mixedSeen = new Set<string>()
 
 const liteDialect = new SQLiteSyncDialect()
@@ -83,7 +84,7 @@ type Builder = PgColumnBuilderBase & {
 
 function columnOf(table: string, c: SQLiteColumn): Builder {
   const where = `${table}.${c.name}`
-  const mixed = MIXED[where]
+  const mixed = mixedType(where)
   if (mixed) mixedSeen.add(where)
   const mode = (c as unknown as { config?: { mode?: string } }).config?.mode
   let b: Builder
@@ -97,6 +98,7 @@ function columnOf(table: string, c: SQLiteColumn): Builder {
   else if (c.columnType === 'SQLiteBlobBuffer') b = bytea(c.name) as never
   else if (c.columnType === 'SQLiteReal') b = doublePrecision(c.name) as never
   else throw new Error(`src/db/pg/schema.ts: no PostgreSQL type for ${where} (${c.columnType}${mode ? `, mode ${mode}` : ''})`)
+  if (c.generated) throw new Error(`src/db/pg/schema.ts: ${where} is a generated column, which the derivation does not carry over`)
   // A mixed column's NOT NULL becomes its check: the value may be in either column.
   if (c.notNull && !mixed) b = b.notNull()
   if (c.default !== undefined) b = b.default(defaultOf(where, c.default))
@@ -132,7 +134,7 @@ export function derive<T extends SQLiteTable>(sqliteTable: T): PgOf<T> {
   const mixed: string[] = []
   for (const [key, c] of keys as [string, SQLiteColumn][]) {
     columns[key] = columnOf(name, c)
-    if (MIXED[`${name}.${c.name}`]) {
+    if (mixedType(`${name}.${c.name}`)) {
       columns[`${key}Text`] = text(`${c.name}_text`) as never
       mixed.push(c.name)
     }
@@ -180,14 +182,48 @@ export function derive<T extends SQLiteTable>(sqliteTable: T): PgOf<T> {
   return table as never
 }
 
-/** A PostgreSQL table typed like its SQLite source: the same keys and the same values read and written. */
+/**
+ * A PostgreSQL table typed like its SQLite source: the same keys and the same values read and
+ * written, except a MIXED column (its non-text form, nullable) and its `<key>Text` companion.
+ */
 type PgOf<T extends SQLiteTable> = PgTableWithColumns<{
   name: T['_']['name']
   schema: undefined
   dialect: 'pg'
-  columns: { [K in keyof T['_']['columns']]: PgColumn<PgConfigOf<T['_']['columns'][K]['_']>> }
+  columns: Merge<
+    { [K in keyof T['_']['columns']]: PgColumn<PgConfigOf<T['_']['columns'][K]['_'], `${T['_']['name']}.${T['_']['columns'][K]['_']['name']}`>> },
+    {
+      [K in keyof T['_']['columns'] as `${T['_']['name']}.${T['_']['columns'][K]['_']['name']}` extends keyof typeof MIXED ? `${K & string}Text` : never]: PgColumn<
+        TextConfig<T['_']['name'], `${T['_']['columns'][K]['_']['name']}_text`>
+      >
+    }
+  >
 }>
-type PgConfigOf<C extends ColumnBaseConfig<ColumnDataType, string>> = { [K in keyof ColumnBaseConfig<ColumnDataType, string>]: C[K] }
+/** One object type, not an intersection: drizzle's insert types read the columns one key at a time. */
+type Merge<A, B> = { [K in keyof A | keyof B]: K extends keyof A ? A[K] : K extends keyof B ? B[K] : never } extends infer M extends Record<string, PgColumn> ? M : never
+type BaseConfig = ColumnBaseConfig<ColumnDataType, string>
+/** The SQLite column's type config, with `generated` and `identity` as drizzle's insert types want them (none here). */
+type Same<C extends BaseConfig> = { [K in keyof BaseConfig]: C[K] } & { generated: undefined; identity: undefined }
+type PgConfigOf<C extends BaseConfig, Where extends string = never> = Where extends keyof typeof MIXED
+  ? Omit<Same<C>, 'data' | 'notNull'> & { data: (typeof MIXED)[Where] extends 'bigint' ? number : Uint8Array; notNull: false }
+  : Same<C>
+type TextConfig<Table extends string, Name extends string> = {
+  name: Name
+  tableName: Table
+  dataType: 'string'
+  columnType: 'PgText'
+  data: string
+  driverParam: string
+  notNull: false
+  hasDefault: false
+  isPrimaryKey: false
+  isAutoincrement: false
+  hasRuntimeDefault: false
+  enumValues: [string, ...string[]]
+  baseColumn: never
+  identity: undefined
+  generated: undefined
+}
 
 export const workspaces = derive(lite.workspaces)
 export const apiKeys = derive(lite.apiKeys)
