@@ -98,13 +98,15 @@ function columnOf(table: string, c: SQLiteColumn): Builder {
   else if (c.columnType === 'SQLiteBlobBuffer') b = bytea(c.name) as never
   else if (c.columnType === 'SQLiteReal') b = doublePrecision(c.name) as never
   else throw new Error(`src/db/pg/schema.ts: no PostgreSQL type for ${where} (${c.columnType}${mode ? `, mode ${mode}` : ''})`)
-  if (c.generated) throw new Error(`src/db/pg/schema.ts: ${where} is a generated column, which the derivation does not carry over`)
+  if (c.generated || c.defaultFn || c.onUpdateFn) throw new Error(`src/db/pg/schema.ts: ${where} is generated or has a $default/$onUpdate function, which the derivation does not carry over`)
   // A mixed column's NOT NULL becomes its check: the value may be in either column.
   if (c.notNull && !mixed) b = b.notNull()
   if (c.default !== undefined) b = b.default(defaultOf(where, c.default))
   if (c.primary) {
     b = b.primaryKey()
     // An INTEGER PRIMARY KEY is SQLite's rowid: given when an insert leaves it out (the dictionaries).
+    // Unlike SQLite's max + 1, the sequence does not see ids given explicitly: whoever copies rows
+    // in with their ids moves it past them (setval).
     if (c.columnType === 'SQLiteInteger') b = b.generatedByDefaultAsIdentity()
   }
   if (c.isUnique) b = b.unique(c.uniqueName)
