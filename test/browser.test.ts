@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { chromium, type Browser } from 'playwright-core'
-import { removeDir, startServer, type TestServer } from './harness'
+import { freePort, removeDir, startServer, type TestServer } from './harness'
 
 /**
  * The browser scripts in a real headless Chromium. Test hostnames are mapped to 127.0.0.1: go.test is
@@ -22,12 +22,6 @@ let go: string
 let shopUrl: string
 let link: any
 
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() })
-  const port = probe.port!
-  probe.stop(true)
-  return port
-}
 
 const page = (body: string) => new Response(`<!doctype html><html><head><meta charset="utf-8"></head><body>${body}</body></html>`, { headers: { 'content-type': 'text/html' } })
 

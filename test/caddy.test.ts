@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { removeDir, ROOT, startServer, type TestServer } from './harness'
+import { freePort, removeDir, ROOT, startServer, type TestServer } from './harness'
 
 // deploy/Caddyfile, as shipped, checked by Debian's caddy; then a copy in front of a real Hoko on
 // loopback ports, with Caddy's own CA (`tls internal`) in place of a public one (no internet here).
@@ -20,16 +19,6 @@ const caddyEnv = (dir: string) => ({
   XDG_CONFIG_HOME: join(dir, 'config'),
 })
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /**
  * The test variant of deploy/Caddyfile: Hoko's port, Caddy's internal CA instead of ACME, free

@@ -6,6 +6,7 @@ import type { ClickRow } from '../src/clicks/row'
 import { clickRids, compactIp, decodeId, encodeId, ridTime, visitorText } from '../src/clicks/store'
 import { ClickWriter } from '../src/clicks/writer'
 import { openDatabase, runMigrations, type Db } from '../src/db'
+import { blankClick } from './clicks-sql'
 import { removeDir } from './harness'
 
 /** The compact click storage on a real SQLite file: what goes in through the writer comes out of the view unchanged. */
@@ -30,14 +31,7 @@ const read = (id: string) => {
   return { ...row, visitorId: visitorText(row.visitorId), visitorSessionId: visitorText(row.visitorSessionId) }
 }
 
-function click(over: Partial<ClickRow> = {}): ClickRow {
-  return {
-    id: Bun.randomUUIDv7(), workspaceId: 'w1', linkId: 'l1', shortId: 'abc', domain: '', partnerId: null, externalId: null, tenantId: null,
-    createdAt: Date.UTC(2026, 0, 1), destination: 'https://example.com/', referrer: null, referrerHost: null, utm: null, visitorId: null,
-    visitorSessionId: null, browserName: null, browserVersion: null, osName: null, osVersion: null, deviceType: null, language: null,
-    country: null, countryCode: null, city: null, qr: 0, bot: 0, ip: null, ...over,
-  }
-}
+const click = blankClick
 
 describe('click ids', () => {
   test('an id made by the store is a UUIDv7 whose time is the click time, decoded back to its rowid', () => {

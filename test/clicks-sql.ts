@@ -18,6 +18,11 @@ const BLANK: Omit<ClickRow, 'id' | 'workspaceId' | 'linkId' | 'shortId' | 'creat
   deviceType: null, language: null, country: null, countryCode: null, city: null, qr: 0, bot: 0, ip: null,
 }
 
+/** A click with every optional field empty, for tests of the storage itself; `over` sets what the test is about. */
+export const blankClick = (over: Partial<ClickRow> = {}): ClickRow => ({
+  ...BLANK, id: Bun.randomUUIDv7(), workspaceId: 'w1', linkId: 'l1', shortId: 'abc', createdAt: Date.UTC(2026, 0, 1), destination: 'https://example.com/', ...over,
+})
+
 type Needed = Pick<ClickRow, 'workspaceId' | 'linkId' | 'shortId' | 'createdAt' | 'destination'>
 /** Writes clicks at their own times (ids made up unless given), in one transaction. */
 export function insertClicks(db: Database, rows: (Needed & Partial<ClickRow>)[]): void {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { ROOT, startServer, type TestServer } from './harness'
+import { freePort, ROOT, startServer, type TestServer } from './harness'
 
 /**
  * Shared by the test/dashboard-*.test.ts suites: one Hoko server and one headless Chromium per file,
@@ -42,12 +42,6 @@ export type Dashboard = {
   stop(): Promise<void>
 }
 
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() })
-  const port = probe.port!
-  probe.stop(true)
-  return port
-}
 
 export async function startDashboard(o: { env?: Record<string, string | undefined>; setup?: boolean } = {}): Promise<Dashboard> {
   const port = await freePort()

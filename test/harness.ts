@@ -138,6 +138,14 @@ export async function startServer(
   return server
 }
 
+/** A TCP port of 127.0.0.1 free a moment ago, for a process the test starts (Redis, PostgreSQL, Caddy, a server on a fixed port). */
+export async function freePort(): Promise<number> {
+  const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() })
+  const port = probe.port!
+  probe.stop(true)
+  return port
+}
+
 export function removeDir(dir: string) {
   rmSync(dir, { recursive: true, force: true })
 }

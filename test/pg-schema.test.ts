@@ -12,6 +12,7 @@ import { ClickWriter } from '../src/clicks/writer'
 import { openDatabase, runMigrations, schema as lite, type Db } from '../src/db'
 import { openPostgres, runPgMigrations, schema as pgSchema } from '../src/db/pg'
 import { derive, mixedType } from '../src/db/pg/schema'
+import { blankClick } from './clicks-sql'
 import { removeDir } from './harness'
 import { postgresAvailable, startPostgres, type PgCluster } from './postgres'
 
@@ -120,14 +121,7 @@ describe.skipIf(!postgresAvailable())('PostgreSQL schema', () => {
   })
 
   describe('the clicks view answers the same click on both engines', () => {
-    function click(over: Partial<ClickRow> = {}): ClickRow {
-      return {
-        id: Bun.randomUUIDv7(), workspaceId: 'w1', linkId: 'l1', shortId: 'abc', domain: '', partnerId: null, externalId: null, tenantId: null,
-        createdAt: Date.UTC(2026, 0, 1), destination: 'https://example.com/', referrer: null, referrerHost: null, utm: null, visitorId: null,
-        visitorSessionId: null, browserName: null, browserVersion: null, osName: null, osVersion: null, deviceType: null, language: null,
-        country: null, countryCode: null, city: null, qr: 0, bot: 0, ip: null, ...over,
-      }
-    }
+    const click = blankClick
 
     /** Copies the compact click tables row by row, the value of a two-typed column into its text column when it is text. */
     async function copyClickTables(): Promise<void> {

@@ -1,8 +1,7 @@
 import { chownSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { removeDir } from './harness'
+import { freePort, removeDir } from './harness'
 
 /**
  * A private PostgreSQL cluster for one test file: its own temp dir, a free port on 127.0.0.1 and a
@@ -45,16 +44,6 @@ const bin = (name: string) => {
   return dir === '' ? name : join(dir, name)
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 /** PostgreSQL refuses to run as root: then the cluster belongs to, and runs as, the `postgres` user. */
 const asRoot = process.getuid?.() === 0

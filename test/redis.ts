@@ -1,8 +1,8 @@
 import { RedisClient } from 'bun'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from './harness'
 
 /** CI installs Debian's redis-server (.ci/run); elsewhere the suites that need it are skipped without it. */
 export const haveRedis = Bun.which('redis-server') !== null
@@ -22,16 +22,6 @@ export type TestRedis = {
   stop(): Promise<void>
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /**
  * A private Debian `redis-server` (installed by .ci/run) on a free loopback port, its files in a temp
