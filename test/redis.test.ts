@@ -96,6 +96,34 @@ describe.skipIf(!haveRedis)('two instances, one database, one Redis', () => {
         body: new URLSearchParams({ email, password: 'not-the-password' }),
       })
 
+    test('a burst of guesses spread over both instances at once gets 5 checked, the rest wait', async () => {
+      // Each attempt is counted in the same atomic step as its check (src/cluster/brakes.ts): 12
+      // guesses sent together, before any password check ends, must not all be checked.
+      const email = 'burst@example.test'
+      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => login(i % 2 ? b : a, email, `198.51.100.${100 + i}`)))
+      const statuses = answers.map((r) => r.status).sort()
+      expect(statuses.filter((s) => s === 401).length).toBe(5)
+      expect(statuses.filter((s) => s === 429).length).toBe(7)
+    })
+
+    test('right passwords give their count back: many logins from one address, on both instances, are never braked', async () => {
+      const email = 'member@example.test'
+      const password = 'a-long-enough-password-1'
+      a.cliJson(['user', 'create', '--email', email, '--password', password, '--workspace', 'default', '--role', 'member'])
+      for (let i = 0; i < 8; i++) {
+        const res = await fetch(`${(i % 2 ? b : a).url}/login`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', origin: (i % 2 ? b : a).url, 'x-forwarded-for': '198.51.100.30' },
+          body: new URLSearchParams({ email, password }),
+        })
+        expect(res.status).toBe(303)
+      }
+      // The address's own failures still count: 5 wrong ones for other accounts, then it waits.
+      for (let i = 0; i < 5; i++) expect((await login(i % 2 ? b : a, `other-${i}@example.test`, '198.51.100.30')).status).toBe(401)
+      expect((await login(a, 'another@example.test', '198.51.100.30')).status).toBe(429)
+    })
+
     test('failures on one instance count on the other, and after a restart', async () => {
       const email = 'someone@example.test'
       for (let i = 0; i < 5; i++) expect((await login(i % 2 ? b : a, email)).status).toBe(401)

@@ -8,11 +8,16 @@ export const MAX_WAIT_MS = 15 * 60_000
 
 type Failures = { count: number; last: number }
 
-/** The brake's interface: this process's LoginBrake, or the same rules in Redis (src/cluster/brakes.ts). */
+/**
+ * The brake's interface: this process's LoginBrake, or the same rules in Redis (src/cluster/brakes.ts).
+ * An attempt let through is counted as a failure in the same step as the check: checking a password
+ * takes a while (argon2), and a burst of attempts checked before any of them was counted would all get
+ * past the brake. A right password then takes its count back (`succeed`); a wrong one is already counted.
+ */
 export type LoginBrakeStore = {
-  waitFor(ip: string | null, email: string, now: number): number | Promise<number>
-  fail(ip: string | null, email: string, now: number): void | Promise<void>
-  succeed(email: string): void | Promise<void>
+  /** Seconds to wait, or 0 when the attempt may be made now (and is then counted). */
+  attempt(ip: string | null, email: string, now: number): number | Promise<number>
+  succeed(ip: string | null, email: string): void | Promise<void>
 }
 
 /**
@@ -26,19 +31,23 @@ export class LoginBrake implements LoginBrakeStore {
   private readonly byAddress = new Lru<string, Failures>(100_000)
   private readonly byAccount = new Lru<string, Failures>(100_000)
 
-  /** Seconds to wait, or 0 when an attempt may be made now. */
-  waitFor(ip: string | null, email: string, now: number): number {
-    return Math.max(wait(this.byAddress.get(addressBlock(ip)), now), wait(this.byAccount.get(email), now))
-  }
-
-  fail(ip: string | null, email: string, now: number): void {
-    bump(this.byAddress, addressBlock(ip), now)
+  attempt(ip: string | null, email: string, now: number): number {
+    const address = addressBlock(ip)
+    const seconds = Math.max(wait(this.byAddress.get(address), now), wait(this.byAccount.get(email), now))
+    if (seconds > 0) return seconds
+    bump(this.byAddress, address, now)
     bump(this.byAccount, email, now)
+    return 0
   }
 
-  /** A success clears the account's failures; the address keeps its own (one account must not reset them for others). */
-  succeed(email: string): void {
+  /**
+   * A success clears the account's failures; the address only loses the count of this attempt (one
+   * account must not reset the failures of others from the same address).
+   */
+  succeed(ip: string | null, email: string): void {
     this.byAccount.delete(email)
+    const f = this.byAddress.get(addressBlock(ip))
+    if (f && f.count > 0) f.count--
   }
 }
 
@@ -46,7 +55,7 @@ export class LoginBrake implements LoginBrakeStore {
 const waitMs = (count: number) => (count < FREE_FAILURES ? 0 : Math.min(2 ** (count - FREE_FAILURES + 1) * 1000, MAX_WAIT_MS))
 const forgotten = (f: Failures, now: number) => now - f.last >= waitMs(f.count) + WINDOW_MS
 
-export function wait(f: Failures | undefined, now: number): number {
+function wait(f: Failures | undefined, now: number): number {
   if (!f || forgotten(f, now)) return 0
   return Math.max(0, Math.ceil((f.last + waitMs(f.count) - now) / 1000))
 }

@@ -136,15 +136,13 @@ export function accountPageRoutes(ctx: AppContext) {
         const password = str(form, 'password')
         const ip = clientIp(request, () => server?.requestIP(request)?.address, ctx.config.trustProxy)
         const now = ctx.now()
-        const wait = await ctx.brake.waitFor(ip, email, now)
+        // Counted as a failure from here on; a right password takes it back below.
+        const wait = await ctx.brake.attempt(ip, email, now)
         if (wait > 0) return loginPage(request, { next, email, status: 429, error: (t) => t.wait(wait), headers: { 'retry-after': String(wait) } })
         const user = email ? findUserByEmail(db, email) : undefined
         const ok = await verifyPassword(password, user?.passwordHash ?? null)
-        if (!ok || !user) {
-          await ctx.brake.fail(ip, email, now)
-          return loginPage(request, { next, email, status: 401, error: (t) => t.wrong })
-        }
-        await ctx.brake.succeed(email)
+        if (!ok || !user) return loginPage(request, { next, email, status: 401, error: (t) => t.wrong })
+        await ctx.brake.succeed(ip, email)
         return loggedIn(user.id, request.headers.get('user-agent'), next)
       },
       { keyless: 'account', detail: { hide: true } },

@@ -1,30 +1,42 @@
 import type { RedisClient } from 'bun'
-import { FREE_FAILURES, type LoginBrakeStore, MAX_WAIT_MS, wait, WINDOW_MS as LOGIN_WINDOW_MS } from '../accounts/brake'
+import { FREE_FAILURES, type LoginBrakeStore, MAX_WAIT_MS, WINDOW_MS as LOGIN_WINDOW_MS } from '../accounts/brake'
 import { addressBlock } from '../clicks/ip'
 import { keyOf, MAX_FAILURES, type PasswordBrake, WINDOW_MS as PASSWORD_WINDOW_MS } from '../redirect/password-guard'
 import { PREFIX, Script } from './redis'
 
-/** A hash field as read back: absent (null) once the record has expired, which is when it is forgotten. */
-const number = (s: string | null) => (s === null ? undefined : Number(s))
-
 /**
- * LoginBrake's bump, atomic over both records (address and account): a record forgotten (or never
- * made) starts again at 1. Each expires when LoginBrake would forget it: its wait plus the window
- * after the last failure.
+ * LoginBrake.attempt, atomic over both records (address and account): the seconds to wait when
+ * either record makes attempts wait (nothing counted then); otherwise the attempt is counted in both
+ * (a record forgotten, or never made, starts again at 1) and 0 returned. Each record expires when
+ * LoginBrake would forget it: its wait plus the window after the last failure.
  */
-const LOGIN_FAIL = new Script(`
+const LOGIN_ATTEMPT = new Script(`
 local now, free, maxWait, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local function waitMs(count)
   if count < free then return 0 end
   return math.min(2 ^ (count - free + 1) * 1000, maxWait)
 end
-for _, key in ipairs(KEYS) do
+local records, seconds = {}, 0
+for i, key in ipairs(KEYS) do
   local f = redis.call('HMGET', key, 'count', 'last')
   local count, last = tonumber(f[1]), tonumber(f[2])
-  if not count or now - last >= waitMs(count) + window then count = 1 else count = count + 1 end
+  if count and now - last >= waitMs(count) + window then count = nil end
+  records[i] = count
+  if count then seconds = math.max(seconds, math.ceil((last + waitMs(count) - now) / 1000)) end
+end
+if seconds > 0 then return seconds end
+for i, key in ipairs(KEYS) do
+  local count = (records[i] or 0) + 1
   redis.call('HSET', key, 'count', count, 'last', now)
   redis.call('PEXPIRE', key, waitMs(count) + window)
 end
+return 0
+`)
+
+/** The address record gives back one counted attempt (a right password), if it still exists. */
+const LOGIN_GIVE_BACK = new Script(`
+if redis.call('HGET', KEYS[1], 'count') then redis.call('HINCRBY', KEYS[1], 'count', -1) end
+redis.call('DEL', KEYS[2])
 return 0
 `)
 
@@ -35,24 +47,12 @@ export class RedisLoginBrake implements LoginBrakeStore {
   private readonly address = (ip: string | null) => `${PREFIX}brake:login:address:${addressBlock(ip)}`
   private readonly account = (email: string) => `${PREFIX}brake:login:account:${email}`
 
-  private async read(key: string) {
-    const [count, last] = await this.redis.hmget(key, ['count', 'last'])
-    const c = number(count)
-    return c === undefined ? undefined : { count: c, last: Number(last) }
+  attempt(ip: string | null, email: string, now: number): Promise<number> {
+    return LOGIN_ATTEMPT.run<number>(this.redis, [this.address(ip), this.account(email)], [now, FREE_FAILURES, MAX_WAIT_MS, LOGIN_WINDOW_MS])
   }
 
-  async waitFor(ip: string | null, email: string, now: number): Promise<number> {
-    // Sent together: Bun pipelines them, one round trip.
-    const [byAddress, byAccount] = await Promise.all([this.read(this.address(ip)), this.read(this.account(email))])
-    return Math.max(wait(byAddress, now), wait(byAccount, now))
-  }
-
-  async fail(ip: string | null, email: string, now: number): Promise<void> {
-    await LOGIN_FAIL.run(this.redis, [this.address(ip), this.account(email)], [now, FREE_FAILURES, MAX_WAIT_MS, LOGIN_WINDOW_MS])
-  }
-
-  async succeed(email: string): Promise<void> {
-    await this.redis.del(this.account(email))
+  async succeed(ip: string | null, email: string): Promise<void> {
+    await LOGIN_GIVE_BACK.run(this.redis, [this.address(ip), this.account(email)], [])
   }
 }
 
