@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { Database } from 'bun:sqlite'
 import { removeDir, startServer, type TestServer, UA } from './harness'
 
 let s: TestServer
@@ -52,4 +53,30 @@ test('parallel conversions of one new customer make exactly one customer', async
   expect(count("SELECT count(*) AS n FROM customers WHERE external_id = 'race-customer'")).toBe(1)
   expect(count('SELECT count(*) AS n FROM leads')).toBe(15)
   expect(count('SELECT count(*) AS n FROM sales')).toBe(15)
+})
+
+test('while another connection holds the write lock, clicks wait for it and the server keeps answering', async () => {
+  const [link] = await (await s.api('/api/links', { method: 'POST', json: [{ url: 'https://example.com/locked', collectionId }] })).json()
+  // Another process holding the write lock, as the rollup thread, retention or an operator's shell may.
+  const other = new Database(s.dbPath)
+  other.exec('PRAGMA busy_timeout = 5000')
+  other.exec('BEGIN IMMEDIATE')
+  let released = false
+  try {
+    const visit = fetch(`${s.url}/${link.shortId}`, { redirect: 'manual', headers: { 'user-agent': UA.chromeWindows } })
+    // The click cannot be committed yet; the event loop must not sleep on the lock meanwhile (SQLite's
+    // busy handler would hold every request for as long as the lock is held, up to 5 s).
+    await Bun.sleep(100)
+    const answered = await Promise.race([fetch(`${s.url}/healthz`).then((r) => r.status), Bun.sleep(4000).then(() => 'stalled')])
+    expect(answered).toBe(200)
+    other.exec('COMMIT')
+    released = true
+    const res = await visit
+    expect(res.status).toBe(302)
+    const id = new URL(res.headers.get('location')!).searchParams.get('hoko_id')!
+    expect(count('SELECT count(*) AS n FROM clicks WHERE id = ?', id)).toBe(1)
+  } finally {
+    if (!released) other.exec('ROLLBACK')
+    other.close()
+  }
 })
