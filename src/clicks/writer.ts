@@ -2,17 +2,17 @@ import type { Database } from 'bun:sqlite'
 import type { ClickRow } from './row'
 import { ClickStore, type ClickInput } from './store'
 
+/** How long clicks wait for a write lock held by another connection before their redirects fail (as busy_timeout). */
+const LOCKED_FOR_MS = 5000
+
+const isBusy = (e: unknown) => (e as { code?: string }).code === 'SQLITE_BUSY'
+
 /**
  * Group commit. One SQLite commit per click caps a 2-core machine near 23k clicks/s; a transaction of
  * many inserts runs several times faster. Clicks that arrive during one turn of the event loop are
  * queued and written together on the next; each caller's promise settles once its row is committed,
  * so a redirect that was answered is a click that survives `kill -9`.
  */
-/** How long clicks wait for a write lock held by another connection before their redirects fail (as busy_timeout). */
-const LOCKED_FOR_MS = 5000
-
-const isBusy = (e: unknown) => (e as { code?: string }).code === 'SQLITE_BUSY'
-
 export class ClickWriter {
   private rows: ClickInput[] = []
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = []
