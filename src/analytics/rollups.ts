@@ -1,6 +1,6 @@
 import type { Db } from '../db'
 import { CLICK_FACTS } from '../clicks/facts'
-import { startDbThread } from '../db/thread'
+import { startDbThread, THREAD_PRELUDE } from '../db/thread'
 import { type GroupBy, GROUPS } from './groups'
 
 /** The groupBy dimensions the rollups keep (see GROUPS), each with the SQL of its key on a click. */
@@ -39,24 +39,14 @@ export function rollupSql(where: string): [perTenant: string, allTenants: string
  * rows to upsert (varied clicks: 100,000 links with their own campaigns, visitors from many cities):
  * 5,000 such clicks in one held the write lock for tens of milliseconds, and every redirect waited.
  */
-const WORKER_SOURCE = `
-import { Database } from 'bun:sqlite'
+const WORKER_SOURCE = `${THREAD_PRELUDE}
 const DIMS = ${JSON.stringify(ROLLUP_DIMS)}
 const FACTS = ${JSON.stringify(CLICK_FACTS)}
 const CHUNK = 5000
 const MAX_KEYS = 1000
-let db, timer, stopping = false
-const statements = []
 self.onmessage = (event) => {
-  if (event.data === 'stop') {
-    stopping = true
-    clearTimeout(timer)
-    for (const s of statements) s.finalize()
-    db?.close()
-    return self.postMessage('stopped')
-  }
-  db = new Database(event.data.path)
-  db.exec('PRAGMA busy_timeout = 5000')
+  if (event.data === 'stop') return stop()
+  open(event.data.path)
   const markOf = db.prepare('SELECT click_rowid AS mark FROM rollup_state WHERE id = 1')
   // Rowids are times (see src/clicks/store.ts), far apart: the next clicks are read by count, bots
   // included so that the mark moves past them too.

@@ -1,5 +1,5 @@
 import type { Db } from '../db'
-import { startDbThread } from '../db/thread'
+import { startDbThread, THREAD_PRELUDE } from '../db/thread'
 
 /**
  * Every statement of retention that reads or deletes clicks; the thread below runs them as they are.
@@ -44,13 +44,11 @@ export const RETENTION_STEP = { rows: 250, minRows: 25, maxRows: 2000, targetMs:
  * of RETENTION_STEP.pages follows each deleting transaction, and the pass ends by giving back the rest
  * of the freed pages to the file system.
  */
-const workerSource = (days: number) => `
-import { Database } from 'bun:sqlite'
+const workerSource = (days: number) => `${THREAD_PRELUDE}
 const SQL = ${JSON.stringify(RETENTION_SQL)}
 const STEP = ${JSON.stringify(RETENTION_STEP)}
 const DAY_MS = 86400000
-let db, timer, stopping = false, after = 0, firstPass = true
-const statements = []
+let after = 0, firstPass = true
 let rows = STEP.rows
 /** Runs one write transaction, then pauses at least 4 times as long as it took. */
 const timed = async (write) => {
@@ -61,18 +59,9 @@ const timed = async (write) => {
   return { result, ms }
 }
 self.onmessage = (event) => {
-  if (event.data === 'stop') {
-    // Passes run only between pauses: no statement is under way here.
-    stopping = true
-    clearTimeout(timer)
-    for (const s of statements) s.finalize()
-    db?.close()
-    return self.postMessage('stopped')
-  }
-  db = new Database(event.data.path)
-  db.exec('PRAGMA busy_timeout = 5000')
-  // As the server's own connection: a commit is durable at the next checkpoint, with no fsync each.
-  db.exec('PRAGMA synchronous = NORMAL')
+  // Passes run only between pauses: no statement is under way when 'stop' arrives.
+  if (event.data === 'stop') return stop()
+  open(event.data.path)
   const upToOf = db.prepare(SQL.upTo)
   const batch = db.prepare(SQL.batch)
   const deleteRows = db.prepare(SQL.deleteRows)

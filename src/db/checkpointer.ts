@@ -1,20 +1,13 @@
 import type { Db } from '.'
-import { startDbThread } from './thread'
+import { startDbThread, THREAD_PRELUDE } from './thread'
 
 /** The checkpoint thread (see thread.ts): a PASSIVE checkpoint with a connection of its own, every interval. */
-const WORKER_SOURCE = `
-import { Database } from 'bun:sqlite'
-let db, timer, checkpoint
+const WORKER_SOURCE = `${THREAD_PRELUDE}
 self.onmessage = (event) => {
-  if (event.data === 'stop') {
-    clearInterval(timer)
-    checkpoint?.finalize()
-    db?.close()
-    return self.postMessage('stopped')
-  }
-  db = new Database(event.data.path)
-  db.exec('PRAGMA busy_timeout = 5000')
-  checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)')
+  if (event.data === 'stop') return stop()
+  open(event.data.path)
+  const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)')
+  statements.push(checkpoint)
   timer = setInterval(() => {
     try { checkpoint.run() } catch (e) { self.postMessage({ error: String(e) }) }
   }, event.data.intervalMs)

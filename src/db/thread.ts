@@ -2,6 +2,32 @@ import { log } from '../log'
 import type { Db } from '.'
 
 /**
+ * What every thread's source starts with: its connection (`db`, opened by `open` as the server opens
+ * its own: waiting for locks, and with a commit durable at the next checkpoint rather than an fsync
+ * each, which would hold the write lock longer), its timer, the statements to finalise, and `stop`,
+ * which closes them and says 'stopped'. A thread's `onmessage` begins with
+ * `if (event.data === 'stop') return stop()` and `open(event.data.path)`.
+ */
+export const THREAD_PRELUDE = `
+import { Database } from 'bun:sqlite'
+let db, timer, stopping = false
+const statements = []
+const open = (path) => {
+  db = new Database(path)
+  db.exec('PRAGMA busy_timeout = 5000')
+  db.exec('PRAGMA synchronous = NORMAL')
+}
+const stop = () => {
+  stopping = true
+  clearTimeout(timer)
+  clearInterval(timer)
+  for (const s of statements) s.finalize()
+  db?.close()
+  self.postMessage('stopped')
+}
+`
+
+/**
  * A background thread with a database connection of its own, started from source text: a Blob worker
  * needs no file, so the single binary carries it like everything else. The thread is sent
  * `{ path, intervalMs }`; it answers 'ready' once its connection is open, `{ error }` for a failure it
