@@ -101,22 +101,12 @@ function print(flags: Flags, json: unknown, text: string) {
   console.log(flags.json ? JSON.stringify(json, null, 2) : text)
 }
 
-/** The same for work that awaits (streams): the database stays open until it is done. */
-async function withDbAsync<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+/** Runs `fn` on the migrated database, which stays open until `fn` (or the promise it returns, a stream's) is done. */
+async function withDb<T>(fn: (db: Db) => T | Promise<T>): Promise<T> {
   const db = openDatabase(loadConfig().dbPath)
   try {
     runMigrations(db)
     return await fn(db)
-  } finally {
-    db.$client.close()
-  }
-}
-
-function withDb<T>(fn: (db: Db) => T): T {
-  const db = openDatabase(loadConfig().dbPath)
-  try {
-    runMigrations(db)
-    return fn(db)
   } finally {
     db.$client.close()
   }
@@ -182,35 +172,35 @@ async function run(argv: string[]): Promise<void> {
       if (sub) throw new UsageError(`version takes no arguments, got "${sub}"`)
       return print(flags, { version: VERSION }, `hoko ${VERSION}`)
     case 'migrate':
-      withDb(() => undefined)
+      await withDb(() => undefined)
       return console.log('migrations applied')
     case 'backup': {
       if (!sub || rest.length) throw new UsageError('usage: hoko backup PATH')
-      const copy = withDb((db) => backup(db, sub))
+      const copy = await withDb((db) => backup(db, sub))
       return print(flags, copy, `backed up to ${copy.path} (${copy.bytes} bytes)`)
     }
     case 'vacuum': {
       if (sub) throw new UsageError(`vacuum takes no arguments, got "${sub}"`)
-      const r = withDb((db) => vacuum(db))
+      const r = await withDb((db) => vacuum(db))
       const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`
       return print(flags, r, `vacuumed: ${mb(r.bytesBefore)} (${mb(r.freeBytesBefore)} of it free) → ${mb(r.bytesAfter)}; auto-vacuum is ${r.autoVacuum}`)
     }
     case 'export': {
       if (!sub || rest.length) throw new UsageError('usage: hoko export FILE (- for stdout)')
-      const r = await withDbAsync((db) => exportInstance(db, sub))
+      const r = await withDb((db) => exportInstance(db, sub))
       console.error(`exported ${r.tables} tables, ${r.rows} rows, ${megabytes(r.bytes)} in ${r.seconds.toFixed(1)} s`)
       return
     }
     case 'import': {
       if (!sub || rest.length) throw new UsageError('usage: hoko import FILE (- for stdin), or hoko import links FILE --workspace SLUG')
-      const r = withDb((db) => importInstance(db, sub))
+      const r = await withDb((db) => importInstance(db, sub))
       console.error(`imported ${r.tables} tables, ${r.rows} rows, ${megabytes(r.bytes)} in ${r.seconds.toFixed(1)} s`)
       return
     }
     case 'workspace create': {
       const rateLimit = flags['rate-limit']
       if (rateLimit !== undefined && !/^\d+$/.test(rateLimit)) throw new UsageError('--rate-limit must be a whole number')
-      const ws = withDb((db) =>
+      const ws = await withDb((db) =>
         toView(
           createWorkspace(db, {
             name: required(flags, 'name'),
@@ -225,7 +215,7 @@ async function run(argv: string[]): Promise<void> {
       return print(flags, json, `created workspace ${ws.slug} (${ws.id}), plan ${ws.plan}, ${ws.rateLimit} requests/minute`)
     }
     case 'workspace list': {
-      const list = withDb((db) => listWorkspaces(db).map((w) => toView(w, defaultRate())))
+      const list = await withDb((db) => listWorkspaces(db).map((w) => toView(w, defaultRate())))
       return print(
         flags,
         list,
@@ -235,7 +225,7 @@ async function run(argv: string[]): Promise<void> {
     case 'workspace set-default-domain': {
       const [name, extra] = rest
       if (extra !== undefined) throw new UsageError('usage: hoko workspace set-default-domain --workspace SLUG [NAME]')
-      const result = withDb((db) => {
+      const result = await withDb((db) => {
         const ws = workspaceOrFail(db, required(flags, 'workspace'))
         const domain = name === undefined ? null : domainOrFail(db, ws.id, name)
         setDefaultDomain(db, ws.id, domain?.id ?? null)
@@ -251,7 +241,7 @@ async function run(argv: string[]): Promise<void> {
         const issue = item.issues[0]
         throw new UsageError(`${issue.path?.map((p) => p.key).join('.') ?? 'domain'}: ${issue.message}`)
       }
-      const domain = withDb((db) =>
+      const domain = await withDb((db) =>
         db.transaction(
           () => {
             const ws = workspaceOrFail(db, required(flags, 'workspace'))
@@ -265,7 +255,7 @@ async function run(argv: string[]): Promise<void> {
       return print(flags, domain, `added domain ${domain.name} (${domain.id}) to workspace ${domain.workspace}${domain.default ? ', its default' : ''}`)
     }
     case 'domain list': {
-      const list = withDb((db) => {
+      const list = await withDb((db) => {
         const ws = flags.workspace === undefined ? undefined : workspaceOrFail(db, flags.workspace)
         return listAllDomains(db, ws?.id)
       })
@@ -279,7 +269,7 @@ async function run(argv: string[]): Promise<void> {
     case 'key create': {
       const scopes = parseScopes(required(flags, 'scopes'))
       const expiresAt = flags.expires === undefined ? null : parseDate(flags.expires)
-      const key = withDb((db) => {
+      const key = await withDb((db) => {
         const ws = workspaceOrFail(db, required(flags, 'workspace'))
         return createKey(db, { workspaceId: ws.id, name: required(flags, 'name'), scopes, expiresAt })
       })
@@ -291,7 +281,7 @@ async function run(argv: string[]): Promise<void> {
       )
     }
     case 'key list': {
-      const keys = withDb((db) => listKeys(db, workspaceOrFail(db, required(flags, 'workspace')).id))
+      const keys = await withDb((db) => listKeys(db, workspaceOrFail(db, required(flags, 'workspace')).id))
       return print(
         flags,
         keys,
@@ -313,7 +303,7 @@ async function run(argv: string[]): Promise<void> {
       const onConflict = flags['on-conflict'] ?? 'skip'
       if (onConflict !== 'skip' && onConflict !== 'fail') throw new UsageError(`--on-conflict must be skip or fail; got "${onConflict}"`)
       const bytes = readFile(file)
-      const report = withDb((db) => {
+      const report = await withDb((db) => {
         const ws = workspaceOrFail(db, required(flags, 'workspace'))
         // The running server's delivery worker sends what the import queues (link.created).
         const config = loadConfig()
@@ -334,11 +324,11 @@ async function run(argv: string[]): Promise<void> {
     case 'key revoke': {
       const [id, extra] = rest
       if (!id || extra !== undefined) throw new UsageError('usage: hoko key revoke ID')
-      const result = withDb((db) => revokeKey(db, id))
+      const result = await withDb((db) => revokeKey(db, id))
       return print(flags, result, `revoked key ${result.id}`)
     }
     case 'user create': {
-      const user = withDb((db) =>
+      const user = await withDb((db) =>
         createUserFromCli(db, {
           email: required(flags, 'email'),
           password: flags.password,
@@ -358,7 +348,7 @@ async function run(argv: string[]): Promise<void> {
       )
     }
     case 'user list': {
-      const list = withDb((db) => listUsersForCli(db))
+      const list = await withDb((db) => listUsersForCli(db))
       return print(
         flags,
         list,
@@ -367,7 +357,7 @@ async function run(argv: string[]): Promise<void> {
       )
     }
     case 'user set-password': {
-      const result = withDb((db) => setPasswordFromCli(db, required(flags, 'email'), required(flags, 'password')))
+      const result = await withDb((db) => setPasswordFromCli(db, required(flags, 'email'), required(flags, 'password')))
       return print(flags, result, `password of ${result.email} changed; ${result.endedSessions} session(s) ended`)
     }
     default:
