@@ -97,6 +97,10 @@ const EnvSchema = v.object({
       'HOKO_REDIS_URL must be a redis://, rediss:// or redis+unix:// URL',
     ),
   ),
+  HOKO_DATABASE_URL: v.pipe(
+    optionalString,
+    v.check((s) => s === undefined || /^postgres(?:ql)?:\/\/\S+$/.test(s), 'HOKO_DATABASE_URL must be a postgres:// or postgresql:// URL'),
+  ),
   HOKO_COHERENCE_MS: intFromEnv('HOKO_COHERENCE_MS', 250, 10, 3_600_000),
   HOKO_LOG: v.optional(v.picklist(['error', 'warn', 'info', 'debug'], 'HOKO_LOG must be one of: error, warn, info, debug'), 'info'),
 })
@@ -131,6 +135,8 @@ export type Config = {
   webhookRetrySchedule: number[]
   /** Bearer token required by GET /metrics; unset: loopback clients only. */
   metricsToken: string | undefined
+  /** PostgreSQL instead of the SQLite file at dbPath; unset: SQLite. */
+  databaseUrl: string | undefined
   /** Redis shared by every instance; unset: one instance, all state in its memory. */
   redisUrl: string | undefined
   /** How often the link cache checks the database for other processes' link and domain writes (ms). */
@@ -167,6 +173,7 @@ export function loadConfig(env: Record<string, string | undefined> = Bun.env): C
     webhookDelivery: e.HOKO_WEBHOOK_DELIVERY,
     webhookRetrySchedule: e.HOKO_WEBHOOK_RETRY_SCHEDULE,
     metricsToken: e.HOKO_METRICS_TOKEN,
+    databaseUrl: e.HOKO_DATABASE_URL,
     redisUrl: e.HOKO_REDIS_URL,
     coherenceMs: e.HOKO_COHERENCE_MS,
   }

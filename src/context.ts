@@ -1,5 +1,6 @@
 import type { Config } from './config'
 import type { Db } from './db'
+import { type Data, sqliteData } from './db/data'
 import { Clicks } from './clicks/capture'
 import { type RateLimiter, SlidingWindowLimiter } from './http/rate-limit'
 import { type Authenticate, createAuthenticator } from './keys/service'
@@ -20,6 +21,9 @@ import { Outbox } from './webhooks/outbox'
  * feature is mounted the same way, `featureRoutes(ctx)`.
  */
 export type AppContext = {
+  /** The database on either engine (src/db/data.ts). */
+  data: Data
+  /** The synchronous SQLite handle of the code not yet moved to `data` (fails on PostgreSQL). */
   db: Db
   config: Config
   /** Public origin of short links; set after listening when PORT=0 picks the port. */
@@ -58,20 +62,22 @@ export type AppContext = {
  * brakes and the used capture tokens (sessions are in the database already). The keyless per-address
  * limit stays in each instance's memory: it protects that instance's own work.
  */
-export function createContext(opts: { db: Db; config: Config; baseUrl: string; secret: string; now?: () => number; redis?: Redis | null }): AppContext {
+export function createContext(opts: { db: Db; data?: Data; config: Config; baseUrl: string; secret: string; now?: () => number; redis?: Redis | null }): AppContext {
   const shared = opts.redis?.client
   const now = opts.now ?? Date.now
+  const data = opts.data ?? sqliteData(opts.db)
   const sessions = createSessionStore(opts.db, opts.secret, now)
   const webhooks = new Outbox(opts.db, () => ctx.baseUrl)
   const ctx: AppContext = {
+    data,
     db: opts.db,
     config: opts.config,
     baseUrl: opts.baseUrl,
     secret: opts.secret,
-    links: new LinkCache(opts.db, opts.config.linkCacheSize, opts.config.coherenceMs),
+    links: new LinkCache(data, opts.config.linkCacheSize, opts.config.coherenceMs),
     // Clicks of workspaces subscribed to link.clicked add their events in the click writer's commit.
     clicks: new Clicks(opts.db, opts.config, (rows) => webhooks.clicked(rows)),
-    authenticate: createAuthenticator(opts.db, opts.config.rateLimit),
+    authenticate: createAuthenticator(data, opts.config.rateLimit),
     sessions,
     authenticateSession: createSessionAuthenticator(opts.db, sessions, { baseUrl: () => ctx.baseUrl, defaultRateLimit: opts.config.rateLimit }),
     brake: shared ? new RedisLoginBrake(shared) : new LoginBrake(),
@@ -84,6 +90,7 @@ export function createContext(opts: { db: Db; config: Config; baseUrl: string; s
     webhooks,
     metrics: new Metrics(),
   }
+  if (data.sqlite) webhooks.refreshClickSubscribers()
   ctx.metrics.watch(ctx)
   return ctx
 }

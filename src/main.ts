@@ -5,6 +5,8 @@ import { ConfigError, loadConfig } from './config'
 import { RedisUnreachable } from './cluster/redis'
 import { ISO_DATE, ISO_DATE_TIME, isRealDate } from './dates'
 import { openDatabase, runMigrations, type Db } from './db'
+import type { Data } from './db/data'
+import { openStorage } from './db/open'
 import { backup, BackupError } from './db/backup'
 import { vacuum } from './db/vacuum'
 import * as v from 'valibot'
@@ -61,7 +63,7 @@ Commands:
   import FILE                             loads an export into an empty database (FILE - is stdin), before its first serve
 
 Configuration comes from the environment: PORT, HOST, HOKO_DB, HOKO_BASE_URL, HOKO_SECRET,
-HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES, HOKO_LINK_CACHE_SIZE, HOKO_GEOIP_DB, HOKO_IDLE_TIMEOUT,
+HOKO_DATABASE_URL, HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES, HOKO_LINK_CACHE_SIZE, HOKO_GEOIP_DB, HOKO_IDLE_TIMEOUT,
 HOKO_CLICK_RETENTION_DAYS, HOKO_REDIS_URL, HOKO_COHERENCE_MS, HOKO_LOG (see README.md).`
 
 class UsageError extends Error {}
@@ -101,9 +103,21 @@ function print(flags: Flags, json: unknown, text: string) {
   console.log(flags.json ? JSON.stringify(json, null, 2) : text)
 }
 
-/** Runs `fn` on the migrated database, which stays open until `fn` (or the promise it returns, a stream's) is done. */
+/** Runs `fn` on the migrated database (either engine), which stays open until `fn`'s promise is done. */
+async function withData<T>(fn: (d: Data) => Promise<T>): Promise<T> {
+  const storage = await openStorage(loadConfig(), { poolSize: 2 })
+  try {
+    return await fn(storage.data)
+  } finally {
+    await storage.close()
+  }
+}
+
+/** withData for the commands not yet on the engine-neutral layer: SQLite only. */
 async function withDb<T>(fn: (db: Db) => T | Promise<T>): Promise<T> {
-  const db = openDatabase(loadConfig().dbPath)
+  const config = loadConfig()
+  if (config.databaseUrl) throw new UsageError('this command does not run on PostgreSQL yet (HOKO_DATABASE_URL is set)')
+  const db = openDatabase(config.dbPath)
   try {
     runMigrations(db)
     return await fn(db)
@@ -172,7 +186,7 @@ async function run(argv: string[]): Promise<void> {
       if (sub) throw new UsageError(`version takes no arguments, got "${sub}"`)
       return print(flags, { version: VERSION }, `hoko ${VERSION}`)
     case 'migrate':
-      await withDb(() => undefined)
+      await withData(async () => undefined)
       return console.log('migrations applied')
     case 'backup': {
       if (!sub || rest.length) throw new UsageError('usage: hoko backup PATH')

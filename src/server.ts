@@ -2,17 +2,18 @@ import { createApp } from './app'
 import { createContext } from './context'
 import { log, setLogLevel } from './log'
 import type { Config } from './config'
-import { openDatabase, runMigrations } from './db'
+import { openStorage } from './db/open'
+import type { Data } from './db/data'
 import { startRollups } from './analytics/rollups'
 import { startCheckpointer } from './db/checkpointer'
 import { autoVacuumMode } from './db/vacuum'
 import { startRetention } from './clicks/retention'
 import { resolveSecret } from './db/settings'
-import { createKey } from './keys/service'
+import { createKeyIn } from './keys/service'
 import { SCOPES } from './keys/scopes'
-import { countWorkspaces, createWorkspace } from './workspaces/service'
-import { issueSetupToken } from './accounts/setup'
-import { countUsers } from './accounts/users'
+import { countWorkspacesIn, createWorkspaceIn } from './workspaces/service'
+import { issueSetupTokenIn } from './accounts/setup'
+import { countUsersIn } from './accounts/users'
 import { DeliveryWorker } from './webhooks/worker'
 import { connectRedis } from './cluster/redis'
 import { shareLinkCache } from './cluster/link-events'
@@ -21,15 +22,14 @@ import { shareLinkCache } from './cluster/link-events'
  * On an empty database: workspace `default` and an all-scopes key, printed once so that a new user
  * can call the API straight away. One transaction, so two servers starting at once cannot both do it.
  */
-function bootstrap(db: ReturnType<typeof openDatabase>): string | null {
-  return db.transaction(
-    (tx) => {
-      if (countWorkspaces(tx) > 0) return null
-      const ws = createWorkspace(tx, { name: 'Default', slug: 'default' })
-      return createKey(tx, { workspaceId: ws.id, name: 'First key', scopes: [...SCOPES] }).key
-    },
-    { behavior: 'immediate' },
-  )
+async function bootstrap(d: Data): Promise<string | null> {
+  return d.tx(async (tx) => {
+    // PostgreSQL: instances starting at once take turns here (released at commit).
+    if (tx.engine === 'pg') await tx.run("SELECT pg_advisory_xact_lock(hashtext('hoko bootstrap'))")
+    if ((await countWorkspacesIn(tx)) > 0) return null
+    const ws = await createWorkspaceIn(tx, { name: 'Default', slug: 'default' })
+    return (await createKeyIn(tx, { workspaceId: ws.id, name: 'First key', scopes: [...SCOPES] })).key
+  })
 }
 
 /** 127.0.0.0/8, ::1 and localhost: addresses no other machine can reach. */
@@ -42,15 +42,15 @@ export async function serve(config: Config) {
   setLogLevel(config.logLevel)
   // Before anything else: a Redis that cannot be reached stops the start (RedisUnreachable).
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : null
-  const db = openDatabase(config.dbPath)
-  runMigrations(db)
-  const secret = resolveSecret(db, config.secret)
-  const firstKey = bootstrap(db)
-  const checkpointer = startCheckpointer(db)
-  const rollups = startRollups(db)
+  const storage = await openStorage(config)
+  const { db, data } = storage
+  const secret = await resolveSecret(data, config.secret)
+  const firstKey = await bootstrap(data)
+  const checkpointer = data.sqlite ? startCheckpointer(db) : null
+  const rollups = data.sqlite ? startRollups(db) : null
 
   // The port is known only after listening (PORT=0 picks a free one), and baseUrl depends on it.
-  const ctx = createContext({ db, config, baseUrl: config.baseUrl ?? '', secret, redis })
+  const ctx = createContext({ db, data, config, baseUrl: config.baseUrl ?? '', secret, redis })
   if (redis) await shareLinkCache(redis, ctx.links)
   const app = createApp(ctx).listen({ port: config.port, hostname: config.host })
   const port = app.server!.port
@@ -59,13 +59,13 @@ export async function serve(config: Config) {
   const deletedClicks = ctx.metrics.counter('hoko_clicks_deleted_total', 'Raw clicks deleted by retention (HOKO_CLICK_RETENTION_DAYS).')
   const days = config.clickRetentionDays
   const retention =
-    days === null
+    days === null || !data.sqlite
       ? null
       : startRetention(db, days, {
           deleted: (n) => deletedClicks.inc(n),
           passed: (n) => log('info', 'click retention deleted raw clicks', { clicks: n, olderThanDays: days }),
         })
-  if (retention && autoVacuumMode(db) !== 'incremental')
+  if (retention && data.sqlite && autoVacuumMode(db) !== 'incremental')
     log(
       'warn',
       'HOKO_CLICK_RETENTION_DAYS is set, but this database file predates incremental vacuum: new clicks reuse the ' +
@@ -75,23 +75,30 @@ export async function serve(config: Config) {
     )
 
   // Webhooks changed by another process (the CLI, a second server) reach the click writer within a second.
-  const subscriptions = setInterval(() => ctx.webhooks.refreshClickSubscribers(), 1000)
-  const deliveries = new DeliveryWorker(db, config)
+  const subscriptions = setInterval(() => data.sqlite && ctx.webhooks.refreshClickSubscribers(), 1000)
+  // TRANSITION: the delivery worker is still on the SQLite handle.
+  const deliveries = data.sqlite ? new DeliveryWorker(db, config) : null
   const attempts = ctx.metrics.counter('hoko_webhook_deliveries_total', 'Webhook delivery attempts by result.', ['result'])
-  deliveries.onAttempt = (result) => attempts.labels(result).inc()
-  ctx.metrics.registerGauge('hoko_webhook_outbox_backlog', 'Webhook deliveries waiting in the outbox (due or not).', [], () => deliveries.backlog())
-  if (config.webhookDelivery) {
+  if (deliveries) deliveries.onAttempt = (result) => attempts.labels(result).inc()
+  ctx.metrics.registerGauge('hoko_webhook_outbox_backlog', 'Webhook deliveries waiting in the outbox (due or not).', [], () => deliveries?.backlog() ?? 0)
+  if (deliveries && config.webhookDelivery) {
     ctx.webhooks.onEmit = () => deliveries.wake()
     deliveries.start()
   }
 
+  if (data.engine === 'pg' && !redis)
+    log(
+      'warn',
+      'PostgreSQL without HOKO_REDIS_URL: this instance keeps its rate limits, brakes, used capture tokens and link ' +
+        'cache to itself. That is right for one instance; before starting a second, set HOKO_REDIS_URL on every instance.',
+    )
   if (firstKey) {
     console.log(`Created workspace "default". Its API key, with all scopes, is shown only this once:`)
     console.log(`HOKO_API_KEY=${firstKey}`)
   }
   // While no dashboard user exists, every start prints a fresh link; the previous one stops working.
-  if (countUsers(db) === 0)
-    console.log(`Open this link within 24 hours to create the first dashboard user: ${ctx.baseUrl}/setup?token=${issueSetupToken(db, ctx.now())}`)
+  if ((await countUsersIn(data)) === 0)
+    console.log(`Open this link within 24 hours to create the first dashboard user: ${ctx.baseUrl}/setup?token=${await issueSetupTokenIn(data, ctx.now())}`)
   if (config.baseUrl === null && !isLoopback(config.host))
     // Reachable by others, yet links would name localhost and the password cookie would lack Secure.
     log(
@@ -102,7 +109,7 @@ export async function serve(config: Config) {
       { host: config.host, baseUrl: ctx.baseUrl },
     )
   console.log(
-    `Hoko listening on http://${config.host}:${port} (database ${config.dbPath}, base URL ${ctx.baseUrl}` +
+    `Hoko listening on http://${config.host}:${port} (${storage.describe}, base URL ${ctx.baseUrl}` +
       `${redis ? ', state shared through Redis' : ''})`,
   )
 
@@ -113,14 +120,14 @@ export async function serve(config: Config) {
     console.log(`${signal}: finishing in-flight requests, then closing the database`)
     await app.stop()
     clearInterval(subscriptions)
-    await deliveries.stop()
+    await deliveries?.stop()
     // After-response hooks (the request log) of the last answers run on the next turns.
     await Bun.sleep(5)
     await retention?.stop()
-    await rollups.stop()
-    await checkpointer.stop()
+    await rollups?.stop()
+    await checkpointer?.stop()
     redis?.close()
-    db.$client.close()
+    await storage.close()
     // stderr to a pipe is written asynchronously: exit once the last log lines are out.
     await new Promise<void>((resolve) => process.stderr.write('', () => resolve()))
     process.exit(0)

@@ -9,8 +9,8 @@ let app: InProcess
 let clock = Date.UTC(2026, 0, 1)
 const EMAIL = 'user@example.test'
 const PASSWORD = 'the-right-password'
-beforeAll(() => {
-  app = startInProcess({ env: { HOKO_TRUST_PROXY: '1' }, now: () => clock })
+beforeAll(async () => {
+  app = await startInProcess({ env: { HOKO_TRUST_PROXY: '1' }, now: () => clock })
   const u = insertUser(app.db, { email: EMAIL, name: 'U', passwordHash: hashPasswordSync(PASSWORD) })
   setMembership(app.db, u.id, app.workspaceId, 'owner')
 })

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { openDatabase } from '../src/db'
+import { sqliteData } from '../src/db/data'
 import { COHERENCE_MS, LinkCache } from '../src/redirect/cache'
 import { removeDir, startServer, type TestServer, UA } from './harness'
 
@@ -115,20 +116,20 @@ describe('what drops a cache', () => {
     try {
       const kept = await link('https://kept.example.com/')
       const changed = await link('https://changed.example.com/before')
-      const cache = new LinkCache(db, 100)
-      const first = cache.get('', kept.shortId)!
-      expect(cache.get('', changed.shortId)!.url).toBe('https://changed.example.com/before')
+      const cache = new LinkCache(sqliteData(db), 100)
+      const first = (await cache.get('', kept.shortId))!
+      expect((await cache.get('', changed.shortId))!.url).toBe('https://changed.example.com/before')
       // Server A commits clicks, and its rollup thread their counts, on connections other than this one.
       for (let i = 0; i < 5; i++) expect((await visit(a, kept.shortId)).status).toBe(302)
       await Bun.sleep(1500)
-      expect(cache.get('', kept.shortId)).toBe(first)
+      expect(await cache.get('', kept.shortId)).toBe(first)
       await Bun.sleep(COHERENCE_MS + 50)
-      expect(cache.get('', kept.shortId)).toBe(first)
+      expect(await cache.get('', kept.shortId)).toBe(first)
 
       await a.api('/api/links', { method: 'PUT', json: [{ id: changed.id, url: 'https://changed.example.com/after' }] })
       await Bun.sleep(COHERENCE_MS + 50)
-      expect(cache.get('', changed.shortId)!.url).toBe('https://changed.example.com/after')
-      expect(cache.get('', kept.shortId)).not.toBe(first)
+      expect((await cache.get('', changed.shortId))!.url).toBe('https://changed.example.com/after')
+      expect(await cache.get('', kept.shortId)).not.toBe(first)
     } finally {
       db.$client.close()
     }

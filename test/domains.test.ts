@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { migrations } from '../drizzle/migrations'
 import { openDatabase, runMigrations } from '../src/db'
+import { sqliteData } from '../src/db/data'
 import { COHERENCE_MS, LinkCache } from '../src/redirect/cache'
 import { cli, cliJson, expectBilingual, removeDir, startServer, type TestServer, UA } from './harness'
 
@@ -532,7 +533,7 @@ describe('hoko domain', () => {
 })
 
 describe('migrating a database from before domains', () => {
-  test('existing links stay on the base host and answer as before; old rollups count per domain', () => {
+  test('existing links stay on the base host and answer as before; old rollups count per domain', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hoko-domains-migration-'))
     try {
       const db = openDatabase(join(dir, 'hoko.db'))
@@ -552,8 +553,8 @@ describe('migrating a database from before domains', () => {
       expect(c.query("SELECT key, clicks FROM click_rollups WHERE dim = 'domain'").all()).toEqual([{ key: '', clicks: 7 }])
       // …and the rollups over all tenants (migration 0011) count them too.
       expect(c.query("SELECT key, clicks FROM click_rollups_all WHERE dim = 'domain'").all()).toEqual([{ key: '', clicks: 7 }])
-      const cache = new LinkCache(db, 10)
-      expect(cache.get('', 'old')?.url).toBe('https://old.example.com/')
+      const cache = new LinkCache(sqliteData(db), 10)
+      expect((await cache.get('', 'old'))?.url).toBe('https://old.example.com/')
       // The link_changes triggers still fire on links, and now on domains too.
       const n = () => (c.query('SELECT n FROM link_changes').get() as { n: number }).n
       const start = n()

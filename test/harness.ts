@@ -2,6 +2,8 @@ import { Database } from 'bun:sqlite'
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { dollarParams } from '../src/db/data'
+import { type PgCluster, startPostgres } from './postgres'
 
 export const ROOT = join(import.meta.dir, '..')
 const BUN = process.execPath
@@ -23,8 +25,8 @@ export function cli(dbPath: string, args: string[], env: Record<string, string |
   return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() }
 }
 
-export function cliJson<T = any>(dbPath: string, args: string[]): T {
-  const r = cli(dbPath, [...args, '--json'])
+export function cliJson<T = any>(dbPath: string, args: string[], env: Record<string, string | undefined> = {}): T {
+  const r = cli(dbPath, [...args, '--json'], env)
   if (r.code !== 0) throw new Error(`hoko ${args.join(' ')} failed (${r.code}): ${r.stderr}`)
   return JSON.parse(r.stdout) as T
 }
@@ -43,8 +45,14 @@ export type TestServer = {
   cliJson<T = any>(args: string[]): T
   /** A key with exactly these scopes in workspace `workspace` (default: "default"). */
   newKey(scopes: string, workspace?: string): string
-  /** Read-only handle on the server's SQLite file, for asserting stored effects. */
+  /** Read-only handle on the server's SQLite file, for asserting stored effects (SQLite only: see `rows`). */
   sql(): Database
+  /** Which engine the server runs on (HOKO_TEST_ENGINE). */
+  engine: 'sqlite' | 'pg'
+  /** The server's PostgreSQL database (engine pg). */
+  databaseUrl?: string
+  /** Rows of a query with `?` placeholders, on either engine, integers as numbers: for asserting stored effects. */
+  rows<T = Record<string, any>>(text: string, params?: unknown[]): Promise<T[]>
   stop(): Promise<void>
 }
 
@@ -93,9 +101,12 @@ export async function startServer(
 ): Promise<TestServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'hoko-test-'))
   const dbPath = join(dir, 'hoko.db')
+  // A test that names its database (HOKO_DATABASE_URL) keeps it; on engine pg every other server gets a new one.
+  const databaseUrl = opts.env && 'HOKO_DATABASE_URL' in opts.env ? opts.env.HOKO_DATABASE_URL : ENGINE === 'pg' ? await newPgDatabase() : undefined
+  const cliEnv = { ...opts.env, HOKO_DATABASE_URL: databaseUrl }
   // Request logs only where a test asks for them. Webhook deliveries only where a test asks for them
   // (its receiver on 127.0.0.1): a URL a fuzzed request sets must never be called.
-  const env = defined({ ...process.env, PORT: '0', HOST: '127.0.0.1', HOKO_DB: dbPath, HOKO_LOG: 'warn', HOKO_WEBHOOK_DELIVERY: '0', ...opts.env })
+  const env = defined({ ...process.env, PORT: '0', HOST: '127.0.0.1', HOKO_DB: dbPath, HOKO_LOG: 'warn', HOKO_WEBHOOK_DELIVERY: '0', ...cliEnv })
   const proc = Bun.spawn(opts.command ?? [BUN, 'src/main.ts', 'serve'], {
     cwd: opts.cwd ?? ROOT,
     env,
@@ -124,12 +135,18 @@ export async function startServer(
       }
       return fetch(url + path, { ...init, headers, body }).then((res) => recordResponse(init.method ?? 'GET', path, res))
     },
-    cli: (args) => cli(dbPath, args, opts.env),
-    cliJson: (args) => cliJson(dbPath, args),
+    cli: (args) => cli(dbPath, args, cliEnv),
+    cliJson: (args) => cliJson(dbPath, args, cliEnv),
     newKey(scopes, workspace = 'default') {
-      return cliJson(dbPath, ['key', 'create', '--workspace', workspace, '--name', `test ${scopes}`, '--scopes', scopes]).key
+      return cliJson(dbPath, ['key', 'create', '--workspace', workspace, '--name', `test ${scopes}`, '--scopes', scopes], cliEnv).key
     },
-    sql: () => new Database(dbPath, { readonly: true }),
+    sql: () => {
+      if (databaseUrl) throw new Error('s.sql() reads the SQLite file: on PostgreSQL use s.rows()')
+      return new Database(dbPath, { readonly: true })
+    },
+    engine: databaseUrl ? 'pg' : 'sqlite',
+    databaseUrl,
+    rows: (text, params = []) => queryRows(databaseUrl ?? dbPath, text, params),
     async stop() {
       proc.kill('SIGTERM')
       await proc.exited
@@ -139,6 +156,41 @@ export async function startServer(
 }
 
 /** A TCP port of 127.0.0.1 free a moment ago, for a process the test starts (Redis, PostgreSQL, Caddy, a server on a fixed port). */
+/**
+ * HOKO_TEST_ENGINE=pg (`npm run test:pg`): every server the suites start runs on PostgreSQL, one new
+ * database each on a private cluster that the test process starts on first use and stops at exit.
+ */
+export const ENGINE: 'sqlite' | 'pg' = process.env.HOKO_TEST_ENGINE === 'pg' ? 'pg' : 'sqlite'
+let cluster: Promise<PgCluster> | null = null
+let databases = 0
+export async function newPgDatabase(): Promise<string> {
+  if (!cluster) {
+    cluster = startPostgres()
+    // stop() runs pg_ctl synchronously before its first await: the exit handler finishes it.
+    cluster.then((c) => process.once('exit', () => void c.stop()))
+  }
+  return (await cluster).createDatabase(`hoko_${process.pid}_${++databases}`)
+}
+
+/** Rows of a query on a SQLite file or a postgres:// URL, integers as numbers. */
+export async function queryRows<T>(target: string, text: string, params: unknown[] = []): Promise<T[]> {
+  if (!target.startsWith('postgres')) {
+    const db = new Database(target, { readonly: true })
+    try {
+      return db.query(text).all(...(params as never[])) as T[]
+    } finally {
+      db.close()
+    }
+  }
+  const client = new Bun.SQL(target, { max: 1, bigint: true })
+  try {
+    const rows = (await client.unsafe(dollarParams(text), params)) as Record<string, unknown>[]
+    return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]))) as T[]
+  } finally {
+    await client.close()
+  }
+}
+
 export async function freePort(): Promise<number> {
   const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() })
   const port = probe.port!

@@ -5,6 +5,7 @@ import { createApp } from '../src/app'
 import { loadConfig } from '../src/config'
 import { createContext } from '../src/context'
 import { openDatabase, runMigrations, type Db } from '../src/db'
+import { sqliteData } from '../src/db/data'
 import { setLogLevel } from '../src/log'
 import { resolveSecret } from '../src/db/settings'
 import { createKey } from '../src/keys/service'
@@ -31,7 +32,7 @@ export type InProcess = Client & {
   close(): void
 }
 
-export function startInProcess(opts: { env?: Record<string, string>; now?: () => number } = {}): InProcess {
+export async function startInProcess(opts: { env?: Record<string, string>; now?: () => number } = {}): Promise<InProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'hoko-inproc-'))
   const dbPath = join(dir, 'hoko.db')
   const db = openDatabase(dbPath)
@@ -39,7 +40,7 @@ export function startInProcess(opts: { env?: Record<string, string>; now?: () =>
   const config = loadConfig({ HOKO_DB: dbPath, HOKO_LOG: 'warn', ...opts.env })
   // As `serve` does; the level is the process's, so HOKO_LOG=info here would log every request.
   setLogLevel(config.logLevel)
-  const secret = resolveSecret(db, config.secret)
+  const secret = await resolveSecret(sqliteData(db), config.secret)
   const baseUrl = 'http://hoko.test'
   const app = createApp(createContext({ db, config, baseUrl, secret, now: opts.now }))
 

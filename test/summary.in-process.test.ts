@@ -11,8 +11,8 @@ import { insertClicks, ROLLUP_PROGRESS } from './clicks-sql'
  * counting them one by one gives.
  */
 let s: InProcess
-beforeAll(() => {
-  s = startInProcess()
+beforeAll(async () => {
+  s = await startInProcess()
 })
 afterAll(() => s.close())
 

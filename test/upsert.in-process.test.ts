@@ -9,7 +9,7 @@ let c: string
 let tags: string[]
 let p: string
 beforeAll(async () => {
-  s = startInProcess()
+  s = await startInProcess()
   c = (await collection(s, s.key)).id
   tags = [(await tag(s, s.key)).id, (await tag(s, s.key)).id]
   p = (await partner(s, s.key)).id

@@ -109,8 +109,8 @@ describe('the delivery worker', () => {
     },
   })
   let worker: DeliveryWorker
-  beforeAll(() => {
-    app = startInProcess({ env: { HOKO_WEBHOOK_ALLOW_PRIVATE: '1' } })
+  beforeAll(async () => {
+    app = await startInProcess({ env: { HOKO_WEBHOOK_ALLOW_PRIVATE: '1' } })
     worker = new DeliveryWorker(app.db, { webhookAllowPrivate: true, webhookRetrySchedule: [0, 60_000] })
     worker.start()
   })

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm'
 import type { Db } from '../db'
+import type { Data } from '../db/data'
 import { settings } from '../db/schema'
 import { newSecret, sha256 } from './sessions'
 
@@ -31,3 +32,14 @@ export function setupTokenValid(db: Db, token: string | null | undefined, now: n
 }
 
 export const consumeSetupToken = (db: Db) => db.delete(settings).where(eq(settings.key, KEY)).run()
+
+/** `issueSetupToken` on either engine (src/db/data.ts). */
+export async function issueSetupTokenIn(d: Data, now: number): Promise<string> {
+  const token = newSecret()
+  const value = JSON.stringify({ hash: sha256(token), expiresAt: now + SETUP_VALID_MS } satisfies Stored)
+  await d.orm
+    .insert(d.t.settings)
+    .values({ key: KEY, value, updatedAt: new Date(now) })
+    .onConflictDoUpdate({ target: d.t.settings.key, set: { value, updatedAt: new Date(now) } })
+  return token
+}

@@ -1,6 +1,7 @@
 import { and, asc, count, eq } from 'drizzle-orm'
 import * as v from 'valibot'
 import type { Queryable } from '../db'
+import type { Data } from '../db/data'
 import { memberships, users, workspaces } from '../db/schema'
 import { msg } from '../http/validation'
 import type { Role } from './roles'
@@ -33,6 +34,7 @@ export function findUser(db: Queryable, id: string): User | undefined {
 }
 
 export const countUsers = (db: Queryable) => db.select({ n: count() }).from(users).get()?.n ?? 0
+export const countUsersIn = async (d: Data) => (await d.orm.select({ n: count() }).from(d.t.users))[0]?.n ?? 0
 
 export function insertUser(
   db: Queryable,

@@ -43,16 +43,20 @@ function utmText(utm: Record<string, string> | null): string | null {
 export class Clicks {
   private readonly agents = new AgentParser()
   private readonly geo: Geo
-  readonly writer: ClickWriter
+  private made: ClickWriter | null = null
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly config: Pick<Config, 'trustProxy' | 'geoipDb'>,
     /** Runs in each group commit's transaction, after its inserts (webhook events). */
-    inCommit?: (rows: ClickRow[]) => void,
+    private readonly inCommit?: (rows: ClickRow[]) => void,
   ) {
     this.geo = new Geo(config.geoipDb)
-    this.writer = new ClickWriter(db.$client, inCommit)
+  }
+
+  /** Made on first use: on PostgreSQL the SQLite writer fails there, not at start. */
+  get writer(): ClickWriter {
+    return (this.made ??= new ClickWriter(this.db.$client, this.inCommit))
   }
 
   describe(request: Request, socketIp: () => string | undefined): Visitor {

@@ -12,6 +12,9 @@ type Message = { from: string; change: LinkCacheChange }
  * SQLite check (HOKO_COHERENCE_MS) stays as the backstop: a message lost with a dropped connection
  * delays a change by that long at most, and the cache is dropped whole when the subscription resumes.
  */
+// The coherence check reloads them again within HOKO_COHERENCE_MS.
+const reloadFailed = (e: unknown) => log('warn', 'domains not reloaded after another instance changed them', { error: String(e) })
+
 export async function shareLinkCache(redis: Redis, cache: LinkCache): Promise<void> {
   await redis.subscribe(
     CHANNEL,
@@ -22,10 +25,10 @@ export async function shareLinkCache(redis: Redis, cache: LinkCache): Promise<vo
       } catch {
         return
       }
-      if (message.from !== redis.instanceId && message.change) cache.apply(message.change)
+      if (message.from !== redis.instanceId && message.change) cache.apply(message.change).catch(reloadFailed)
     },
     // Changes published while the subscription was down are lost: start again from the database.
-    () => cache.clear(),
+    () => void cache.clear().catch(reloadFailed),
   )
   cache.onChange = (change) => {
     // Not awaited: the write is committed and this server's cache is already right; another

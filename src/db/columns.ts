@@ -39,9 +39,29 @@ export class TableColumns<Field extends string> {
     this.codecs = kept.flatMap(([field, c]) => (CODECS[c.columnType] ? [[field as Field, CODECS[c.columnType]] as const] : []))
   }
 
-  /** `id, workspace_id AS workspaceId, …`: the columns of `fields`, read back under their field names. */
+  /**
+   * `id, workspace_id AS "workspaceId", …`: the columns of `fields`, read back under their field
+   * names (quoted: PostgreSQL folds unquoted names to lower case).
+   */
   select(fields: readonly Field[] = this.fields): string {
-    return fields.map((f) => (this.column[f] === f ? f : `${this.column[f]} AS ${f}`)).join(', ')
+    return fields.map((f) => (this.column[f] === f ? f : `${this.column[f]} AS "${f}"`)).join(', ')
+  }
+
+  /** INSERT of every field with `?` placeholders (src/db/data.ts), bound by `values`. */
+  insertPositional(): string {
+    return `INSERT INTO ${this.name} (${this.fields.map((f) => this.column[f]).join(', ')}) VALUES (${this.fields.map(() => '?').join(', ')})`
+  }
+
+  /** UPDATE of every field but `key` with `?` placeholders, bound by `values(row, key)`. */
+  updatePositional(key: Field): string {
+    const set = this.fields.filter((f) => f !== key).map((f) => `${this.column[f]} = ?`)
+    return `UPDATE ${this.name} SET ${set.join(', ')} WHERE ${this.column[key]} = ?`
+  }
+
+  /** The parameters of insertPositional (no `key`) or updatePositional(key), from a row in stored form (see encode). */
+  values(row: Record<Field, unknown>, key?: Field): unknown[] {
+    if (key === undefined) return this.fields.map((f) => row[f])
+    return [...this.fields.filter((f) => f !== key).map((f) => row[f]), row[key]]
   }
 
   /** INSERT of every field, bound by name. */

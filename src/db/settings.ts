@@ -1,14 +1,15 @@
 import { eq } from 'drizzle-orm'
 import { randomBytes } from 'node:crypto'
-import type { Db } from '.'
-import { settings } from './schema'
+import type { Data } from './data'
 
 /** HOKO_SECRET when set; otherwise a random secret generated on first start and kept in the database. */
-export function resolveSecret(db: Db, fromEnv: string | undefined): string {
+export async function resolveSecret(d: Data, fromEnv: string | undefined): Promise<string> {
   if (fromEnv) return fromEnv
-  const row = db.select().from(settings).where(eq(settings.key, 'secret')).get()
-  if (row) return row.value
-  const secret = randomBytes(32).toString('base64url')
-  db.insert(settings).values({ key: 'secret', value: secret, updatedAt: new Date() }).onConflictDoNothing().run()
-  return db.select().from(settings).where(eq(settings.key, 'secret')).get()!.value
+  const { settings } = d.t
+  const read = async () => (await d.orm.select().from(settings).where(eq(settings.key, 'secret')))[0]?.value
+  const found = await read()
+  if (found) return found
+  await d.orm.insert(settings).values({ key: 'secret', value: randomBytes(32).toString('base64url'), updatedAt: new Date() }).onConflictDoNothing()
+  // Another instance starting at once may have written first: every instance uses the stored one.
+  return (await read())!
 }

@@ -3,6 +3,7 @@ import type { AppContext } from '../context'
 import { isApiPath } from '../http/api-guard'
 import { HokoError } from '../http/errors'
 import { domainRootPage, notFoundPage, redirectTo } from '../http/pages'
+import type { HostedDomain } from '../redirect/cache'
 import { BASE_HOST_ONLY_PATHS, requestHost } from './hosts'
 
 /** Whether the path starting at `from` is `prefix` or below it. */
@@ -26,7 +27,11 @@ export const domainGuard = (ctx: AppContext) =>
     const root = from === url.length - 1 || url.charCodeAt(from + 1) === 63
     if (!root && !BASE_HOST_ONLY_PATHS.some((p) => under(url, from, p))) return
     const domain = ctx.links.domainFor(() => requestHost(request, ctx.config.trustProxy))
-    if (domain === null) return
+    return domain instanceof Promise ? domain.then((d) => onDomain(request, url, from, root, d)) : onDomain(request, url, from, root, domain)
+  })
+
+function onDomain(request: Request, url: string, from: number, root: boolean, domain: HostedDomain | null) {
+  if (domain === null) return
     if (!root) {
       if (!isApiPath(url)) return notFoundPage()
       const q = url.indexOf('?', from)
@@ -35,4 +40,4 @@ export const domainGuard = (ctx: AppContext) =>
     // Other methods on `/` get the router's 404, as on the base host.
     if (request.method !== 'GET' && request.method !== 'HEAD') return
     return domain.rootUrl ? redirectTo(domain.rootUrl) : domainRootPage(domain.name)
-  })
+}

@@ -16,10 +16,10 @@ const TlsAskQuery = v.looseObject({ domain: v.optional(v.string()) })
 /** /api/domains, and /tls/ask, which a TLS-terminating proxy asks before it gets a certificate. */
 export const domainRoutes = (ctx: AppContext) => {
   const { db } = ctx
-  const write = (workspaceId: string, items: DomainUpsert[]) => {
+  const write = async (workspaceId: string, items: DomainUpsert[]) => {
     const out = upsertDomains(db, workspaceId, items, baseHostOf(ctx.baseUrl))
     // Before answering: the next request on a new or changed domain must see it.
-    ctx.links.reloadDomains()
+    await ctx.links.reloadDomains()
     return out
   }
   const api = new Elysia({ prefix: '/api/domains' })
@@ -48,10 +48,10 @@ export const domainRoutes = (ctx: AppContext) => {
     )
     .delete(
       '',
-      ({ auth, body }) => {
+      async ({ auth, body }) => {
         checkBatchSize(auth, 'domains', body.length)
         const out = deleteDomains(db, auth.workspaceId, body)
-        ctx.links.reloadDomains()
+        await ctx.links.reloadDomains()
         return out
       },
       { scope: 'domainsWrite', ...jsonBody(IdList), detail: { summary: 'Delete domains (refused while live links use one)', tags } },

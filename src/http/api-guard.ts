@@ -69,12 +69,12 @@ export const pathStart = (url: string) => url.indexOf('/', url.indexOf('//') + 2
  * by the /api not-found route, never from a second parse of the URL. A request with an
  * Authorization header is a key's, whatever cookies it carries: the two are never mixed.
  */
-function admit(deps: GuardDeps, request: Request, set: SetHeaders): AuthContext | Promise<AuthContext> {
+async function admit(deps: GuardDeps, request: Request, set: SetHeaders): Promise<AuthContext> {
   const known = authByRequest.get(request)
   if (known) return known
   const authorization = request.headers.get('authorization')
   const session = authorization === null ? readCookie(request.headers.get('cookie'), SESSION_COOKIE) : null
-  const auth = session ? deps.authenticateSession(request, session) : deps.authenticate(authorization)
+  const auth = session ? deps.authenticateSession(request, session) : await deps.authenticate(authorization)
   // In memory the answer is at hand; from Redis it is one round trip away.
   const rl = deps.limiter.hit(auth.workspaceId, auth.rateLimit)
   return rl instanceof Promise ? rl.then((r) => limited(request, set, auth, r)) : limited(request, set, auth, rl)

@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import type { Db } from '../db'
+import type { Data } from '../db/data'
 import type { AuthContext } from '../keys/service'
 import { HokoError } from './errors'
 import { msg } from './validation'
@@ -163,6 +164,48 @@ export function deleteByIds(db: Db, table: TableName, workspaceId: string, ids: 
     },
     { behavior: 'immediate' },
   )
+}
+
+// Engine-neutral forms (src/db/data.ts) of the three above; the synchronous ones go when their last caller has moved.
+
+export async function liveIdsIn(d: Data, table: TableName, workspaceId: string, ids: Iterable<string>): Promise<Set<string>> {
+  const list = [...new Set(ids)]
+  if (list.length === 0) return new Set()
+  const rows = await d.all<{ id: string }>(
+    `SELECT id FROM ${table} WHERE workspace_id = ? ${SOFT[table] ? 'AND deleted_at IS NULL' : ''} AND id IN (SELECT value FROM ${d.list})`,
+    [workspaceId, JSON.stringify(list)],
+  )
+  return new Set(rows.map((r) => r.id))
+}
+
+export async function requireLiveIdsIn(d: Data, table: TableName, workspaceId: string, ids: string[], noun: Noun): Promise<void> {
+  const live = await liveIdsIn(d, table, workspaceId, ids)
+  const seen = new Map<string, number>()
+  ids.forEach((id, i) => {
+    if (seen.has(id)) throw duplicate(`${table}[${i}]`, id, `${table}[${seen.get(id)}]`)
+    seen.set(id, i)
+    if (!live.has(id)) throw notFound(`${table}[${i}]`, noun, id)
+  })
+}
+
+export function deleteByIdsIn(
+  d: Data,
+  table: TableName,
+  workspaceId: string,
+  ids: string[],
+  noun: Noun,
+  before?: (tx: Data, ids: string[]) => Promise<void>,
+): Promise<{ deletedIds: string[] }> {
+  return d.tx(async (tx) => {
+    await requireLiveIdsIn(tx, table, workspaceId, ids, noun)
+    await before?.(tx, ids)
+    const list = JSON.stringify(ids)
+    const now = Date.now()
+    if (SOFT[table])
+      await tx.run(`UPDATE ${table} SET deleted_at = ?, updated_at = ? WHERE workspace_id = ? AND id IN (SELECT value FROM ${tx.list})`, [now, now, workspaceId, list])
+    else await tx.run(`DELETE FROM ${table} WHERE workspace_id = ? AND id IN (SELECT value FROM ${tx.list})`, [workspaceId, list])
+    return { deletedIds: ids }
+  })
 }
 
 export function iso(d: Date): string

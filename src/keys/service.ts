@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull } from 'drizzle-orm'
 import { nanoid } from 'nanoid'
-import type { Db, Queryable } from '../db'
+import type { Queryable } from '../db'
+import type { Data } from '../db/data'
 import { apiKeys } from '../db/schema'
 import { HokoError } from '../http/errors'
 import { effectiveRateLimit, PLANS, type Plan } from '../workspaces/plans'
@@ -25,29 +26,38 @@ export function parseScopes(list: string): Scope[] {
 
 export type CreatedKey = { id: string; key: string; name: string; scopes: Scope[]; expiresAt: string | null }
 
-export function createKey(
-  db: Queryable,
-  input: { workspaceId: string; name: string; scopes: Scope[]; expiresAt?: Date | null },
-  now = new Date(),
-): CreatedKey {
+type NewKey = { workspaceId: string; name: string; scopes: Scope[]; expiresAt?: Date | null }
+
+/** The row of a new key and what its creator is shown once. */
+function newKey(input: NewKey, now: Date): { row: typeof apiKeys.$inferInsert; created: CreatedKey } {
   const name = input.name.trim()
   if (!name || name.length > 255) throw new KeyError('--name must be 1 to 255 characters')
   if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) throw new KeyError('--expires must be in the future')
   const key = KEY_PREFIX + nanoid(40)
   const id = Bun.randomUUIDv7()
-  db.insert(apiKeys)
-    .values({
-      id,
-      workspaceId: input.workspaceId,
-      name,
-      hash: hashKey(key),
-      prefix: key.slice(0, DISPLAY_LENGTH),
-      scopes: input.scopes.join(','),
-      createdAt: now,
-      expiresAt: input.expiresAt ?? null,
-    })
-    .run()
-  return { id, key, name, scopes: input.scopes, expiresAt: input.expiresAt?.toISOString() ?? null }
+  const row = {
+    id,
+    workspaceId: input.workspaceId,
+    name,
+    hash: hashKey(key),
+    prefix: key.slice(0, DISPLAY_LENGTH),
+    scopes: input.scopes.join(','),
+    createdAt: now,
+    expiresAt: input.expiresAt ?? null,
+  }
+  return { row, created: { id, key, name, scopes: input.scopes, expiresAt: input.expiresAt?.toISOString() ?? null } }
+}
+
+export function createKey(db: Queryable, input: NewKey, now = new Date()): CreatedKey {
+  const { row, created } = newKey(input, now)
+  db.insert(apiKeys).values(row).run()
+  return created
+}
+
+export async function createKeyIn(d: Data, input: NewKey, now = new Date()): Promise<CreatedKey> {
+  const { row, created } = newKey(input, now)
+  await d.orm.insert(d.t.apiKeys).values(row)
+  return created
 }
 
 export type KeyView = {
@@ -116,28 +126,25 @@ type KeyRow = {
  * statement by hash and no cache, so that a revocation made by the CLI (another process) holds at
  * once.
  */
-export function createAuthenticator(db: Db, defaultRateLimit: number) {
-  const byHash = db.$client.prepare<KeyRow, [string]>(
-    `SELECT k.id, k.workspace_id, k.scopes, k.expires_at, k.revoked_at, w.plan, w.rate_limit
-       FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE k.hash = ?`,
-  )
-  const touch = db.$client.prepare<never, [number, string]>('UPDATE api_keys SET last_used_at = ? WHERE id = ?')
+export function createAuthenticator(d: Data, defaultRateLimit: number) {
+  const BY_HASH = `SELECT k.id, k.workspace_id, k.scopes, k.expires_at, k.revoked_at, w.plan, w.rate_limit
+       FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE k.hash = ?`
   // last_used_at is written at most once a minute per key, not on every request.
   const lastTouched = new Map<string, number>()
   const scopeSets = new Map<string, ReadonlySet<Scope>>()
 
-  return function authenticate(header: string | null, now = Date.now()): AuthContext {
+  return async function authenticate(header: string | null, now = Date.now()): Promise<AuthContext> {
     const value = header?.trim()
     if (!value) throw new HokoError('missing_authorization')
     const token = /^bearer(\s|$)/i.test(value) ? value.slice(6).trim() : value
     if (!KEY_SHAPE.test(token)) throw new HokoError('invalid_api_key_format')
-    const row = byHash.get(hashKey(token))
+    const row = await d.get<KeyRow>(BY_HASH, [hashKey(token)])
     if (!row || row.revoked_at !== null) throw new HokoError('invalid_api_key')
     if (row.expires_at !== null && row.expires_at <= now) throw new HokoError('expired_api_key')
 
     if (now - (lastTouched.get(row.id) ?? 0) >= 60_000) {
       lastTouched.set(row.id, now)
-      touch.run(now, row.id)
+      await d.run('UPDATE api_keys SET last_used_at = ? WHERE id = ?', [now, row.id])
     }
     let scopes = scopeSets.get(row.scopes)
     if (!scopes) {

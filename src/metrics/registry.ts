@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import pkg from '../../package.json'
 import type { ClickWriter } from '../clicks/writer'
 import type { Db } from '../db'
+import type { Data } from '../db/data'
 import type { RateLimiter, SlidingWindowLimiter } from '../http/rate-limit'
 import type { LinkCache } from '../redirect/cache'
 import type { Decision } from '../redirect/decide'
@@ -10,6 +11,7 @@ import type { Decision } from '../redirect/decide'
 /** The parts of the app (see src/context.ts) that keep counts of their own, read when scraped. */
 export type MetricSources = {
   db: Db
+  data: Data
   config: { dbPath: string }
   links: LinkCache
   limiter: RateLimiter
@@ -83,12 +85,12 @@ export class Metrics {
   /** Reads the app's own counts when scraped, and hears of every click commit; once per app. */
   watch(sources: MetricSources): void {
     const { db, links, limiter, keylessLimiter } = sources
-    const writer = sources.clicks.writer
     const dbPath = sources.config.dbPath
-    writer.committed = (rows, ms) => {
-      this.clickBatch.observe(rows)
-      this.clickCommit.observe(ms / 1000)
-    }
+    if (sources.data.sqlite)
+      sources.clicks.writer.committed = (rows, ms) => {
+        this.clickBatch.observe(rows)
+        this.clickCommit.observe(ms / 1000)
+      }
     const r = this.redirects
     this.counterFrom('hoko_redirects_total', 'Visits of a short link, by outcome.', ['outcome'], () => [
       [{ outcome: 'redirect' }, r.redirect],
@@ -98,7 +100,7 @@ export class Metrics {
       [{ outcome: 'password_wrong' }, r.wrongPassword],
       [{ outcome: 'password_locked' }, r.tooManyAttempts],
     ])
-    this.counterFrom('hoko_clicks_written_total', 'Clicks committed to the database.', [], () => writer.written)
+    this.counterFrom('hoko_clicks_written_total', 'Clicks committed to the database.', [], () => (sources.data.sqlite ? sources.clicks.writer.written : 0))
     this.counterFrom('hoko_link_cache_lookups_total', 'Link cache lookups by the redirect and tracking, by result.', ['result'], () => [
       [{ result: 'hit' }, links.hits],
       [{ result: 'miss' }, links.misses],

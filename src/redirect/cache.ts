@@ -1,4 +1,4 @@
-import type { Db } from '../db'
+import type { Data } from '../db/data'
 import { fromRow, LINK, type Link, type LinkRow } from '../links/row'
 import { Lru } from '../lru'
 
@@ -44,54 +44,54 @@ export const cacheKey = (domain: string, shortId: string) => (domain === '' ? sh
  * change, says that someone else committed; only then is the counter read, and the caches are dropped
  * only when it moved. Between checks a lookup pays one clock read.
  */
+const BY_KEY = `SELECT ${LINK.select()}, deleted_at IS NOT NULL AS deleted FROM links WHERE domain = ? AND short_id = ?`
+const ALL_DOMAINS = 'SELECT id, workspace_id AS "workspaceId", name, root_url AS "rootUrl", not_found_url AS "notFoundUrl" FROM domains'
+
 export class LinkCache {
   private lru: Lru<string, CachedLink>
   private hosts = new Map<string, HostedDomain>()
-  private readonly byKey
-  private readonly allDomains
-  private readonly dataVersion
-  private readonly linkChanges
   /** Lookups answered from memory and from the database since start (for /metrics). */
   hits = 0
   misses = 0
   private nextCheck = 0
-  private seenVersion: number
-  private seenChanges: number
+  /** The check under way, which lookups that triggered it wait for. */
+  private checking: Promise<void> | null = null
+  private seenVersion = -1
+  private seenChanges = -1
   /** Set when instances share Redis: told of every write this server makes. */
   onChange: ((change: LinkCacheChange) => void) | null = null
 
   constructor(
-    db: Db,
+    private readonly d: Data,
     capacity: number,
     private readonly coherenceMs = COHERENCE_MS,
   ) {
     this.lru = new Lru(capacity)
-    const c = db.$client
-    this.byKey = c.prepare<LinkRow & { deleted: 0 | 1 }, [string, string]>(
-      `SELECT ${LINK.select()}, deleted_at IS NOT NULL AS deleted FROM links WHERE domain = ? AND short_id = ?`,
-    )
-    this.allDomains = c.prepare<HostedDomain, []>(
-      'SELECT id, workspace_id AS workspaceId, name, root_url AS rootUrl, not_found_url AS notFoundUrl FROM domains',
-    )
-    this.dataVersion = c.prepare<{ data_version: number }, []>('PRAGMA data_version')
-    this.linkChanges = c.prepare<{ n: number }, []>('SELECT n FROM link_changes WHERE id = 1')
-    this.seenVersion = this.dataVersion.get()!.data_version
-    this.seenChanges = this.linkChanges.get()?.n ?? 0
-    this.loadDomains()
   }
 
   /**
    * The custom domain a request's host names, or null for the base host (any host that is no
-   * registered domain). `host` is worked out only when there are domains at all.
+   * registered domain). `host` is worked out only when there are domains at all. A promise only
+   * when a coherence check is due (at most every HOKO_COHERENCE_MS).
    */
-  domainFor(host: () => string): HostedDomain | null {
-    this.check()
+  domainFor(host: () => string): HostedDomain | null | Promise<HostedDomain | null> {
+    const due = this.check()
+    if (due) return due.then(() => this.hostOf(host))
+    return this.hostOf(host)
+  }
+
+  private hostOf(host: () => string): HostedDomain | null {
     return this.hosts.size === 0 ? null : (this.hosts.get(host()) ?? null)
   }
 
-  /** The link at `shortId` on `domain` ('' for the base host), deleted ones included. */
-  get(domain: string, shortId: string): CachedLink | null {
-    this.check()
+  /** The link at `shortId` on `domain` ('' for the base host), deleted ones included; from memory when cached. */
+  get(domain: string, shortId: string): CachedLink | null | Promise<CachedLink | null> {
+    const due = this.check()
+    if (due) return due.then(() => this.lookup(domain, shortId))
+    return this.lookup(domain, shortId)
+  }
+
+  private lookup(domain: string, shortId: string): CachedLink | null | Promise<CachedLink | null> {
     const key = cacheKey(domain, shortId)
     const hit = this.lru.get(key)
     if (hit) {
@@ -99,14 +99,15 @@ export class LinkCache {
       return hit
     }
     this.misses++
-    const row = this.byKey.get(domain, shortId)
-    if (!row) return null
-    // The row becomes the cached link in place (no copy of its twenty-odd fields on every miss).
-    const link = fromRow(row) as CachedLink
-    link.deleted = row.deleted === 1
-    link.bases = new Map()
-    if (this.lru.capacity > 0) this.lru.set(key, link)
-    return link
+    return this.d.get<LinkRow & { deleted: 0 | 1 | boolean }>(BY_KEY, [domain, shortId]).then((row) => {
+      if (!row) return null
+      // The row becomes the cached link in place (no copy of its twenty-odd fields on every miss).
+      const link = fromRow(row) as CachedLink
+      link.deleted = row.deleted === 1 || row.deleted === true
+      link.bases = new Map()
+      if (this.lru.capacity > 0) this.lru.set(key, link)
+      return link
+    })
   }
 
   get size(): number {
@@ -121,42 +122,50 @@ export class LinkCache {
   }
 
   /** After a domain write: the domains as they are now. */
-  reloadDomains(): void {
-    this.loadDomains()
+  async reloadDomains(): Promise<void> {
+    await this.loadDomains()
     this.onChange?.({ domains: true })
   }
 
   /** Another instance's write. */
-  apply(change: LinkCacheChange): void {
-    if ('domains' in change) this.loadDomains()
+  async apply(change: LinkCacheChange): Promise<void> {
+    if ('domains' in change) await this.loadDomains()
     else for (const key of change.keys) this.lru.delete(key)
   }
 
   /** Everything, when changes may have been missed (a lost connection to Redis). */
-  clear(): void {
+  async clear(): Promise<void> {
     this.lru = new Lru(this.lru.capacity)
-    this.loadDomains()
+    await this.loadDomains()
   }
 
-  private loadDomains(): void {
-    this.hosts = new Map(this.allDomains.all().map((d) => [d.name, d]))
+  private async loadDomains(): Promise<void> {
+    this.hosts = new Map((await this.d.all<HostedDomain>(ALL_DOMAINS)).map((d) => [d.name, d]))
   }
 
-  private check(): void {
+  /** A promise when a check is due or under way; null between checks (a lookup then pays one clock read). */
+  private check(): Promise<void> | null {
+    if (this.checking) return this.checking
     const now = Date.now()
-    if (now >= this.nextCheck) this.dropIfChangedElsewhere(now)
+    if (now < this.nextCheck) return null
+    this.nextCheck = now + this.coherenceMs
+    this.checking = this.dropIfChangedElsewhere().finally(() => (this.checking = null))
+    return this.checking
   }
 
-  private dropIfChangedElsewhere(now: number): void {
-    this.nextCheck = now + this.coherenceMs
-    // Version first, then counter: a write landing between the two reads is seen by the counter now
-    // and, at worst, costs one more counter read at the next check.
-    const version = this.dataVersion.get()!.data_version
-    if (version === this.seenVersion) return
-    this.seenVersion = version
-    const changes = this.linkChanges.get()?.n ?? 0
+  private async dropIfChangedElsewhere(): Promise<void> {
+    // SQLite: version first, then counter; a write landing between the two reads is seen by the
+    // counter now and, at worst, costs one more counter read at the next check. PostgreSQL has no
+    // data_version: the counter is read at every check, and this server's own writes move it too.
+    const sqlite = this.d.sqlite
+    if (sqlite) {
+      const version = (sqlite.query('PRAGMA data_version').get() as { data_version: number }).data_version
+      if (version === this.seenVersion) return
+      this.seenVersion = version
+    }
+    const changes = (await this.d.get<{ n: number }>('SELECT n FROM link_changes WHERE id = 1'))?.n ?? 0
     if (changes === this.seenChanges) return
     this.seenChanges = changes
-    this.clear()
+    await this.clear()
   }
 }

@@ -61,11 +61,13 @@ export function redirectRoutes(ctx: AppContext) {
   async function visit(request: Request, shortId: string, socketIp: () => string | undefined, mode: RequestMode, password?: string): Promise<Response> {
     // `/api` itself never gets here: the API guard's own route answers it.
     if (RESERVED_SHORT_IDS.has(shortId.toLowerCase())) return notFoundPage()
-    const domain = links.domainFor(() => requestHost(request, trustProxy))
+    const hosted = links.domainFor(() => requestHost(request, trustProxy))
+    const domain = hosted instanceof Promise ? await hosted : hosted
     let visitor: Visitor | undefined
     const describe = () => (visitor ??= clicks.describe(request, socketIp))
     const now = ctx.now()
-    const found = links.get(domain === null ? '' : domain.name, shortId)
+    const cached = links.get(domain === null ? '' : domain.name, shortId)
+    const found = cached instanceof Promise ? await cached : cached
     // decide() does no I/O, and the brake may be in Redis: it is asked first, exactly where decide()
     // would ask it, and a visit never waits for it.
     let blocked = 0

@@ -38,9 +38,9 @@ export function trackingRoutes(ctx: AppContext) {
    * password-protected one, whose visitors never reach the destination without the redirect (and a
    * token would confirm guesses about a protected link's destination host).
    */
-  function trackable(request: Request, shortId: string) {
-    const domain = links.domainFor(() => requestHost(request, ctx.config.trustProxy))
-    const link = links.get(domain === null ? '' : domain.name, shortId)
+  async function trackable(request: Request, shortId: string) {
+    const domain = await links.domainFor(() => requestHost(request, ctx.config.trustProxy))
+    const link = await links.get(domain === null ? '' : domain.name, shortId)
     if (!link || link.deleted || link.password !== null) return null
     if (link.expiresAt !== null && link.expiresAt <= ctx.now()) return null
     return { link, destination: new URL(link.url) }
@@ -57,9 +57,9 @@ export function trackingRoutes(ctx: AppContext) {
     )
     .get(
       '/:shortId/analytics.js',
-      ({ params, request }) => {
+      async ({ params, request }) => {
         const headers = { 'content-type': JS, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
-        const target = trackable(request, params.shortId)
+        const target = await trackable(request, params.shortId)
         const origin = request.headers.get('origin')
         const page = origin !== null ? originOf(origin) : pageUrl(request.headers.get('referer'))
         if (!target || !page || !onDestination(page, target.destination)) return new Response(NOOP_SCRIPT, { headers })
@@ -70,8 +70,8 @@ export function trackingRoutes(ctx: AppContext) {
       },
       { detail: { summary: 'Embedded click tracking script for pages on the link destination host', tags: ['Tracking'], security: [] } },
     )
-    .options('/:shortId/analytics.js', ({ params, request }) => {
-      const target = trackable(request, params.shortId)
+    .options('/:shortId/analytics.js', async ({ params, request }) => {
+      const target = await trackable(request, params.shortId)
       const origin = request.headers.get('origin')
       const page = originOf(origin)
       if (!target || !origin || !page || !onDestination(page, target.destination)) return new Response(null, { status: 204 })
@@ -86,7 +86,7 @@ export function trackingRoutes(ctx: AppContext) {
       })
     })
     .post('/:shortId/analytics.js', async ({ params, request, server, body: raw }) => {
-      const target = trackable(request, params.shortId)
+      const target = await trackable(request, params.shortId)
       // Sent as text/plain so that the browser needs no CORS preflight.
       let json: unknown = raw
       if (typeof raw === 'string')

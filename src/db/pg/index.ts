@@ -11,7 +11,8 @@ import * as schema from './schema'
 export type PgDb = BunSQLDatabase<typeof schema> & { $client: SQL }
 
 export function openPostgres(url: string, options: { max?: number } = {}): PgDb {
-  const client = new SQL(url, { max: options.max ?? 10 })
+  // int8 as BigInt, not text: src/db/data.ts turns them into numbers.
+  const client = new SQL(url, { max: options.max ?? 10, bigint: true })
   return drizzle({ client, schema }) as PgDb
 }
 
