@@ -25,11 +25,10 @@ import { importInstance } from './transfer/import'
 import { VERSION } from './version'
 import { importLinks, type ImportReport } from './links/import'
 import { IMPORT_FORMATS } from './links/formats'
-import { linkStatements } from './links/statements'
 import { linkView } from './links/view'
 import { Outbox } from './webhooks/outbox'
 import { PLANS, type PlanName } from './workspaces/plans'
-import { createWorkspace, findWorkspace, listWorkspaces, toView, WorkspaceError } from './workspaces/service'
+import { createWorkspace, findWorkspace, findWorkspaceIn, listWorkspaces, toView, WorkspaceError } from './workspaces/service'
 
 // Whatever Hoko writes (database, -wal, -shm, backups, folders) is for its owner only, whatever the
 // umask of the shell or service manager that started it; the files also set their modes explicitly.
@@ -103,11 +102,14 @@ function print(flags: Flags, json: unknown, text: string) {
   console.log(flags.json ? JSON.stringify(json, null, 2) : text)
 }
 
-/** Runs `fn` on the migrated database (either engine), which stays open until `fn`'s promise is done. */
-async function withData<T>(fn: (d: Data) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` on the migrated database (either engine), which stays open until `fn`'s promise is done.
+ * `db`: the synchronous handle (a stand-in on PostgreSQL), for what is still built on it (the Outbox).
+ */
+async function withData<T>(fn: (d: Data, db: Db) => Promise<T>): Promise<T> {
   const storage = await openStorage(loadConfig(), { poolSize: 2 })
   try {
-    return await fn(storage.data)
+    return await fn(storage.data, storage.db)
   } finally {
     await storage.close()
   }
@@ -317,20 +319,24 @@ async function run(argv: string[]): Promise<void> {
       const onConflict = flags['on-conflict'] ?? 'skip'
       if (onConflict !== 'skip' && onConflict !== 'fail') throw new UsageError(`--on-conflict must be skip or fail; got "${onConflict}"`)
       const bytes = readFile(file)
-      const report = await withDb((db) => {
-        const ws = workspaceOrFail(db, required(flags, 'workspace'))
+      const report = await withData(async (d, db) => {
+        const ref = required(flags, 'workspace')
+        const ws = await findWorkspaceIn(d, ref)
+        if (!ws) throw new UsageError(`unknown workspace "${ref}"`)
         // The running server's delivery worker sends what the import queues (link.created).
         const config = loadConfig()
         const baseUrl = config.baseUrl ?? `http://localhost:${config.port}`
         const outbox = new Outbox(db, () => baseUrl)
-        return importLinks(db, linkStatements(db), bytes, {
+        return importLinks(d, bytes, {
           workspaceId: ws.id,
           baseHost: baseHostOf(baseUrl),
           plan: PLANS[ws.plan as PlanName] ?? PLANS.unlimited,
           collectionId: flags.collection,
           format: format as never,
           onConflict,
-          onWritten: (out) => outbox.emit(ws.id, 'link.created', () => out.map((r) => linkView(r.link, r.tagIds, baseUrl))),
+          onWritten: async (tx, out) => {
+            await outbox.emitIn(tx, ws.id, 'link.created', () => out.map((r) => linkView(r.link, r.tagIds, baseUrl)))
+          },
         })
       })
       return print(flags, report, importSummary(report))

@@ -74,6 +74,17 @@ export const SearchText = v.pipe(v.string(), v.maxLength(200))
 /** `%text%` for LIKE … ESCAPE '\': the text's own % and _ match only themselves. */
 export const likeContains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+/**
+ * `column LIKE ? ESCAPE '\'` (a likeContains pattern) ignoring the case of A–Z only, on both engines
+ * alike: as SQLite's LIKE does (no Unicode case folding without ICU), where PostgreSQL's LIKE minds
+ * case and its lower() would fold other letters too, as the database's locale says.
+ */
+export const likeAscii = (d: Data, column: string) =>
+  d.engine === 'pg'
+    ? `translate(${column}, '${UPPER}', '${UPPER.toLowerCase()}') LIKE translate(?, '${UPPER}', '${UPPER.toLowerCase()}') ESCAPE '\\'`
+    : `${column} LIKE ? ESCAPE '\\'`
+
 /** A POST/PUT body: an array of 1 to 10,000 items. */
 export const batchOf = <T extends v.GenericSchema>(item: T) =>
   v.pipe(v.array(item), v.minLength(1), v.maxLength(MAX_BATCH))

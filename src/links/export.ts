@@ -1,4 +1,4 @@
-import type { Db } from '../db'
+import type { Data } from '../db/data'
 import { csvRow } from '../http/csv'
 import { HOKO_COLUMNS } from './formats'
 import { fromRow, LINK, type LinkRow } from './row'
@@ -6,7 +6,7 @@ import { fromRow, LINK, type LinkRow } from './row'
 /** Rows read per step of the stream: memory stays the same whatever the number of links. */
 const PAGE = 1_000
 
-type Page = LinkRow & { rid: number; tag_names: string | null }
+type Page = LinkRow & { tag_names: string | null }
 
 /** A link as a row of Hoko's CSV (formats.ts reads it back). */
 function csvLine(r: Page): string {
@@ -39,32 +39,35 @@ function csvLine(r: Page): string {
   return csvRow(HOKO_COLUMNS.map((c) => values[c]))
 }
 
+/** The link's tag names, sorted, joined by '|'. */
+const tagNames = (d: Data) =>
+  d.engine === 'pg'
+    ? "(SELECT string_agg(t.name, '|' ORDER BY t.name) FROM link_tags lt JOIN tags t ON t.id = lt.tag_id WHERE lt.link_id = l.id)"
+    : "(SELECT group_concat(name, '|') FROM (SELECT t.name FROM link_tags lt JOIN tags t ON t.id = lt.tag_id WHERE lt.link_id = l.id ORDER BY t.name))"
+
 /**
  * The workspace's live links as CSV, oldest first, streamed: each pull reads the next page after
- * the last (created_at, rowid) seen, through the (workspace_id, created_at) index.
+ * the last (created_at, id) seen, through the (workspace_id, created_at) index. Ids are time-ordered
+ * (UUIDv7), so links of one batch come in the order they were given.
  */
-export function exportLinksCsv(db: Db, workspaceId: string): ReadableStream<string> {
-  const page = db.$client.prepare<Page, [string, number, number, number, number]>(
-    `SELECT ${LINK.select()}, l.rowid AS rid,
-       (SELECT group_concat(name, '|') FROM (SELECT t.name FROM link_tags lt JOIN tags t ON t.id = lt.tag_id
-          WHERE lt.link_id = l.id ORDER BY t.name)) AS tag_names
+export function exportLinksCsv(d: Data, workspaceId: string): ReadableStream<string> {
+  const page = `SELECT ${LINK.select()}, ${tagNames(d)} AS tag_names
      FROM links l WHERE l.workspace_id = ? AND l.deleted_at IS NULL
-       AND (l.created_at > ? OR (l.created_at = ? AND l.rowid > ?))
-     ORDER BY l.created_at, l.rowid LIMIT ?`,
-  )
-  let after = { createdAt: Number.MIN_SAFE_INTEGER, rowid: 0 }
+       AND (l.created_at > ? OR (l.created_at = ? AND l.id > ?))
+     ORDER BY l.created_at, l.id LIMIT ?`
+  let after = { createdAt: Number.MIN_SAFE_INTEGER, id: '' }
   let headerSent = false
   return new ReadableStream<string>({
-    pull(controller) {
+    async pull(controller) {
       if (!headerSent) {
         headerSent = true
         return controller.enqueue(csvRow([...HOKO_COLUMNS]))
       }
-      const rows = page.all(workspaceId, after.createdAt, after.createdAt, after.rowid, PAGE)
+      const rows = await d.all<Page>(page, [workspaceId, after.createdAt, after.createdAt, after.id, PAGE])
       if (rows.length > 0) {
         controller.enqueue(rows.map(csvLine).join(''))
         const last = rows[rows.length - 1]
-        after = { createdAt: last.createdAt, rowid: last.rid }
+        after = { createdAt: last.createdAt, id: last.id }
       }
       if (rows.length < PAGE) controller.close()
     },

@@ -1,9 +1,8 @@
 import * as v from 'valibot'
-import type { Db } from '../db'
-import { collections, tags } from '../db/schema'
+import type { Data } from '../db/data'
 import { type CsvProblem, parseCsv } from '../http/csv'
 import { HokoError } from '../http/errors'
-import { liveIds, notFound } from '../http/resource'
+import { liveIdsIn, notFound } from '../http/resource'
 import { validationError } from '../http/validation'
 import { COLLECTION_NOUN } from '../collections/model'
 import { NewTag } from '../tags/model'
@@ -12,7 +11,7 @@ import { checkFeatures } from './features'
 import { detectFormat, type ImportedRow, type ImportFormat, IMPORT_FORMATS, KEY_COLUMNS, missingColumns, rowReader } from './formats'
 import { sameShape } from '../http/same-shape'
 import { type ImportReportSchema, type LinkUpsert, NewLink } from './model'
-import type { LinkStatements } from './statements'
+import { byExternalIds, defaultDomain, lockLinkWrites, takenShortIds } from './statements'
 import { upsertLinksInTransaction, type Written } from './upsert'
 
 /**
@@ -37,7 +36,7 @@ export type ImportOptions = {
   /** The hostname of HOKO_BASE_URL (links may name it as their domain). */
   baseHost: string
   /** Inside the import's transaction, with each chunk of links written (their link.created events, the cache). */
-  onWritten?: (written: Written[]) => void
+  onWritten?: (tx: Data, written: Written[]) => Promise<void>
 }
 
 type Reason = { en: string; ar: string }
@@ -181,76 +180,73 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out
 }
 
-export function importLinks(db: Db, st: LinkStatements, bytes: Uint8Array, opts: ImportOptions): ImportReport {
-  if (opts.collectionId !== undefined && !liveIds(db, 'collections', opts.workspaceId, [opts.collectionId]).has(opts.collectionId))
+export async function importLinks(d: Data, bytes: Uint8Array, opts: ImportOptions): Promise<ImportReport> {
+  if (opts.collectionId !== undefined && !(await liveIdsIn(d, 'collections', opts.workspaceId, [opts.collectionId])).has(opts.collectionId))
     throw notFound('collectionId', COLLECTION_NOUN, opts.collectionId)
   const { format, accepted: read, rejected, rows } = readRows(bytes, opts)
   const accepted = firstOnly(firstOnly(read, rejected, 'shortId'), rejected, 'externalId')
   const now = opts.now ?? Date.now()
 
-  return db.transaction(
-    () => {
-      // In the write transaction: what is taken cannot change between the check and the write.
-      // Imported links go to the workspace's default domain ('' is the base host), as new links do.
-      const domain = st.defaultDomain.get(opts.workspaceId)?.name ?? ''
-      const taken = new Set<string>()
-      for (const part of chunks(accepted.flatMap((a) => (a.item.shortId ? [[domain, a.item.shortId]] : [])), CHUNK))
-        for (const r of st.takenShortIds.all(JSON.stringify(part))) taken.add(r.short_id)
-      const usedExternal = new Map<string, string>()
-      for (const part of chunks(accepted.flatMap((a) => (a.item.externalId ? [a.item.externalId] : [])), CHUNK))
-        for (const r of st.byExternalIds.all(opts.workspaceId, JSON.stringify(part))) usedExternal.set(r.external_id, r.id)
-      const skipped: ImportReport['skipped'] = []
-      const clean = accepted.filter((a) => {
-        const { shortId, externalId } = a.item
-        let e: HokoError | undefined
-        if (shortId && taken.has(shortId)) e = new HokoError('short_id_taken', { path: 'shortId', shortId })
-        else if (externalId && usedExternal.has(externalId))
-          e = new HokoError('external_id_taken', { path: 'externalId', externalId, linkId: usedExternal.get(externalId)! })
-        if (e) skipped.push({ line: a.line, shortId: shortId ?? null, reason: reasonOf(e) })
-        return !e
-      })
-      if (opts.onConflict === 'fail' && skipped.length > 0)
-        throw new HokoError('import_conflicts', { count: skipped.length, line: skipped[0].line, ...skipped[0].reason })
+  return d.tx(async (tx) => {
+    // In the write transaction: what is taken cannot change between the check and the write.
+    await lockLinkWrites(tx)
+    // Imported links go to the workspace's default domain ('' is the base host), as new links do.
+    const domain = (await defaultDomain(tx, opts.workspaceId)) ?? ''
+    const taken = new Set<string>()
+    for (const part of chunks(accepted.flatMap((a): [string, string][] => (a.item.shortId ? [[domain, a.item.shortId]] : [])), CHUNK))
+      for (const r of await takenShortIds(tx, part)) taken.add(r.short_id)
+    const usedExternal = new Map<string, string>()
+    for (const part of chunks(accepted.flatMap((a) => (a.item.externalId ? [a.item.externalId] : [])), CHUNK))
+      for (const r of await byExternalIds(tx, opts.workspaceId, part)) usedExternal.set(r.external_id, r.id)
+    const skipped: ImportReport['skipped'] = []
+    const clean = accepted.filter((a) => {
+      const { shortId, externalId } = a.item
+      let e: HokoError | undefined
+      if (shortId && taken.has(shortId)) e = new HokoError('short_id_taken', { path: 'shortId', shortId })
+      else if (externalId && usedExternal.has(externalId))
+        e = new HokoError('external_id_taken', { path: 'externalId', externalId, linkId: usedExternal.get(externalId)! })
+      if (e) skipped.push({ line: a.line, shortId: shortId ?? null, reason: reasonOf(e) })
+      return !e
+    })
+    if (opts.onConflict === 'fail' && skipped.length > 0)
+      throw new HokoError('import_conflicts', { count: skipped.length, line: skipped[0].line, ...skipped[0].reason })
 
-      let collectionId = opts.collectionId ?? null
-      if (collectionId === null && clean.length > 0) {
-        collectionId = Bun.randomUUIDv7()
-        const at = new Date(now)
-        db.insert(collections)
-          .values({ id: collectionId, workspaceId: opts.workspaceId, name: `Imported from ${format} ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`, createdAt: at, updatedAt: at })
-          .run()
-      }
-      const tagIds = resolveTags(db, opts.workspaceId, clean, now)
-      const created: ImportReport['created'] = []
-      for (const part of chunks(clean, CHUNK)) {
-        const items = part.map((a) => ({ ...a.item, collectionId: collectionId!, tagIds: a.tagNames.length ? a.tagNames.map((n) => tagIds.ids.get(n)!) : undefined }))
-        const written = upsertLinksInTransaction(db, st, opts.workspaceId, items, opts.baseHost)
-        opts.onWritten?.(written)
-        written.forEach((w, i) => created.push({ line: part[i].line, id: w.link.id, shortId: w.link.shortId }))
-      }
-      rejected.sort((a, b) => a.line - b.line)
-      return { format, collectionId, rows, created, skipped, rejected, tagsCreated: tagIds.created }
-    },
-    { behavior: 'immediate' },
-  )
+    let collectionId = opts.collectionId ?? null
+    if (collectionId === null && clean.length > 0) {
+      collectionId = Bun.randomUUIDv7()
+      const at = new Date(now)
+      await tx.orm
+        .insert(tx.t.collections)
+        .values({ id: collectionId, workspaceId: opts.workspaceId, name: `Imported from ${format} ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`, createdAt: at, updatedAt: at })
+    }
+    const tagIds = await resolveTags(tx, opts.workspaceId, clean, now)
+    const created: ImportReport['created'] = []
+    for (const part of chunks(clean, CHUNK)) {
+      const items = part.map((a) => ({ ...a.item, collectionId: collectionId!, tagIds: a.tagNames.length ? a.tagNames.map((n) => tagIds.ids.get(n)!) : undefined }))
+      const written = await upsertLinksInTransaction(tx, opts.workspaceId, items, opts.baseHost)
+      await opts.onWritten?.(tx, written)
+      written.forEach((w, i) => created.push({ line: part[i].line, id: w.link.id, shortId: w.link.shortId }))
+    }
+    rejected.sort((a, b) => a.line - b.line)
+    return { format, collectionId, rows, created, skipped, rejected, tagsCreated: tagIds.created }
+  })
 }
 
 /** Tag ids by name: the workspace's oldest tag of each name, and new tags for the names it lacks. */
-function resolveTags(db: Db, workspaceId: string, rows: Accepted[], now: number) {
+async function resolveTags(tx: Data, workspaceId: string, rows: Accepted[], now: number) {
   const names = new Set(rows.flatMap((r) => r.tagNames))
   const ids = new Map<string, string>()
   if (names.size === 0) return { ids, created: 0 }
-  const existing = db.$client
-    .query<{ id: string; name: string }, [string, string]>(
-      'SELECT id, name FROM tags WHERE workspace_id = ? AND name IN (SELECT value FROM json_each(?)) ORDER BY id DESC',
-    )
-    .all(workspaceId, JSON.stringify([...names]))
+  const existing = await tx.all<{ id: string; name: string }>(
+    `SELECT id, name FROM tags WHERE workspace_id = ? AND name IN (SELECT value FROM ${tx.list}) ORDER BY id DESC`,
+    [workspaceId, JSON.stringify([...names])],
+  )
   for (const t of existing) ids.set(t.name, t.id)
   const missing = [...names].filter((n) => !ids.has(n))
   const at = new Date(now)
   for (const part of chunks(missing, 500)) {
     const values = part.map((name) => ({ id: Bun.randomUUIDv7(), workspaceId, name, createdAt: at, updatedAt: at }))
-    db.insert(tags).values(values).run()
+    await tx.orm.insert(tx.t.tags).values(values)
     for (const t of values) ids.set(t.name, t.id)
   }
   return { ids, created: missing.length }

@@ -1,21 +1,15 @@
-import type { Db } from '../db'
-import { likeContains } from '../http/resource'
+import type { Data } from '../db/data'
+import { likeAscii, likeContains } from '../http/resource'
 import type { LinkQuery } from './model'
 import { fromRow, LINK, type LinkRow } from './row'
-import { type LinkStatements, type LinkWithTags, tagIdsOf } from './statements'
+import { type LinkWithTags, tagIdsOf } from './statements'
 
 /**
  * GET /api/links: a workspace's live links, newest first unless asked, and how many the filters
  * select in all. The id filters widen each other (OR); `search` and `domain` (the base host's name
  * or a domain's) narrow what they select (AND).
  */
-export function listLinks(
-  db: Db,
-  st: LinkStatements,
-  workspaceId: string,
-  q: LinkQuery,
-  baseHost: string,
-): { items: LinkWithTags[]; total: number } {
+export async function listLinks(d: Data, workspaceId: string, q: LinkQuery, baseHost: string): Promise<{ items: LinkWithTags[]; total: number }> {
   const ids: string[] = []
   const params: (string | number)[] = [workspaceId]
   let where = 'workspace_id = ? AND deleted_at IS NULL'
@@ -36,17 +30,13 @@ export function listLinks(
   add('id IN (SELECT link_id FROM link_tags WHERE tag_id = ?)', q.tagId)
   if (ids.length) where += ` AND (${ids.join(' OR ')})`
   if (q.search) {
-    // LIKE ignores case for A–Z only: SQLite has no Unicode case folding without ICU.
-    where += " AND (short_id LIKE ? ESCAPE '\\' OR url LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\')"
+    where += ` AND (${likeAscii(d, 'short_id')} OR ${likeAscii(d, 'url')} OR ${likeAscii(d, 'title')})`
     const pattern = likeContains(q.search)
     params.push(pattern, pattern, pattern)
   }
   const dir = q.sort === 'asc' ? 'ASC' : 'DESC'
-  const rows = db.$client
-    .query<LinkRow, (string | number)[]>(`SELECT ${LINK.select()} FROM links WHERE ${where} ORDER BY created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`)
-    .all(...params, q.take, q.skip)
-    .map(fromRow)
-  const { total } = db.$client.query<{ total: number }, (string | number)[]>(`SELECT count(*) AS total FROM links WHERE ${where}`).get(...params)!
-  const tagIds = tagIdsOf(st, rows.map((l) => l.id))
+  const rows = (await d.all<LinkRow>(`SELECT ${LINK.select()} FROM links WHERE ${where} ORDER BY created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`, [...params, q.take, q.skip])).map(fromRow)
+  const { total } = (await d.get<{ total: number }>(`SELECT count(*) AS total FROM links WHERE ${where}`, params))!
+  const tagIds = await tagIdsOf(d, rows.map((l) => l.id))
   return { items: rows.map((link) => ({ link, tagIds: tagIds.get(link.id)! })), total }
 }

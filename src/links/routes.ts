@@ -10,23 +10,21 @@ import { exportLinksCsv } from './export'
 import { checkFeatures } from './features'
 import { importLinks } from './import'
 import { listLinks } from './list'
-import { linkStatements } from './statements'
 import { upsertLinks } from './upsert'
 import { linkView } from './view'
 
 const tags = ['Links']
 
 export const linkRoutes = (ctx: AppContext) => {
-  const { db, links: cache, webhooks: outbox } = ctx
-  const st = linkStatements(db)
-  const write = (auth: AuthContext, items: LinkUpsert[]) => {
+  const { data, links: cache, webhooks: outbox } = ctx
+  const write = async (auth: AuthContext, items: LinkUpsert[]) => {
     checkBatchSize(auth, 'links', items.length)
     checkFeatures(auth, items)
-    const written = upsertLinks(db, st, auth.workspaceId, items, baseHostOf(ctx.baseUrl), (out) => {
+    const written = await upsertLinks(data, auth.workspaceId, items, baseHostOf(ctx.baseUrl), async (tx, out) => {
       const views = (created: boolean) => () =>
         out.filter((_, i) => !items[i].id === created).map((r) => linkView(r.link, r.tagIds, ctx.baseUrl))
-      outbox.emit(auth.workspaceId, 'link.created', views(true))
-      outbox.emit(auth.workspaceId, 'link.updated', views(false))
+      await outbox.emitIn(tx, auth.workspaceId, 'link.created', views(true))
+      await outbox.emitIn(tx, auth.workspaceId, 'link.updated', views(false))
     })
     // Before answering: a redirect right after this response must see the new values, on both
     // domains of a link that moved.
@@ -37,8 +35,8 @@ export const linkRoutes = (ctx: AppContext) => {
     .use(scoped(ctx))
     .get(
       '',
-      ({ auth, query, set }) => {
-        const page = listLinks(db, st, auth.workspaceId, query, baseHostOf(ctx.baseUrl))
+      async ({ auth, query, set }) => {
+        const page = await listLinks(data, auth.workspaceId, query, baseHostOf(ctx.baseUrl))
         return paged(set, page.items.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl)), page.total)
       },
       {
@@ -50,8 +48,8 @@ export const linkRoutes = (ctx: AppContext) => {
     )
     .post(
       '',
-      ({ auth, body, set }) => {
-        const out = write(auth, body)
+      async ({ auth, body, set }) => {
+        const out = await write(auth, body)
         set.status = 201
         return out
       },
@@ -64,10 +62,10 @@ export const linkRoutes = (ctx: AppContext) => {
     })
     .post(
       '/import',
-      ({ auth, body, query }) => {
+      async ({ auth, body, query }) => {
         // The API guard read the body as bytes (a CSV route) and refused other content types.
         const written: { domain: string; shortId: string }[] = []
-        const report = importLinks(db, st, body as Uint8Array, {
+        const report = await importLinks(data, body as Uint8Array, {
           workspaceId: auth.workspaceId,
           baseHost: baseHostOf(ctx.baseUrl),
           plan: auth.plan,
@@ -76,9 +74,9 @@ export const linkRoutes = (ctx: AppContext) => {
           onConflict: query.onConflict,
           // Ten of the plan's batches: 100,000 rows on the larger plans.
           maxRows: auth.plan.maxBatch * 10,
-          onWritten: (out) => {
+          onWritten: async (tx, out) => {
             written.push(...out.map((r) => r.link))
-            outbox.emit(auth.workspaceId, 'link.created', () => out.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl)))
+            await outbox.emitIn(tx, auth.workspaceId, 'link.created', () => out.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl)))
           },
         })
         cache.evict(written)
@@ -97,19 +95,19 @@ export const linkRoutes = (ctx: AppContext) => {
     .get(
       '/export',
       ({ auth }) =>
-        new Response(exportLinksCsv(db, auth.workspaceId).pipeThrough(new TextEncoderStream()), {
+        new Response(exportLinksCsv(data, auth.workspaceId).pipeThrough(new TextEncoderStream()), {
           headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="hoko-links.csv"' },
         }),
       { scope: 'linksRead', query: ExportLinksQuery, detail: { summary: 'Export links as CSV (the columns the import reads back)', tags } },
     )
     .delete(
       '',
-      ({ auth, body }) => {
+      async ({ auth, body }) => {
         checkBatchSize(auth, 'links', body.length)
-        const deleted = deleteLinks(db, st, auth.workspaceId, body, (ids) =>
-          outbox.emit(auth.workspaceId, 'link.deleted', () => ids.map((id) => outbox.linkView(id))),
-        )
-        cache.evict(deleted.keys)
+        const deleted = await deleteLinks(data, auth.workspaceId, body, async (tx, links) => {
+          await outbox.emitIn(tx, auth.workspaceId, 'link.deleted', () => links.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl)))
+        })
+        cache.evict(deleted.links.map((r) => r.link))
         return { deletedIds: deleted.deletedIds }
       },
       { scope: 'linksWrite', ...jsonBody(IdList), detail: { summary: 'Delete links (soft)', tags } },

@@ -1,14 +1,28 @@
 import { customAlphabet } from 'nanoid'
-import type { Db } from '../db'
+import type { Data } from '../db/data'
 import { HokoError } from '../http/errors'
-import { duplicate, liveIds, notFound } from '../http/resource'
+import { duplicate, liveIdsIn, notFound } from '../http/resource'
 import { COLLECTION_NOUN } from '../collections/model'
 import { PARTNER_NOUN } from '../partners/model'
 import { TAG_NOUN } from '../tags/model'
 import { LINK_NOUN, type LinkUpsert, RESERVED_SHORT_IDS, UTM_KEYS } from './model'
-import { fromRow, type Link, newLink, toRow } from './row'
+import { fromRow, type Link, type LinkRow, newLink, toRow } from './row'
 import { cacheKey } from '../redirect/cache'
-import { type LinkStatements, type LinkWithTags, tagIdsOf } from './statements'
+import {
+  addTags,
+  byExternalIds,
+  clearTags,
+  defaultDomain,
+  insertLinks,
+  linksByIds,
+  lockLinkWrites,
+  ownDomains,
+  releaseExternalIds,
+  takenShortIds,
+  type LinkWithTags,
+  tagIdsOf,
+  updateLinks,
+} from './statements'
 
 /** 7 characters of a URL-safe alphabet: 64^7 ≈ 4.4e12 ids. */
 const newShortId = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-', 7)
@@ -22,45 +36,42 @@ export type Written = LinkWithTags & { movedFrom?: string }
 /**
  * POST and PUT: items with an id update that link (only the fields present; null clears), items
  * without one are created. Everything is checked before anything is written, in one transaction;
- * `inTransaction` sees the links written before it commits (webhook events). `baseHost`: the
- * hostname of HOKO_BASE_URL, which items may name as their domain (stored as '').
+ * `inTransaction` runs in it with the links written, before it commits (webhook events). `baseHost`:
+ * the hostname of HOKO_BASE_URL, which items may name as their domain (stored as '').
  */
 export function upsertLinks(
-  db: Db,
-  st: LinkStatements,
+  d: Data,
   workspaceId: string,
   items: LinkUpsert[],
   baseHost: string,
-  inTransaction?: (written: Written[]) => void,
-): Written[] {
-  return db.transaction(
-    () => {
-      const written = upsertLinksInTransaction(db, st, workspaceId, items, baseHost)
-      inTransaction?.(written)
-      return written
-    },
-    { behavior: 'immediate' },
-  )
+  inTransaction?: (tx: Data, written: Written[]) => Promise<void>,
+): Promise<Written[]> {
+  return d.tx(async (tx) => {
+    await lockLinkWrites(tx)
+    const written = await upsertLinksInTransaction(tx, workspaceId, items, baseHost)
+    await inTransaction?.(tx, written)
+    return written
+  })
 }
 
 /** The same checks and writes, inside a transaction the caller holds (the CSV import, links/import.ts). */
-export function upsertLinksInTransaction(db: Db, st: LinkStatements, workspaceId: string, items: LinkUpsert[], baseHost: string): Written[] {
-  const { existing, indexOfId } = checkExisting(st, workspaceId, items)
-  checkReferences(db, workspaceId, items)
-  const domains = checkDomains(st, workspaceId, items, existing, baseHost)
-  const chosen = checkShortIds(st, items, domains, existing)
-  checkExternalIds(st, workspaceId, items, existing, indexOfId)
-  return write(st, workspaceId, items, existing, domains, chosen)
+export async function upsertLinksInTransaction(tx: Data, workspaceId: string, items: LinkUpsert[], baseHost: string): Promise<Written[]> {
+  const { existing, indexOfId } = await checkExisting(tx, workspaceId, items)
+  await checkReferences(tx, workspaceId, items)
+  const domains = await checkDomains(tx, workspaceId, items, existing, baseHost)
+  const chosen = await checkShortIds(tx, items, domains, existing)
+  await checkExternalIds(tx, workspaceId, items, existing, indexOfId)
+  return write(tx, workspaceId, items, existing, domains, chosen)
 }
 
 /**
  * New items carry url and collectionId; ids are not given twice, name live links of the workspace,
  * and keep their link's shortId. Returns those links, and where each id first appears.
  */
-function checkExisting(st: LinkStatements, workspaceId: string, items: LinkUpsert[]) {
+async function checkExisting(tx: Data, workspaceId: string, items: LinkUpsert[]) {
   const ids = items.flatMap((it) => (it.id ? [it.id] : []))
   // No ids, no query: with an empty list SQLite still walks the workspace's links.
-  const existing = new Map(ids.length === 0 ? [] : st.byIds.all(workspaceId, JSON.stringify(ids)).map((r) => [r.id, fromRow(r)]))
+  const existing = new Map(ids.length === 0 ? [] : (await linksByIds(tx, workspaceId, ids)).map((r) => [r.id, fromRow(r)]))
   const indexOfId = new Map<string, number>()
   items.forEach((it, i) => {
     if (!it.id) {
@@ -79,12 +90,12 @@ function checkExisting(st: LinkStatements, workspaceId: string, items: LinkUpser
 }
 
 /** Collections, partners and tags must be live in this workspace. */
-function checkReferences(db: Db, workspaceId: string, items: LinkUpsert[]) {
+async function checkReferences(tx: Data, workspaceId: string, items: LinkUpsert[]) {
   const refs = (pick: (it: LinkUpsert) => (string | null | undefined)[]) =>
     items.flatMap((it) => pick(it).filter((x): x is string => typeof x === 'string'))
-  const collections = liveIds(db, 'collections', workspaceId, refs((it) => [it.collectionId]))
-  const partners = liveIds(db, 'partners', workspaceId, refs((it) => [it.partnerId]))
-  const tags = liveIds(db, 'tags', workspaceId, refs((it) => it.tagIds ?? []))
+  const collections = await liveIdsIn(tx, 'collections', workspaceId, refs((it) => [it.collectionId]))
+  const partners = await liveIdsIn(tx, 'partners', workspaceId, refs((it) => [it.partnerId]))
+  const tags = await liveIdsIn(tx, 'tags', workspaceId, refs((it) => it.tagIds ?? []))
   items.forEach((it, i) => {
     if (it.collectionId && !collections.has(it.collectionId)) throw notFound(at(i, 'collectionId'), COLLECTION_NOUN, it.collectionId)
     if (it.partnerId && !partners.has(it.partnerId)) throw notFound(at(i, 'partnerId'), PARTNER_NOUN, it.partnerId)
@@ -98,12 +109,12 @@ function checkReferences(db: Db, workspaceId: string, items: LinkUpsert[]) {
  * The domain each item's link ends up on ('' for the base host): the one it names, which must be the
  * base host or one of the workspace's domains; else its current one, or the workspace's default.
  */
-function checkDomains(st: LinkStatements, workspaceId: string, items: LinkUpsert[], existing: Map<string, Link>, baseHost: string): string[] {
+async function checkDomains(tx: Data, workspaceId: string, items: LinkUpsert[], existing: Map<string, Link>, baseHost: string): Promise<string[]> {
   const named = items.flatMap((it) => (typeof it.domain === 'string' && it.domain !== baseHost ? [it.domain] : []))
-  const own = new Set(named.length ? st.ownDomains.all(workspaceId, JSON.stringify([...new Set(named)])).map((r) => r.name) : [])
-  let fallback: string | undefined
+  const own = new Set(named.length ? (await ownDomains(tx, workspaceId, [...new Set(named)])).map((r) => r.name) : [])
+  const fallback = items.some((it) => it.domain === undefined && !it.id) ? ((await defaultDomain(tx, workspaceId)) ?? '') : ''
   return items.map((it, i) => {
-    if (it.domain === undefined) return it.id ? existing.get(it.id)!.domain : (fallback ??= st.defaultDomain.get(workspaceId)?.name ?? '')
+    if (it.domain === undefined) return it.id ? existing.get(it.id)!.domain : fallback
     if (it.domain === null || it.domain === baseHost) return ''
     if (!own.has(it.domain)) throw new HokoError('unknown_domain', { path: at(i, 'domain'), domain: it.domain })
     return it.domain
@@ -115,7 +126,7 @@ function checkDomains(st: LinkStatements, workspaceId: string, items: LinkUpsert
  * moving to another domain. Unique in the batch and on their domain, deleted links included. Returns
  * them (keyed as the redirect cache keys them) with their item's index.
  */
-function checkShortIds(st: LinkStatements, items: LinkUpsert[], domains: string[], existing: Map<string, Link>): Map<string, number> {
+async function checkShortIds(tx: Data, items: LinkUpsert[], domains: string[], existing: Map<string, Link>): Promise<Map<string, number>> {
   const chosen = new Map<string, number>()
   const field = new Map<number, 'shortId' | 'domain'>()
   items.forEach((it, i) => {
@@ -128,8 +139,8 @@ function checkShortIds(st: LinkStatements, items: LinkUpsert[], domains: string[
     chosen.set(key, i)
   })
   if (chosen.size > 0) {
-    const pairs = [...chosen.values()].map((i) => [domains[i], items[i].shortId ?? existing.get(items[i].id!)!.shortId])
-    for (const { domain, short_id } of st.takenShortIds.all(JSON.stringify(pairs))) {
+    const pairs = [...chosen.values()].map((i): [string, string] => [domains[i], items[i].shortId ?? existing.get(items[i].id!)!.shortId])
+    for (const { domain, short_id } of await takenShortIds(tx, pairs)) {
       const i = chosen.get(cacheKey(domain, short_id))!
       throw new HokoError('short_id_taken', { path: at(i, field.get(i)), shortId: short_id, domain: domain || undefined })
     }
@@ -138,8 +149,8 @@ function checkShortIds(st: LinkStatements, items: LinkUpsert[], domains: string[
 }
 
 /** externalId: unique among the workspace's live links once the batch is written, this batch included. */
-function checkExternalIds(
-  st: LinkStatements,
+async function checkExternalIds(
+  tx: Data,
   workspaceId: string,
   items: LinkUpsert[],
   existing: Map<string, Link>,
@@ -153,7 +164,7 @@ function checkExternalIds(
     finalExternal.set(ext, i)
   })
   if (finalExternal.size > 0)
-    for (const row of st.byExternalIds.all(workspaceId, JSON.stringify([...finalExternal.keys()]))) {
+    for (const row of await byExternalIds(tx, workspaceId, [...finalExternal.keys()])) {
       const i = finalExternal.get(row.external_id)!
       if (items[i].id !== row.id && !indexOfId.has(row.id))
         throw new HokoError('external_id_taken', { path: at(i, 'externalId'), externalId: row.external_id, linkId: row.id })
@@ -164,24 +175,29 @@ function checkExternalIds(
  * All checked: writes the batch. Links whose externalId changes let go of the old one first, so
  * that values can move between links of the same batch in any order.
  */
-function write(
-  st: LinkStatements,
+async function write(
+  tx: Data,
   workspaceId: string,
   items: LinkUpsert[],
   existing: Map<string, Link>,
   domains: string[],
   chosen: Map<string, number>,
-): Written[] {
+): Promise<Written[]> {
   const moving = items.filter((it) => it.id && it.externalId !== undefined).map((it) => it.id!)
-  if (moving.length > 0) st.releaseExternalIds.run(JSON.stringify(moving))
+  if (moving.length > 0) await releaseExternalIds(tx, moving)
   const now = Date.now()
   const needed = new Map<string, number>()
   items.forEach((it, i) => {
     if (!it.id && it.shortId === undefined) needed.set(domains[i], (needed.get(domains[i]) ?? 0) + 1)
   })
-  const generated = new Map([...needed].map(([domain, count]) => [domain, freshShortIds(st, domain, count, chosen)]))
+  const generated = new Map<string, string[]>()
+  for (const [domain, count] of needed) generated.set(domain, await freshShortIds(tx, domain, count, chosen))
   const out: Link[] = []
   const movedFrom = new Map<string, string>()
+  const updated: LinkRow[] = []
+  const created: LinkRow[] = []
+  const retagged: string[] = []
+  const tagged: [string, string][] = []
   items.forEach((it, i) => {
     let l: Link
     if (it.id) {
@@ -190,7 +206,7 @@ function write(
       if (l.domain !== domains[i]) movedFrom.set(l.id, l.domain)
       l.domain = domains[i]
       l.updatedAt = now
-      st.update.run(toRow(l))
+      updated.push(toRow(l))
     } else {
       l = newLink({
         id: Bun.randomUUIDv7(),
@@ -203,16 +219,22 @@ function write(
       })
       applyPatch(l, it)
       l.domain = domains[i]
-      st.insert.run(toRow(l))
+      created.push(toRow(l))
     }
     out.push(l)
     if (it.tagIds !== undefined) {
       // A new link has no tags to clear.
-      if (it.id) st.clearTags.run(l.id)
-      for (const t of it.tagIds ?? []) st.addTag.run(l.id, t)
+      if (it.id) retagged.push(l.id)
+      for (const t of it.tagIds ?? []) tagged.push([l.id, t])
     }
   })
-  const tagIds = tagIdsOf(st, out.map((l) => l.id))
+  // The checks above leave no two rows of the batch on one short id or externalId, so the order of
+  // the writes does not matter: all of a kind at once.
+  await updateLinks(tx, updated)
+  await insertLinks(tx, created)
+  if (retagged.length > 0) await clearTags(tx, retagged)
+  await addTags(tx, tagged)
+  const tagIds = await tagIdsOf(tx, out.map((l) => l.id))
   return out.map((l) => ({ link: l, tagIds: tagIds.get(l.id)!, movedFrom: movedFrom.get(l.id) }))
 }
 
@@ -220,7 +242,7 @@ function write(
  * Short ids for `count` new links on `domain`, none already taken there (deleted links' included),
  * chosen by the batch (`chosen`, keyed by cacheKey) or reserved.
  */
-function freshShortIds(st: LinkStatements, domain: string, count: number, chosen: Map<string, number>): string[] {
+async function freshShortIds(tx: Data, domain: string, count: number, chosen: Map<string, number>): Promise<string[]> {
   const out: string[] = []
   while (out.length < count) {
     const batch = new Set<string>()
@@ -228,7 +250,7 @@ function freshShortIds(st: LinkStatements, domain: string, count: number, chosen
       const id = newShortId()
       if (!chosen.has(cacheKey(domain, id)) && !RESERVED_SHORT_IDS.has(id.toLowerCase())) batch.add(id)
     }
-    const taken = new Set(st.takenShortIds.all(JSON.stringify([...batch].map((id) => [domain, id]))).map((r) => r.short_id))
+    const taken = new Set((await takenShortIds(tx, [...batch].map((id): [string, string] => [domain, id]))).map((r) => r.short_id))
     for (const id of batch) if (!taken.has(id)) out.push(id)
   }
   return out

@@ -1,13 +1,11 @@
 import type * as v from 'valibot'
 import type { AppContext } from '../context'
-import { partners } from '../db/schema'
 import { crudRoutes, type CrudResource } from '../http/crud'
 import { iso } from '../http/resource'
 import { CreatePartnersBody, PartnerQuery, type Reward, UpsertPartnersBody, PARTNER_NOUN, type PartnerViewSchema } from './model'
 
 export const PARTNERS = {
   name: 'partners',
-  table: partners,
   noun: PARTNER_NOUN,
   // The spec's PUT/DELETE pages say linksWrite; its scope table (partnersWrite) is authoritative.
   scopes: { read: 'partnersRead', write: 'partnersWrite' },
@@ -16,7 +14,7 @@ export const PARTNERS = {
   schemas: { query: PartnerQuery, create: CreatePartnersBody, upsert: UpsertPartnersBody },
   title: 'Partners',
   events: { created: 'partner.created', updated: 'partner.updated', deleted: 'partner.deleted' },
-} satisfies CrudResource<typeof partners, unknown>
+} satisfies CrudResource<'partners', unknown>
 
 /** Soft-deleted: clicks and conversions attributed to a partner keep it. */
 export const partnerRoutes = (ctx: AppContext) => crudRoutes(PARTNERS, ctx)
