@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { openDatabase } from '../src/db'
-import { sqliteData } from '../src/db/data'
+import { openStorage } from '../src/db/open'
 import { COHERENCE_MS, LinkCache } from '../src/redirect/cache'
 import { removeDir, startServer, type TestServer, UA } from './harness'
 
-// Two servers on one SQLite file, and an operator's sqlite3 shell beside them: a link written by
-// one process is followed by the others within a second, though each keeps its own link cache.
+// Two servers on one SQLite file (or PostgreSQL database), and an operator's sqlite3 shell (or
+// another client) beside them: a link written by one process is followed by the others within a
+// second, though each keeps its own link cache.
 
 let a: TestServer
 let b: TestServer
@@ -13,7 +13,7 @@ let collectionId: string
 
 beforeAll(async () => {
   a = await startServer()
-  b = await startServer({ dir: a.dir })
+  b = await startServer({ dir: a.dir, env: a.databaseUrl ? { HOKO_DATABASE_URL: a.databaseUrl } : {} })
   collectionId = (await (await a.api('/api/collections', { method: 'POST', json: [{ name: 'Coherence' }] })).json())[0].id
 })
 afterAll(async () => {
@@ -47,8 +47,12 @@ async function visitUntil(s: TestServer, shortId: string, seen: (res: Response) 
   }
 }
 
-/** Runs SQL in the sqlite3 shell, a separate process, as an operator would while the servers run. */
-function shell(sql: string) {
+/**
+ * Runs SQL in the sqlite3 shell, a separate process, as an operator would while the servers run; on
+ * PostgreSQL, on a connection of this test process's own.
+ */
+async function shell(sql: string) {
+  if (a.databaseUrl) return void (await a.rows(sql))
   const r = Bun.spawnSync(['sqlite3', '-cmd', '.timeout 5000', a.dbPath, sql], { stdout: 'pipe', stderr: 'pipe' })
   if (r.exitCode !== 0) throw new Error(`sqlite3 failed: ${r.stderr.toString()}`)
 }
@@ -94,7 +98,7 @@ describe('a link written by another process on the file', () => {
     const l = await link('https://shell.example.com/before')
     expect(target(await visit(a, l.shortId))).toBe('https://shell.example.com/before')
     expect(target(await visit(b, l.shortId))).toBe('https://shell.example.com/before')
-    shell(`UPDATE links SET url = 'https://shell.example.com/after' WHERE id = '${l.id}'`)
+    await shell(`UPDATE links SET url = 'https://shell.example.com/after' WHERE id = '${l.id}'`)
     for (const s of [a, b]) {
       const res = await visitUntil(s, l.shortId, (r) => target(r) === 'https://shell.example.com/after')
       expect(target(res)).toBe('https://shell.example.com/after')
@@ -105,18 +109,18 @@ describe('a link written by another process on the file', () => {
     const l = await link('https://shell.example.com/removed')
     expect((await visit(a, l.shortId)).status).toBe(302)
     expect((await visit(b, l.shortId)).status).toBe(302)
-    shell(`DELETE FROM links WHERE id = '${l.id}'`)
+    await shell(`DELETE FROM links WHERE id = '${l.id}'`)
     for (const s of [a, b]) expect((await visitUntil(s, l.shortId, (r) => r.status === 404)).status).toBe(404)
   })
 })
 
 describe('what drops a cache', () => {
   test('clicks and rollups committed by a server keep the cache; a link write by it drops it', async () => {
-    const db = openDatabase(a.dbPath)
+    const storage = await openStorage({ dbPath: a.dbPath, databaseUrl: a.databaseUrl })
     try {
       const kept = await link('https://kept.example.com/')
       const changed = await link('https://changed.example.com/before')
-      const cache = new LinkCache(sqliteData(db), 100)
+      const cache = new LinkCache(storage.data, 100)
       const first = (await cache.get('', kept.shortId))!
       expect((await cache.get('', changed.shortId))!.url).toBe('https://changed.example.com/before')
       // Server A commits clicks, and its rollup thread their counts, on connections other than this one.
@@ -131,7 +135,7 @@ describe('what drops a cache', () => {
       expect((await cache.get('', changed.shortId))!.url).toBe('https://changed.example.com/after')
       expect(await cache.get('', kept.shortId)).not.toBe(first)
     } finally {
-      db.$client.close()
+      await storage.close()
     }
   })
 })
@@ -159,14 +163,9 @@ describe('clicks on both servers at once', () => {
     const ids = (await Promise.all([burst(a), burst(b)])).flat()
     expect(ids.length).toBe(800)
     expect(new Set(ids).size).toBe(800)
-    const db = openDatabase(a.dbPath)
-    try {
-      const stored = db.$client.query<{ id: string; destination: string }, [string]>('SELECT id, destination FROM clicks WHERE link_id = ?').all(l.id)
-      expect(stored.length).toBe(800)
-      expect(new Set(stored.map((c) => c.id))).toEqual(new Set(ids))
-      for (const c of stored) expect(c.destination).toBe(`https://both.example.com/landing?hoko_id=${c.id}`)
-    } finally {
-      db.$client.close()
-    }
+    const stored = await a.rows<{ id: string; destination: string }>('SELECT id, destination FROM clicks WHERE link_id = ?', [l.id])
+    expect(stored.length).toBe(800)
+    expect(new Set(stored.map((c) => c.id))).toEqual(new Set(ids))
+    for (const c of stored) expect(c.destination).toBe(`https://both.example.com/landing?hoko_id=${c.id}`)
   })
 })

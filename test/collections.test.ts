@@ -92,7 +92,7 @@ describe('collections', () => {
     expect(await bad(call('PUT', [{ id: c.id, name: 'back?' }]), 'unknown_reference')).toMatch(/no collection with id/)
     expect(await bad(call('DELETE', [c.id]), 'unknown_reference')).toMatch(/no collection with id/)
     expect(await list(`?id=${d.id}`)).toHaveLength(1)
-    const row = s.sql().query('SELECT deleted_at FROM collections WHERE id = ?').get(c.id) as any
+    const [row] = await s.rows('SELECT deleted_at FROM collections WHERE id = ?', [c.id])
     expect(row.deleted_at).toBeGreaterThan(0)
   })
 

@@ -240,7 +240,7 @@ describe('hostile files: every bad line reported, the good ones imported, nothin
 })
 
 describe('hoko import links (command line)', () => {
-  test('imports a file and prints the report, as text or JSON', () => {
+  test('imports a file and prints the report, as text or JSON', async () => {
     const file = join(s.dir, 'cli.csv')
     writeFileSync(file, 'shortId,url,title\ncli-1,https://example.com/c1,From the CLI\ncli-x,not a url,x\n')
     const text = s.cli(['import', 'links', file, '--workspace', 'other'])
@@ -250,9 +250,7 @@ describe('hoko import links (command line)', () => {
     writeFileSync(file, 'shortId,url,title\ncli-2,https://example.com/c2,Again\n')
     const json = s.cliJson(['import', 'links', file, '--workspace', 'other', '--format', 'hoko', '--on-conflict', 'fail'])
     expect(json).toMatchObject({ format: 'hoko', rows: 1, created: [{ line: 2, shortId: 'cli-2' }], skipped: [], rejected: [] })
-    const db = new Database(s.dbPath, { readonly: true })
-    expect(db.query("SELECT workspace_id AS w FROM links WHERE short_id = 'cli-2'").get()).toEqual({ w: other.id })
-    db.close()
+    expect(await s.rows("SELECT workspace_id AS w FROM links WHERE short_id = 'cli-2'")).toEqual([{ w: other.id }])
     const bad = s.cli(['import', 'links', file, '--workspace', 'other', '--format', 'csv'])
     expect(bad.code).toBe(2)
     expect(bad.stderr.trim()).toBe('hoko: --format must be auto, hoko, dub, bitly, shlink; got "csv"')

@@ -26,7 +26,7 @@ async function rejected(res: Response | Promise<Response>, status = 400) {
   expect(r.status).toBe(status)
   return { ...expectBilingual(body), body }
 }
-const count = () => (s.sql().query('SELECT count(*) AS n FROM links').get() as { n: number }).n
+const count = async () => (await s.rows<{ n: number }>('SELECT count(*) AS n FROM links'))[0].n
 
 const LINK_FIELDS = [
   'id', 'shortId', 'domain', 'url', 'shortUrl', 'qrCode', 'title', 'description', 'image', 'utm', 'expiresAt', 'expiredUrl',
@@ -229,7 +229,7 @@ describe('POST /api/links', () => {
   })
 
   test('a batch is all or nothing: one bad item writes nothing and the message names it', async () => {
-    const before = count()
+    const before = await count()
     const e = await rejected(
       post([
         { url: 'https://example.com/1', collectionId },
@@ -245,7 +245,7 @@ describe('POST /api/links', () => {
         { url: 'https://example.com/2', collectionId: '01a2138f-0000-7000-8000-000000000001' },
       ]),
     )
-    expect(count()).toBe(before)
+    expect(await count()).toBe(before)
   })
 
   test('bodies are arrays of 1 to 10,000 items', async () => {
@@ -514,7 +514,7 @@ describe('DELETE /api/links', () => {
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ deletedIds: [a.id, b.id] })
     expect(await get(`?id=${a.id}`)).toEqual([])
-    const row = s.sql().query('SELECT deleted_at, short_id FROM links WHERE id = ?').get(a.id) as any
+    const [row] = await s.rows('SELECT deleted_at, short_id FROM links WHERE id = ?', [a.id])
     expect(row.deleted_at).toBeGreaterThan(0)
     expect(row.short_id).toBe(a.shortId)
     // The externalId can be used again; the short id cannot.

@@ -161,9 +161,7 @@ describe('deleting partners', () => {
     expect(await list(`?id=${gone.id}`)).toEqual([])
     expect((await list('?take=10000')).map((p) => p.id)).not.toContain(gone.id)
     expect(await get(kept.id)).toEqual(kept)
-    const db = s.sql()
-    const row = db.query('SELECT name, deleted_at FROM partners WHERE id = ?').get(gone.id) as any
-    db.close()
+    const [row] = await s.rows('SELECT name, deleted_at FROM partners WHERE id = ?', [gone.id])
     expect(row.name).toBe('Leaving')
     expect(row.deleted_at).toBeGreaterThan(0)
 

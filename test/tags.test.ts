@@ -170,9 +170,7 @@ describe('deleting tags', () => {
     expect(await res.json()).toEqual({ deletedIds: [b.id, a.id] })
     expect(await list(`?id=${a.id}`)).toEqual([])
     expect(await list(`?id=${keep.id}`)).toEqual([keep])
-    const db = s.sql()
-    expect(db.query('SELECT count(*) AS n FROM tags WHERE id IN (?, ?)').get(a.id, b.id)).toEqual({ n: 0 })
-    db.close()
+    expect(await s.rows('SELECT count(*) AS n FROM tags WHERE id IN (?, ?)', [a.id, b.id])).toEqual([{ n: 0 }])
     // Deleted means gone: the id is now unknown to PUT and DELETE.
     expect(await rejected(await tagsApi('PUT', [{ id: a.id, name: 'back' }]))).toBe(`tags[0].id: no tag with id ${a.id} in this workspace`)
     expect(await rejected(await tagsApi('DELETE', [a.id]))).toBe(`tags[0]: no tag with id ${a.id} in this workspace`)
@@ -189,9 +187,7 @@ describe('deleting tags', () => {
     const [{ id: linkId }] = await linkRes.json()
 
     expect((await tagsApi('DELETE', [tag.id])).status).toBe(200)
-    const ro = s.sql()
-    expect(ro.query('SELECT tag_id FROM link_tags WHERE link_id = ?').all(linkId)).toEqual([{ tag_id: other.id }])
-    ro.close()
+    expect(await s.rows('SELECT tag_id FROM link_tags WHERE link_id = ?', [linkId])).toEqual([{ tag_id: other.id }])
     const [link] = await (await s.api(`/api/links?id=${linkId}`)).json()
     expect(link.tagIds).toEqual([other.id])
   })

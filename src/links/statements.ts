@@ -4,7 +4,7 @@ import { LINK, type Link, type LinkRow } from './row'
 /** The queries of the links feature, on either engine (src/db/data.ts). */
 
 /** A table of the elements of one JSON array parameter, as `value`, whose `value ->> 0` both engines read. */
-const jsonRows = (d: Data) => (d.engine === 'pg' ? 'json_array_elements(?::json)' : 'json_each(?)')
+const jsonRows = (d: Data) => (d.engine === 'pg' ? 'json_array_elements(?::text::json)' : 'json_each(?)')
 
 export const linksByIds = (d: Data, workspaceId: string, ids: string[]) =>
   d.all<LinkRow>(`SELECT ${LINK.select()} FROM links WHERE workspace_id = ? AND deleted_at IS NULL AND id IN (SELECT value FROM ${d.list})`, [
