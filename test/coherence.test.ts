@@ -93,6 +93,33 @@ describe('a link written through one server', () => {
   })
 })
 
+describe('link writes through both servers at once', () => {
+  // Each server checks that a short id or externalId is free, then writes: the two must not both pass
+  // the check (one write transaction at a time on SQLite, a lock of link writes on PostgreSQL).
+  const race = (item: Record<string, unknown>) =>
+    Promise.all([a, b].map((s) => s.api('/api/links', { method: 'POST', key: a.key, json: [{ url: 'https://race.example.com/', collectionId, ...item }] })))
+
+  test('the same short id asked of both: one link, and the other is told it is taken', async () => {
+    for (let round = 0; round < 5; round++) {
+      const shortId = `race-${round}-${crypto.randomUUID().slice(0, 8)}`
+      const answers = await race({ shortId })
+      expect(answers.map((r) => r.status).sort()).toEqual([201, 400])
+      expect((await answers.find((r) => r.status === 400)!.json()).error.en).toBe(`links[0].shortId: ${shortId} is already taken`)
+      expect(await a.rows('SELECT count(*) AS n FROM links WHERE short_id = ?', [shortId])).toEqual([{ n: 1 }])
+    }
+  })
+
+  test('the same externalId asked of both: one link, and the other is told it is taken', async () => {
+    for (let round = 0; round < 5; round++) {
+      const externalId = `race-${crypto.randomUUID()}`
+      const answers = await race({ externalId })
+      expect(answers.map((r) => r.status).sort()).toEqual([201, 400])
+      expect((await answers.find((r) => r.status === 400)!.json()).error.en).toStartWith(`links[0].externalId: ${externalId} `)
+      expect(await a.rows('SELECT count(*) AS n FROM links WHERE external_id = ?', [externalId])).toEqual([{ n: 1 }])
+    }
+  })
+})
+
 describe('a link written by another process on the file', () => {
   test('a destination changed in the sqlite3 shell is followed by both servers', async () => {
     const l = await link('https://shell.example.com/before')
