@@ -19,8 +19,13 @@ const view = (c: Row) => ({
   updatedAt: iso(c.updatedAt),
 })
 
-// lower() on both sides: LIKE ignores ASCII case on SQLite only.
-const contains = (column: Column, pattern: string) => sql`lower(${column}) LIKE lower(${pattern}) ESCAPE '\\'`
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+const ASCII_FOLD = sql.raw(`'${UPPER}', '${UPPER.toLowerCase()}'`)
+/** LIKE ignoring the case of A–Z only, as SQLite's LIKE does; PostgreSQL's LIKE minds case, and its lower() would fold other letters too. */
+const contains = (d: Data, column: Column, pattern: string) =>
+  d.engine === 'pg'
+    ? sql`translate(${column}, ${ASCII_FOLD}) LIKE translate(${pattern}, ${ASCII_FOLD}) ESCAPE '\\'`
+    : sql`${column} LIKE ${pattern} ESCAPE '\\'`
 
 /** Several id filters widen the answer (OR), as on GET /api/links; `search` narrows it (AND). */
 export async function listCustomers(d: Data, workspaceId: string, q: CustomerQuery) {
@@ -34,7 +39,7 @@ export async function listCustomers(d: Data, workspaceId: string, q: CustomerQue
     or(...filters),
     pattern === undefined
       ? undefined
-      : or(contains(customers.name, pattern), contains(customers.email, pattern), contains(customers.externalId, pattern)),
+      : or(contains(d, customers.name, pattern), contains(d, customers.email, pattern), contains(d, customers.externalId, pattern)),
   )
   const order = q.sort === 'asc' ? asc : desc
   const rows = await d.orm
