@@ -53,12 +53,13 @@ async function liveLinkCounts(d: Data, names: string[]): Promise<Map<string, num
 const pointsAt = (url: string | null | undefined, name: string) => !!url && new URL(url).hostname.toLowerCase() === name
 
 /**
- * Domain names are unique across the instance and checked before they are written: on PostgreSQL,
- * where another instance may write at the same time, domain writes take turns (they are rare), so
- * that a name taken meanwhile is the documented 400 rather than a unique violation.
+ * On PostgreSQL, where another instance may write at the same time, domain writes take the lock of
+ * link writes ('hoko links', as links/upsert.ts on PostgreSQL): a name taken meanwhile is the
+ * documented 400 rather than a unique violation, and no link lands on a domain while it is renamed
+ * or deleted. Domain writes are rare; SQLite has one writer anyway.
  */
 async function domainWritesTakeTurns(tx: Data) {
-  if (tx.engine === 'pg') await tx.run("SELECT pg_advisory_xact_lock(hashtext('hoko domains'))")
+  if (tx.engine === 'pg') await tx.run("SELECT pg_advisory_xact_lock(hashtext('hoko links'))")
 }
 
 /**
