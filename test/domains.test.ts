@@ -284,7 +284,7 @@ describe('links on domains', () => {
   })
 
   test('a second server on the same file follows a move and a new domain within its coherence window', async () => {
-    const second = await startServer({ dir: s.dir, env: { HOKO_BASE_URL: `https://${BASE}` } })
+    const second = await startServer({ dir: s.dir, env: { HOKO_BASE_URL: `https://${BASE}`, HOKO_DATABASE_URL: s.databaseUrl } })
     try {
       const l = await addLink({ url: 'https://a.example.com/second', domain: a.name })
       expect((await on(a.name, `/${l.shortId}`, {}, second)).status).toBe(302)
@@ -453,7 +453,7 @@ describe('X-Forwarded-Host', () => {
   })
 
   test('with HOKO_TRUST_PROXY=1 its first entry decides, port and case aside', async () => {
-    const proxied = await startServer({ dir: s.dir, env: { HOKO_BASE_URL: `https://${BASE}`, HOKO_TRUST_PROXY: '1' } })
+    const proxied = await startServer({ dir: s.dir, env: { HOKO_BASE_URL: `https://${BASE}`, HOKO_TRUST_PROXY: '1', HOKO_DATABASE_URL: s.databaseUrl } })
     try {
       const d = await addDomain({ name: `trusted-${unique()}.test`, rootUrl: 'https://trusted.example.com/' })
       const l = await addLink({ url: 'https://a.example.com/trusted', domain: d.name })
@@ -488,7 +488,7 @@ describe('GET /tls/ask', () => {
   })
 
   test('needs no key and is limited per address', async () => {
-    const limited = await startServer({ dir: s.dir, env: { HOKO_BASE_URL: `https://${BASE}`, HOKO_KEYLESS_RATE_LIMIT: '3' } })
+    const limited = await startServer({ dir: s.dir, env: { HOKO_BASE_URL: `https://${BASE}`, HOKO_KEYLESS_RATE_LIMIT: '3', HOKO_DATABASE_URL: s.databaseUrl } })
     try {
       const statuses = []
       for (let i = 0; i < 4; i++) statuses.push((await fetch(`${limited.url}/tls/ask?domain=${BASE}`)).status)
