@@ -190,7 +190,7 @@ async function run(argv: string[]): Promise<void> {
       return console.log('migrations applied')
     case 'backup': {
       if (!sub || rest.length) throw new UsageError('usage: hoko backup PATH')
-      const copy = await withDb((db) => backup(db, sub))
+      const copy = await withData(async (d) => backup(d, sub))
       return print(flags, copy, `backed up to ${copy.path} (${copy.bytes} bytes)`)
     }
     case 'vacuum': {
@@ -201,13 +201,13 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'export': {
       if (!sub || rest.length) throw new UsageError('usage: hoko export FILE (- for stdout)')
-      const r = await withDb((db) => exportInstance(db, sub))
+      const r = await withData((d) => exportInstance(d, sub))
       console.error(`exported ${r.tables} tables, ${r.rows} rows, ${megabytes(r.bytes)} in ${r.seconds.toFixed(1)} s`)
       return
     }
     case 'import': {
       if (!sub || rest.length) throw new UsageError('usage: hoko import FILE (- for stdin), or hoko import links FILE --workspace SLUG')
-      const r = await withDb((db) => importInstance(db, sub))
+      const r = await withData((d) => importInstance(d, sub))
       console.error(`imported ${r.tables} tables, ${r.rows} rows, ${megabytes(r.bytes)} in ${r.seconds.toFixed(1)} s`)
       return
     }
