@@ -53,14 +53,14 @@ Commands:
                                           a dashboard user (an existing one: adds or changes the membership)
   user list [--json]
   user set-password --email E --password P  also ends that user's sessions
-  backup PATH [--json]                     a consistent copy of the database, also while serving
+  backup PATH [--json]                     a consistent copy of the SQLite database, also while serving (PostgreSQL: pg_dump)
   vacuum [--json]                         with the server stopped: compacts the database and turns on
                                           incremental vacuum (space freed by click retention goes back to the disk)
   version [--json]                        the version of this binary
   import links FILE --workspace SLUG|ID [--collection ID] [--format auto|hoko|dub|bitly|shlink]
                [--on-conflict skip|fail] [--json]   links from a CSV export (Hoko, Dub, Bitly, Shlink)
   export FILE                             everything of the instance as NDJSON (FILE - is stdout), also while serving
-  import FILE                             loads an export into an empty database (FILE - is stdin), before its first serve
+  import FILE                             loads an export into an empty database of either engine (FILE - is stdin), before its first serve
 
 Configuration comes from the environment: PORT, HOST, HOKO_DB, HOKO_BASE_URL, HOKO_SECRET,
 HOKO_DATABASE_URL, HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES, HOKO_LINK_CACHE_SIZE, HOKO_GEOIP_DB, HOKO_IDLE_TIMEOUT,
