@@ -53,14 +53,14 @@ Commands:
                                           a dashboard user (an existing one: adds or changes the membership)
   user list [--json]
   user set-password --email E --password P  also ends that user's sessions
-  backup PATH [--json]                     a consistent copy of the database, also while serving
+  backup PATH [--json]                     a consistent copy of the SQLite database, also while serving (PostgreSQL: pg_dump)
   vacuum [--json]                         with the server stopped: compacts the database and turns on
                                           incremental vacuum (space freed by click retention goes back to the disk)
   version [--json]                        the version of this binary
   import links FILE --workspace SLUG|ID [--collection ID] [--format auto|hoko|dub|bitly|shlink]
                [--on-conflict skip|fail] [--json]   links from a CSV export (Hoko, Dub, Bitly, Shlink)
   export FILE                             everything of the instance as NDJSON (FILE - is stdout), also while serving
-  import FILE                             loads an export into an empty database (FILE - is stdin), before its first serve
+  import FILE                             loads an export into an empty database of either engine (FILE - is stdin), before its first serve
 
 Configuration comes from the environment: PORT, HOST, HOKO_DB, HOKO_BASE_URL, HOKO_SECRET,
 HOKO_DATABASE_URL, HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES, HOKO_LINK_CACHE_SIZE, HOKO_GEOIP_DB, HOKO_IDLE_TIMEOUT,
@@ -196,7 +196,7 @@ async function run(argv: string[]): Promise<void> {
       return console.log('migrations applied')
     case 'backup': {
       if (!sub || rest.length) throw new UsageError('usage: hoko backup PATH')
-      const copy = await withDb((db) => backup(db, sub))
+      const copy = await withData(async (d) => backup(d, sub))
       return print(flags, copy, `backed up to ${copy.path} (${copy.bytes} bytes)`)
     }
     case 'vacuum': {
@@ -207,13 +207,13 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'export': {
       if (!sub || rest.length) throw new UsageError('usage: hoko export FILE (- for stdout)')
-      const r = await withDb((db) => exportInstance(db, sub))
+      const r = await withData((d) => exportInstance(d, sub))
       console.error(`exported ${r.tables} tables, ${r.rows} rows, ${megabytes(r.bytes)} in ${r.seconds.toFixed(1)} s`)
       return
     }
     case 'import': {
       if (!sub || rest.length) throw new UsageError('usage: hoko import FILE (- for stdin), or hoko import links FILE --workspace SLUG')
-      const r = await withDb((db) => importInstance(db, sub))
+      const r = await withData((d) => importInstance(d, sub))
       console.error(`imported ${r.tables} tables, ${r.rows} rows, ${megabytes(r.bytes)} in ${r.seconds.toFixed(1)} s`)
       return
     }
