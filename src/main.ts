@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './config'
 import { RedisUnreachable } from './cluster/redis'
 import { ISO_DATE, ISO_DATE_TIME, isRealDate } from './dates'
 import { openDatabase, runMigrations, type Db } from './db'
-import type { Data } from './db/data'
+import { type Data, sqliteData } from './db/data'
 import { openStorage } from './db/open'
 import { backup, BackupError } from './db/backup'
 import { vacuum } from './db/vacuum'
@@ -126,8 +126,8 @@ async function withDb<T>(fn: (db: Db) => T | Promise<T>): Promise<T> {
   }
 }
 
-function workspaceOrFail(db: Db, ref: string) {
-  const ws = findWorkspace(db, ref)
+async function workspaceOrFail(d: Data, ref: string) {
+  const ws = await findWorkspace(d, ref)
   if (!ws) throw new UsageError(`unknown workspace "${ref}"`)
   return ws
 }
@@ -214,9 +214,9 @@ async function run(argv: string[]): Promise<void> {
     case 'workspace create': {
       const rateLimit = flags['rate-limit']
       if (rateLimit !== undefined && !/^\d+$/.test(rateLimit)) throw new UsageError('--rate-limit must be a whole number')
-      const ws = await withDb((db) =>
+      const ws = await withData(async (d) =>
         toView(
-          createWorkspace(db, {
+          await createWorkspace(d, {
             name: required(flags, 'name'),
             slug: flags.slug,
             plan: flags.plan as never,
@@ -229,7 +229,7 @@ async function run(argv: string[]): Promise<void> {
       return print(flags, json, `created workspace ${ws.slug} (${ws.id}), plan ${ws.plan}, ${ws.rateLimit} requests/minute`)
     }
     case 'workspace list': {
-      const list = await withDb((db) => listWorkspaces(db).map((w) => toView(w, defaultRate())))
+      const list = await withData(async (d) => (await listWorkspaces(d)).map((w) => toView(w, defaultRate())))
       return print(
         flags,
         list,
@@ -239,8 +239,8 @@ async function run(argv: string[]): Promise<void> {
     case 'workspace set-default-domain': {
       const [name, extra] = rest
       if (extra !== undefined) throw new UsageError('usage: hoko workspace set-default-domain --workspace SLUG [NAME]')
-      const result = await withDb((db) => {
-        const ws = workspaceOrFail(db, required(flags, 'workspace'))
+      const result = await withDb(async (db) => {
+        const ws = await workspaceOrFail(sqliteData(db), required(flags, 'workspace'))
         const domain = name === undefined ? null : domainOrFail(db, ws.id, name)
         setDefaultDomain(db, ws.id, domain?.id ?? null)
         return { workspace: ws.slug, defaultDomainId: domain?.id ?? null, defaultDomain: domain?.name ?? baseHost() }
@@ -255,22 +255,22 @@ async function run(argv: string[]): Promise<void> {
         const issue = item.issues[0]
         throw new UsageError(`${issue.path?.map((p) => p.key).join('.') ?? 'domain'}: ${issue.message}`)
       }
-      const domain = await withDb((db) =>
-        db.transaction(
+      const domain = await withDb(async (db) => {
+        const ws = await workspaceOrFail(sqliteData(db), required(flags, 'workspace'))
+        return db.transaction(
           () => {
-            const ws = workspaceOrFail(db, required(flags, 'workspace'))
             const [added] = upsertDomains(db, ws.id, [item.output], baseHost())
             if (flags.default) setDefaultDomain(db, ws.id, added.id)
             return { ...added, workspace: ws.slug, default: flags.default === true }
           },
           { behavior: 'immediate' },
-        ),
-      )
+        )
+      })
       return print(flags, domain, `added domain ${domain.name} (${domain.id}) to workspace ${domain.workspace}${domain.default ? ', its default' : ''}`)
     }
     case 'domain list': {
-      const list = await withDb((db) => {
-        const ws = flags.workspace === undefined ? undefined : workspaceOrFail(db, flags.workspace)
+      const list = await withDb(async (db) => {
+        const ws = flags.workspace === undefined ? undefined : await workspaceOrFail(sqliteData(db), flags.workspace)
         return listAllDomains(db, ws?.id)
       })
       return print(
@@ -283,9 +283,9 @@ async function run(argv: string[]): Promise<void> {
     case 'key create': {
       const scopes = parseScopes(required(flags, 'scopes'))
       const expiresAt = flags.expires === undefined ? null : parseDate(flags.expires)
-      const key = await withDb((db) => {
-        const ws = workspaceOrFail(db, required(flags, 'workspace'))
-        return createKey(db, { workspaceId: ws.id, name: required(flags, 'name'), scopes, expiresAt })
+      const key = await withData(async (d) => {
+        const ws = await workspaceOrFail(d, required(flags, 'workspace'))
+        return createKey(d, { workspaceId: ws.id, name: required(flags, 'name'), scopes, expiresAt })
       })
       return print(
         flags,
@@ -295,7 +295,7 @@ async function run(argv: string[]): Promise<void> {
       )
     }
     case 'key list': {
-      const keys = await withDb((db) => listKeys(db, workspaceOrFail(db, required(flags, 'workspace')).id))
+      const keys = await withData(async (d) => listKeys(d, (await workspaceOrFail(d, required(flags, 'workspace'))).id))
       return print(
         flags,
         keys,
@@ -317,8 +317,8 @@ async function run(argv: string[]): Promise<void> {
       const onConflict = flags['on-conflict'] ?? 'skip'
       if (onConflict !== 'skip' && onConflict !== 'fail') throw new UsageError(`--on-conflict must be skip or fail; got "${onConflict}"`)
       const bytes = readFile(file)
-      const report = await withDb((db) => {
-        const ws = workspaceOrFail(db, required(flags, 'workspace'))
+      const report = await withDb(async (db) => {
+        const ws = await workspaceOrFail(sqliteData(db), required(flags, 'workspace'))
         // The running server's delivery worker sends what the import queues (link.created).
         const config = loadConfig()
         const baseUrl = config.baseUrl ?? `http://localhost:${config.port}`
@@ -338,12 +338,12 @@ async function run(argv: string[]): Promise<void> {
     case 'key revoke': {
       const [id, extra] = rest
       if (!id || extra !== undefined) throw new UsageError('usage: hoko key revoke ID')
-      const result = await withDb((db) => revokeKey(db, id))
+      const result = await withData((d) => revokeKey(d, id))
       return print(flags, result, `revoked key ${result.id}`)
     }
     case 'user create': {
-      const user = await withDb((db) =>
-        createUserFromCli(db, {
+      const user = await withData((d) =>
+        createUserFromCli(d, {
           email: required(flags, 'email'),
           password: flags.password,
           workspace: required(flags, 'workspace'),
@@ -362,7 +362,7 @@ async function run(argv: string[]): Promise<void> {
       )
     }
     case 'user list': {
-      const list = await withDb((db) => listUsersForCli(db))
+      const list = await withData((d) => listUsersForCli(d))
       return print(
         flags,
         list,
@@ -371,7 +371,7 @@ async function run(argv: string[]): Promise<void> {
       )
     }
     case 'user set-password': {
-      const result = await withDb((db) => setPasswordFromCli(db, required(flags, 'email'), required(flags, 'password')))
+      const result = await withData((d) => setPasswordFromCli(d, required(flags, 'email'), required(flags, 'password')))
       return print(flags, result, `password of ${result.email} changed; ${result.endedSessions} session(s) ended`)
     }
     default:

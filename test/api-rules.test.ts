@@ -3,6 +3,7 @@ import { createApp } from '../src/app'
 import { createContext } from '../src/context'
 import { loadConfig } from '../src/config'
 import { openDatabase, runMigrations } from '../src/db'
+import { openStorage } from '../src/db/open'
 import { createKey } from '../src/keys/service'
 import { type Scope, SCOPES } from '../src/keys/scopes'
 import { ENDPOINTS, label, send, storedData } from './endpoints'
@@ -17,17 +18,17 @@ beforeAll(async () => {
   // Every endpoint is called many times here: the rate limit must not answer in their place.
   s = await startServer({ env: { HOKO_RATE_LIMIT: '100000000', HOKO_KEYLESS_RATE_LIMIT: '0' } })
   // Keys written straight into the server's database (a second connection), as the CLI would.
-  const db = openDatabase(s.dbPath)
-  const { id: workspaceId } = db.$client.query("SELECT id FROM workspaces WHERE slug = 'default'").get() as { id: string }
+  const storage = await openStorage({ dbPath: s.dbPath, databaseUrl: s.databaseUrl })
+  const [{ id: workspaceId }] = await s.rows<{ id: string }>("SELECT id FROM workspaces WHERE slug = 'default'")
   const make = (name: string, scopes: Scope[], expiresAt: Date | null = null, now = new Date()) =>
-    createKey(db, { workspaceId, name, scopes, expiresAt }, now)
-  for (const scope of SCOPES) keys.set(scope, make(scope, [scope]).key)
-  keys.set('all', make('all', [...SCOPES]).key)
+    createKey(storage.data, { workspaceId, name, scopes, expiresAt }, now)
+  for (const scope of SCOPES) keys.set(scope, (await make(scope, [scope])).key)
+  keys.set('all', (await make('all', [...SCOPES])).key)
   // Expired a minute ago, as if created two minutes ago: no waiting for a clock.
-  expiredKey = make('expired', [...SCOPES], new Date(Date.now() - 60_000), new Date(Date.now() - 120_000)).key
-  const revoked = make('revoked', [...SCOPES])
+  expiredKey = (await make('expired', [...SCOPES], new Date(Date.now() - 60_000), new Date(Date.now() - 120_000))).key
+  const revoked = await make('revoked', [...SCOPES])
   revokedKey = revoked.key
-  db.$client.close()
+  await storage.close()
   s.cliJson(['key', 'revoke', revoked.id])
   const reader = s.sql()
   stored = () => storedData(reader)
