@@ -6,14 +6,14 @@ import { openDatabase, runMigrations } from '../src/db'
 import { openStorage } from '../src/db/open'
 import { createKey } from '../src/keys/service'
 import { type Scope, SCOPES } from '../src/keys/scopes'
-import { ENDPOINTS, label, send, storedData } from './endpoints'
+import { ENDPOINTS, label, send, storedDataOf } from './endpoints'
 import { expectBilingual, removeDir, startServer, type TestServer } from './harness'
 
 let s: TestServer
 const keys = new Map<string, string>()
 let expiredKey: string
 let revokedKey: string
-let stored: () => string
+let stored: () => Promise<string>
 beforeAll(async () => {
   // Every endpoint is called many times here: the rate limit must not answer in their place.
   s = await startServer({ env: { HOKO_RATE_LIMIT: '100000000', HOKO_KEYLESS_RATE_LIMIT: '0' } })
@@ -30,8 +30,7 @@ beforeAll(async () => {
   revokedKey = revoked.key
   await storage.close()
   s.cliJson(['key', 'revoke', revoked.id])
-  const reader = s.sql()
-  stored = () => storedData(reader)
+  stored = () => storedDataOf(s)
 }, 30_000)
 afterAll(async () => {
   await s.stop()
@@ -69,7 +68,7 @@ describe('authentication on every endpoint', () => {
   for (const e of ENDPOINTS) {
     test(`${label(e)} answers 401 to a missing, malformed, unknown, revoked or expired key, and writes nothing`, async () => {
       const req = await e.prepare(s, s.key)
-      const before = stored()
+      const before = await stored()
       for (const [what, authorization, body] of cases) {
         const value = authorization()
         const res = await send(s, e, req, null, value === null ? {} : { authorization: value })
@@ -78,7 +77,7 @@ describe('authentication on every endpoint', () => {
         expect(res.headers.get('x-ratelimit-limit')).toBeNull()
         expect(await res.json()).toEqual(body)
       }
-      expect(stored()).toBe(before)
+      expect(await stored()).toBe(before)
     })
   }
 })
@@ -89,14 +88,14 @@ describe('scopes', () => {
     if (e.session) {
       test(`${label(e)} opens to a ${e.session === 'admin' ? "instance admin's " : ''}dashboard session only, never to a key`, async () => {
         const req = await e.prepare(s, s.key)
-        const before = stored()
+        const before = await stored()
         for (const scope of [...SCOPES, 'all']) {
           const res = await send(s, e, req, keys.get(scope)!)
           expect({ scope, status: res.status }).toEqual({ scope, status: 403 })
           expect(res.headers.get('x-hoko-error')).toBe(e.session === 'admin' ? 'admin_required' : 'session_required')
           expectBilingual(await res.json())
         }
-        expect(stored()).toBe(before)
+        expect(await stored()).toBe(before)
         expect((await send(s, e, req, req.session!)).status).toBe(e.ok)
         if (e.method !== 'GET') {
           const res = await send(s, e, { body: [] }, (await e.prepare(s, s.key)).session!)
@@ -116,7 +115,7 @@ describe('scopes', () => {
     const scope = e.scope
     test(`${label(e)} opens to ${scope} and all only`, async () => {
       const req = await e.prepare(s, s.key)
-      const before = stored()
+      const before = await stored()
       for (const other of SCOPES) {
         if (other === scope) continue
         const res = await send(s, e, req, keys.get(other)!)
@@ -124,7 +123,7 @@ describe('scopes', () => {
         expect(await res.json()).toEqual({ error: MISSING_SCOPES, missingScopes: [scope] })
         expect(res.headers.get('x-ratelimit-limit')).not.toBeNull()
       }
-      expect(stored()).toBe(before)
+      expect(await stored()).toBe(before)
 
       expect((await send(s, e, req, keys.get(scope)!)).status).toBe(e.ok)
       expect((await send(s, e, await e.prepare(s, s.key), keys.get('all')!)).status).toBe(e.ok)
