@@ -22,6 +22,8 @@ const form = (path: string, fields: Record<string, string>, headers: Record<stri
 const as = (session: Session, path: string, init: RequestInit & { json?: unknown } = {}) =>
   s.api(path, { ...init, key: null, headers: { ...sessionHeaders(session), ...(init.headers as Record<string, string>) } })
 const cookieOf = (res: Response) => res.headers.getSetCookie().find((c) => c.startsWith('hoko_session='))
+/** A restart on the same database (on PostgreSQL each start gets a new one unless told). */
+const again = (t: TestServer): Record<string, string> => (t.databaseUrl ? { HOKO_DATABASE_URL: t.databaseUrl } : {})
 const setupLink = (stdout: string) => /create the first dashboard user: (\S+)/.exec(stdout)?.[1]
 /** A write straight into a server's database (either engine), as another process would. */
 async function write(t: TestServer, text: string, params: unknown[] = []) {
@@ -71,17 +73,17 @@ describe('first start', () => {
       await t.stop()
     }
     // Once a user exists, a start prints no setup link.
-    const restarted = await startServer({ dir: t.dir })
-    expect(setupLink(restarted.stdout)).toBeUndefined()
+    const restarted = await startServer({ dir: t.dir, env: again(t) })
     await restarted.stop()
     removeDir(t.dir)
+    expect(setupLink(restarted.stdout)).toBeUndefined()
   })
 
   test('each start while no user exists prints a new link and the old one stops working; a link expires after 24 hours', async () => {
     const first = await startServer()
     const old = new URL(setupLink(first.stdout)!).search
     await first.stop()
-    const second = await startServer({ dir: first.dir })
+    const second = await startServer({ dir: first.dir, env: again(first) })
     try {
       const fresh = new URL(setupLink(second.stdout)!).search
       expect(fresh).not.toBe(old)
