@@ -475,6 +475,23 @@ describe('instance admin', () => {
     expect(JSON.stringify(users)).not.toContain('argon2')
     expect((await form('/login', { email, password: 'a-long-password' })).status).toBe(303)
   })
+
+  test('the same user or workspace created four times at once: one is made, the others get the documented 400', async () => {
+    const { id: workspaceId } = await (await s.api('/api/workspace')).json()
+    const email = `twice-${crypto.randomUUID()}@example.test`
+    const user = () => as(admin, '/api/admin/users', { method: 'POST', json: [{ email, name: 'Twice', password: 'a-long-password', workspaceId, role: 'viewer' }] })
+    const users = await Promise.all([user(), user(), user(), user()])
+    expect(users.map((r) => r.status).sort()).toEqual([201, 400, 400, 400])
+    expect(users.find((r) => r.status === 400)!.headers.get('x-hoko-error')).toBe('email_taken')
+    expect(await s.rows('SELECT count(*) AS n FROM users WHERE email = ?', [email])).toEqual([{ n: 1 }])
+
+    const slug = `twice-${crypto.randomUUID().slice(0, 8)}`
+    const workspace = () => as(admin, '/api/admin/workspaces', { method: 'POST', json: [{ name: 'Twice', slug }] })
+    const workspaces = await Promise.all([workspace(), workspace(), workspace(), workspace()])
+    expect(workspaces.map((r) => r.status).sort()).toEqual([201, 400, 400, 400])
+    expect(workspaces.find((r) => r.status === 400)!.headers.get('x-hoko-error')).toBe('slug_taken')
+    expect(await s.rows('SELECT count(*) AS n FROM workspaces WHERE slug = ?', [slug])).toEqual([{ n: 1 }])
+  })
 })
 
 describe('pages', () => {
