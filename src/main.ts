@@ -28,7 +28,7 @@ import { IMPORT_FORMATS } from './links/formats'
 import { linkView } from './links/view'
 import { Outbox } from './webhooks/outbox'
 import { PLANS, type PlanName } from './workspaces/plans'
-import { createWorkspace, findWorkspace, findWorkspaceIn, listWorkspaces, toView, WorkspaceError } from './workspaces/service'
+import { createWorkspace, findWorkspace, listWorkspaces, toView, WorkspaceError } from './workspaces/service'
 
 // Whatever Hoko writes (database, -wal, -shm, backups, folders) is for its owner only, whatever the
 // umask of the shell or service manager that started it; the files also set their modes explicitly.
@@ -52,14 +52,14 @@ Commands:
                                           a dashboard user (an existing one: adds or changes the membership)
   user list [--json]
   user set-password --email E --password P  also ends that user's sessions
-  backup PATH [--json]                     a consistent copy of the database, also while serving
+  backup PATH [--json]                     a consistent copy of the SQLite database, also while serving (PostgreSQL: pg_dump)
   vacuum [--json]                         with the server stopped: compacts the database and turns on
                                           incremental vacuum (space freed by click retention goes back to the disk)
   version [--json]                        the version of this binary
   import links FILE --workspace SLUG|ID [--collection ID] [--format auto|hoko|dub|bitly|shlink]
                [--on-conflict skip|fail] [--json]   links from a CSV export (Hoko, Dub, Bitly, Shlink)
   export FILE                             everything of the instance as NDJSON (FILE - is stdout), also while serving
-  import FILE                             loads an export into an empty database (FILE - is stdin), before its first serve
+  import FILE                             loads an export into an empty database of either engine (FILE - is stdin), before its first serve
 
 Configuration comes from the environment: PORT, HOST, HOKO_DB, HOKO_BASE_URL, HOKO_SECRET,
 HOKO_DATABASE_URL, HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES, HOKO_LINK_CACHE_SIZE, HOKO_GEOIP_DB, HOKO_IDLE_TIMEOUT,
@@ -128,15 +128,15 @@ async function withDb<T>(fn: (db: Db) => T | Promise<T>): Promise<T> {
   }
 }
 
-function workspaceOrFail(db: Db, ref: string) {
-  const ws = findWorkspace(db, ref)
+async function workspaceOrFail(d: Data, ref: string) {
+  const ws = await findWorkspace(d, ref)
   if (!ws) throw new UsageError(`unknown workspace "${ref}"`)
   return ws
 }
 
-function domainOrFail(db: Db, workspaceId: string, name: string) {
+async function domainOrFail(d: Data, workspaceId: string, name: string) {
   const normalized = normalizeHostname(name)
-  const domain = normalized === null ? undefined : domainByName(db, workspaceId, normalized)
+  const domain = normalized === null ? undefined : await domainByName(d, workspaceId, normalized)
   if (!domain) throw new UsageError(`"${name}" is not a domain of this workspace; add it with: hoko domain add`)
   return domain
 }
@@ -192,7 +192,7 @@ async function run(argv: string[]): Promise<void> {
       return console.log('migrations applied')
     case 'backup': {
       if (!sub || rest.length) throw new UsageError('usage: hoko backup PATH')
-      const copy = await withDb((db) => backup(db, sub))
+      const copy = await withData(async (d) => backup(d, sub))
       return print(flags, copy, `backed up to ${copy.path} (${copy.bytes} bytes)`)
     }
     case 'vacuum': {
@@ -203,22 +203,22 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'export': {
       if (!sub || rest.length) throw new UsageError('usage: hoko export FILE (- for stdout)')
-      const r = await withDb((db) => exportInstance(db, sub))
+      const r = await withData((d) => exportInstance(d, sub))
       console.error(`exported ${r.tables} tables, ${r.rows} rows, ${megabytes(r.bytes)} in ${r.seconds.toFixed(1)} s`)
       return
     }
     case 'import': {
       if (!sub || rest.length) throw new UsageError('usage: hoko import FILE (- for stdin), or hoko import links FILE --workspace SLUG')
-      const r = await withDb((db) => importInstance(db, sub))
+      const r = await withData((d) => importInstance(d, sub))
       console.error(`imported ${r.tables} tables, ${r.rows} rows, ${megabytes(r.bytes)} in ${r.seconds.toFixed(1)} s`)
       return
     }
     case 'workspace create': {
       const rateLimit = flags['rate-limit']
       if (rateLimit !== undefined && !/^\d+$/.test(rateLimit)) throw new UsageError('--rate-limit must be a whole number')
-      const ws = await withDb((db) =>
+      const ws = await withData(async (d) =>
         toView(
-          createWorkspace(db, {
+          await createWorkspace(d, {
             name: required(flags, 'name'),
             slug: flags.slug,
             plan: flags.plan as never,
@@ -231,7 +231,7 @@ async function run(argv: string[]): Promise<void> {
       return print(flags, json, `created workspace ${ws.slug} (${ws.id}), plan ${ws.plan}, ${ws.rateLimit} requests/minute`)
     }
     case 'workspace list': {
-      const list = await withDb((db) => listWorkspaces(db).map((w) => toView(w, defaultRate())))
+      const list = await withData(async (d) => (await listWorkspaces(d)).map((w) => toView(w, defaultRate())))
       return print(
         flags,
         list,
@@ -241,10 +241,10 @@ async function run(argv: string[]): Promise<void> {
     case 'workspace set-default-domain': {
       const [name, extra] = rest
       if (extra !== undefined) throw new UsageError('usage: hoko workspace set-default-domain --workspace SLUG [NAME]')
-      const result = await withDb((db) => {
-        const ws = workspaceOrFail(db, required(flags, 'workspace'))
-        const domain = name === undefined ? null : domainOrFail(db, ws.id, name)
-        setDefaultDomain(db, ws.id, domain?.id ?? null)
+      const result = await withData(async (d) => {
+        const ws = await workspaceOrFail(d, required(flags, 'workspace'))
+        const domain = name === undefined ? null : await domainOrFail(d, ws.id, name)
+        await setDefaultDomain(d, ws.id, domain?.id ?? null)
         return { workspace: ws.slug, defaultDomainId: domain?.id ?? null, defaultDomain: domain?.name ?? baseHost() }
       })
       return print(flags, result, `workspace ${result.workspace}: new links go on ${result.defaultDomain}`)
@@ -257,23 +257,20 @@ async function run(argv: string[]): Promise<void> {
         const issue = item.issues[0]
         throw new UsageError(`${issue.path?.map((p) => p.key).join('.') ?? 'domain'}: ${issue.message}`)
       }
-      const domain = await withDb((db) =>
-        db.transaction(
-          () => {
-            const ws = workspaceOrFail(db, required(flags, 'workspace'))
-            const [added] = upsertDomains(db, ws.id, [item.output], baseHost())
-            if (flags.default) setDefaultDomain(db, ws.id, added.id)
-            return { ...added, workspace: ws.slug, default: flags.default === true }
-          },
-          { behavior: 'immediate' },
-        ),
+      const domain = await withData((d) =>
+        d.tx(async (tx) => {
+          const ws = await workspaceOrFail(tx, required(flags, 'workspace'))
+          const [added] = await upsertDomains(tx, ws.id, [item.output], baseHost())
+          if (flags.default) await setDefaultDomain(tx, ws.id, added.id)
+          return { ...added, workspace: ws.slug, default: flags.default === true }
+        }),
       )
       return print(flags, domain, `added domain ${domain.name} (${domain.id}) to workspace ${domain.workspace}${domain.default ? ', its default' : ''}`)
     }
     case 'domain list': {
-      const list = await withDb((db) => {
-        const ws = flags.workspace === undefined ? undefined : workspaceOrFail(db, flags.workspace)
-        return listAllDomains(db, ws?.id)
+      const list = await withData(async (d) => {
+        const ws = flags.workspace === undefined ? undefined : await workspaceOrFail(d, flags.workspace)
+        return listAllDomains(d, ws?.id)
       })
       return print(
         flags,
@@ -285,9 +282,9 @@ async function run(argv: string[]): Promise<void> {
     case 'key create': {
       const scopes = parseScopes(required(flags, 'scopes'))
       const expiresAt = flags.expires === undefined ? null : parseDate(flags.expires)
-      const key = await withDb((db) => {
-        const ws = workspaceOrFail(db, required(flags, 'workspace'))
-        return createKey(db, { workspaceId: ws.id, name: required(flags, 'name'), scopes, expiresAt })
+      const key = await withData(async (d) => {
+        const ws = await workspaceOrFail(d, required(flags, 'workspace'))
+        return createKey(d, { workspaceId: ws.id, name: required(flags, 'name'), scopes, expiresAt })
       })
       return print(
         flags,
@@ -297,7 +294,7 @@ async function run(argv: string[]): Promise<void> {
       )
     }
     case 'key list': {
-      const keys = await withDb((db) => listKeys(db, workspaceOrFail(db, required(flags, 'workspace')).id))
+      const keys = await withData(async (d) => listKeys(d, (await workspaceOrFail(d, required(flags, 'workspace'))).id))
       return print(
         flags,
         keys,
@@ -320,9 +317,7 @@ async function run(argv: string[]): Promise<void> {
       if (onConflict !== 'skip' && onConflict !== 'fail') throw new UsageError(`--on-conflict must be skip or fail; got "${onConflict}"`)
       const bytes = readFile(file)
       const report = await withData(async (d, db) => {
-        const ref = required(flags, 'workspace')
-        const ws = await findWorkspaceIn(d, ref)
-        if (!ws) throw new UsageError(`unknown workspace "${ref}"`)
+        const ws = await workspaceOrFail(d, required(flags, 'workspace'))
         // The running server's delivery worker sends what the import queues (link.created).
         const config = loadConfig()
         const baseUrl = config.baseUrl ?? `http://localhost:${config.port}`
@@ -344,12 +339,12 @@ async function run(argv: string[]): Promise<void> {
     case 'key revoke': {
       const [id, extra] = rest
       if (!id || extra !== undefined) throw new UsageError('usage: hoko key revoke ID')
-      const result = await withDb((db) => revokeKey(db, id))
+      const result = await withData((d) => revokeKey(d, id))
       return print(flags, result, `revoked key ${result.id}`)
     }
     case 'user create': {
-      const user = await withDb((db) =>
-        createUserFromCli(db, {
+      const user = await withData((d) =>
+        createUserFromCli(d, {
           email: required(flags, 'email'),
           password: flags.password,
           workspace: required(flags, 'workspace'),
@@ -368,7 +363,7 @@ async function run(argv: string[]): Promise<void> {
       )
     }
     case 'user list': {
-      const list = await withDb((db) => listUsersForCli(db))
+      const list = await withData((d) => listUsersForCli(d))
       return print(
         flags,
         list,
@@ -377,7 +372,7 @@ async function run(argv: string[]): Promise<void> {
       )
     }
     case 'user set-password': {
-      const result = await withDb((db) => setPasswordFromCli(db, required(flags, 'email'), required(flags, 'password')))
+      const result = await withData((d) => setPasswordFromCli(d, required(flags, 'email'), required(flags, 'password')))
       return print(flags, result, `password of ${result.email} changed; ${result.endedSessions} session(s) ended`)
     }
     default:
