@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './config'
 import { RedisUnreachable } from './cluster/redis'
 import { ISO_DATE, ISO_DATE_TIME, isRealDate } from './dates'
 import { openDatabase, runMigrations, type Db } from './db'
-import type { Data } from './db/data'
+import { type Data, sqliteData } from './db/data'
 import { openStorage } from './db/open'
 import { backup, BackupError } from './db/backup'
 import { vacuum } from './db/vacuum'
@@ -322,7 +322,7 @@ async function run(argv: string[]): Promise<void> {
         // The running server's delivery worker sends what the import queues (link.created).
         const config = loadConfig()
         const baseUrl = config.baseUrl ?? `http://localhost:${config.port}`
-        const outbox = new Outbox(db, () => baseUrl)
+        const outbox = new Outbox(sqliteData(db), () => baseUrl)
         return importLinks(db, linkStatements(db), bytes, {
           workspaceId: ws.id,
           baseHost: baseHostOf(baseUrl),
