@@ -422,7 +422,8 @@ test('kill -9 right after a committed change: the event is delivered after the r
     await first.proc.exited
     expect(rx.at('/crash')).toEqual([])
 
-    const again = await startServer({ dir: first.dir, env: ENV })
+    // The same database: the SQLite file in first.dir, or first's PostgreSQL database.
+    const again = await startServer({ dir: first.dir, env: { ...ENV, HOKO_DATABASE_URL: first.databaseUrl } })
     try {
       await until('the event from before the crash', () => rx.at('/crash').length === 1)
       const e = verify(rx.at('/crash')[0], hook.secret)
@@ -432,6 +433,8 @@ test('kill -9 right after a committed change: the event is delivered after the r
       await again.stop()
     }
   } finally {
+    // A failure before the kill leaves it running: a server left behind would keep the test run waiting.
+    if (first.proc.exitCode === null && first.proc.signalCode === null) first.proc.kill('SIGKILL')
     removeDir(first.dir)
   }
 }, 60_000)
@@ -455,7 +458,7 @@ describe('SSRF: without HOKO_WEBHOOK_ALLOW_PRIVATE', () => {
     const plain = await createWebhook('/ssrf', ['partner.created'], dev)
     const named = await createWebhook('/ssrf-named', ['partner.created'], dev, `http://localhost:${rx.port}`)
     await dev.stop()
-    const strict = await startServer({ dir: dev.dir, env: { HOKO_WEBHOOK_DELIVERY: '1', HOKO_WEBHOOK_RETRY_SCHEDULE: '0' } })
+    const strict = await startServer({ dir: dev.dir, env: { HOKO_DATABASE_URL: dev.databaseUrl, HOKO_WEBHOOK_DELIVERY: '1', HOKO_WEBHOOK_RETRY_SCHEDULE: '0' } })
     try {
       // The first start printed the key; this one prints none.
       const key = dev.key
