@@ -39,6 +39,8 @@ function messages(workspaceId: string, type: EventType, item: unknown, hooks: st
 export class Outbox {
   /** Workspaces with an enabled webhook subscribed to link.clicked: the one question the click writer asks. */
   private clickWorkspaces = new Set<string>()
+  private reading: Promise<void> | null = null
+  private nextReading: Promise<void> | null = null
   /** TRANSITION: the synchronous SQLite statements of emit/clicked/linkView, for callers not moved to emitIn yet. */
   private sync: ReturnType<typeof syncStatements> | null = null
   /** Told when messages were added, so that the worker sends them before its next poll. */
@@ -101,8 +103,17 @@ export class Outbox {
   /**
    * After webhook writes here, and every second for those of other processes (the CLI, a second
    * server). Never rejects: a failed read is logged, and the previous set holds until the next one.
+   * One read at a time; callers meanwhile share one more read after it (it sees their writes), so a
+   * slow database does not pile reads up.
    */
-  async refreshClickSubscribers(): Promise<void> {
+  refreshClickSubscribers(): Promise<void> {
+    if (!this.reading) return (this.reading = this.readClickSubscribers().finally(() => (this.reading = null)))
+    return (this.nextReading ??= this.reading.then(() => {
+      this.nextReading = null
+      return this.refreshClickSubscribers()
+    }))
+  }
+  private async readClickSubscribers(): Promise<void> {
     try {
       const rows = await this.data.all<{ workspaceId: string }>(`SELECT DISTINCT workspace_id AS "workspaceId" FROM webhooks WHERE ${subscribedTo(this.data)}`, [
         'link.clicked',
