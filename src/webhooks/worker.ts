@@ -64,6 +64,8 @@ export class DeliveryWorker {
     private readonly data: Data,
     private readonly config: Pick<Config, 'webhookAllowPrivate' | 'webhookRetrySchedule'>,
   ) {
+    // Without SKIP LOCKED, READ COMMITTED lets a second server's claim wait on the first one's rows and
+    // then take them again (its subquery chose them before the first committed): sent twice.
     this.claimSql = `UPDATE webhook_deliveries SET next_attempt_at = ?
          WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?
                       ${data.engine === 'pg' ? 'FOR UPDATE SKIP LOCKED' : ''})
