@@ -457,9 +457,11 @@ describe('SSRF: without HOKO_WEBHOOK_ALLOW_PRIVATE', () => {
   test('a webhook to the local receiver is refused at send time and the receiver sees no request', async () => {
     // Saved while the override was on (as in development), then served without it.
     const dev = await startServer({ env: { ...ENV, HOKO_WEBHOOK_DELIVERY: '0' } })
-    const plain = await createWebhook('/ssrf', ['partner.created'], dev)
-    const named = await createWebhook('/ssrf-named', ['partner.created'], dev, `http://localhost:${rx.port}`)
-    await dev.stop()
+    // Stopped even when a step fails: a server left behind would keep the test run waiting.
+    const [plain, named] = await Promise.all([
+      createWebhook('/ssrf', ['partner.created'], dev),
+      createWebhook('/ssrf-named', ['partner.created'], dev, `http://localhost:${rx.port}`),
+    ]).finally(() => dev.stop())
     const strict = await startServer({ dir: dev.dir, env: { HOKO_DATABASE_URL: dev.databaseUrl, HOKO_WEBHOOK_DELIVERY: '1', HOKO_WEBHOOK_RETRY_SCHEDULE: '0' } })
     try {
       // The first start printed the key; this one prints none.
