@@ -67,7 +67,7 @@ export function createContext(opts: { db: Db; data?: Data; config: Config; baseU
   const now = opts.now ?? Date.now
   const data = opts.data ?? sqliteData(opts.db)
   const sessions = createSessionStore(data, opts.secret, now)
-  const webhooks = new Outbox(opts.db, () => ctx.baseUrl)
+  const webhooks = new Outbox(data, () => ctx.baseUrl)
   const ctx: AppContext = {
     data,
     db: opts.db,
@@ -90,7 +90,7 @@ export function createContext(opts: { db: Db; data?: Data; config: Config; baseU
     webhooks,
     metrics: new Metrics(),
   }
-  if (data.sqlite) webhooks.refreshClickSubscribers()
+  void webhooks.refreshClickSubscribers()
   ctx.metrics.watch(ctx)
   return ctx
 }

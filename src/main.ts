@@ -319,7 +319,7 @@ async function run(argv: string[]): Promise<void> {
         // The running server's delivery worker sends what the import queues (link.created).
         const config = loadConfig()
         const baseUrl = config.baseUrl ?? `http://localhost:${config.port}`
-        const outbox = new Outbox(db, () => baseUrl)
+        const outbox = new Outbox(sqliteData(db), () => baseUrl)
         return importLinks(db, linkStatements(db), bytes, {
           workspaceId: ws.id,
           baseHost: baseHostOf(baseUrl),

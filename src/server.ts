@@ -75,13 +75,12 @@ export async function serve(config: Config) {
     )
 
   // Webhooks changed by another process (the CLI, a second server) reach the click writer within a second.
-  const subscriptions = setInterval(() => data.sqlite && ctx.webhooks.refreshClickSubscribers(), 1000)
-  // TRANSITION: the delivery worker is still on the SQLite handle.
-  const deliveries = data.sqlite ? new DeliveryWorker(db, config) : null
+  const subscriptions = setInterval(() => void ctx.webhooks.refreshClickSubscribers(), 1000)
+  const deliveries = new DeliveryWorker(data, config)
   const attempts = ctx.metrics.counter('hoko_webhook_deliveries_total', 'Webhook delivery attempts by result.', ['result'])
-  if (deliveries) deliveries.onAttempt = (result) => attempts.labels(result).inc()
-  ctx.metrics.registerGauge('hoko_webhook_outbox_backlog', 'Webhook deliveries waiting in the outbox (due or not).', [], () => deliveries?.backlog() ?? 0)
-  if (deliveries && config.webhookDelivery) {
+  deliveries.onAttempt = (result) => attempts.labels(result).inc()
+  ctx.metrics.registerGauge('hoko_webhook_outbox_backlog', 'Webhook deliveries waiting in the outbox (due or not).', [], () => deliveries.backlog())
+  if (config.webhookDelivery) {
     ctx.webhooks.onEmit = () => deliveries.wake()
     deliveries.start()
   }
@@ -120,7 +119,7 @@ export async function serve(config: Config) {
     console.log(`${signal}: finishing in-flight requests, then closing the database`)
     await app.stop()
     clearInterval(subscriptions)
-    await deliveries?.stop()
+    await deliveries.stop()
     // After-response hooks (the request log) of the last answers run on the next turns.
     await Bun.sleep(5)
     await retention?.stop()
