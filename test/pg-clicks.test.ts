@@ -31,6 +31,11 @@ async function database(name: string, max = 8): Promise<{ url: string; d: Data }
   return { url, d: pgData(client) }
 }
 
+/** The cluster takes 50 connections: the earlier parts' pools go before a server starts. */
+async function closePools() {
+  for (const c of clients.splice(0)) await c.close()
+}
+
 const FIELDS =
   'id, workspace_id AS "workspaceId", link_id AS "linkId", short_id AS "shortId", domain, partner_id AS "partnerId", external_id AS "externalId", tenant_id AS "tenantId", created_at AS "createdAt", destination, referrer, referrer_host AS "referrerHost", utm, visitor_id AS "visitorId", visitor_session_id AS "visitorSessionId", browser_name AS "browserName", browser_version AS "browserVersion", os_name AS "osName", os_version AS "osVersion", device_type AS "deviceType", language, country, country_code AS "countryCode", city, qr, bot, ip'
 const read = async (d: Data, id: string) => (await d.get<ClickRow>(`SELECT ${FIELDS} FROM clicks WHERE id = ?`, [id]))!
@@ -265,6 +270,37 @@ describe.skipIf(!postgresAvailable())('clicks on PostgreSQL', () => {
     })
   })
 
+  describe('a server with HOKO_CLICK_RETENTION_DAYS', () => {
+    let s: TestServer | undefined
+    afterAll(async () => {
+      await s?.stop()
+      if (s) removeDir(s.dir)
+    })
+
+    test('counts the old clicks in the rollups, then drops their months; recent clicks stay', async () => {
+      await closePools()
+      const { url, d } = await database('retention_server', 2)
+      const w = new PgClickWriter(d)
+      const month = monthOf(Date.now())
+      const old = [monthStart(month - 6) + 1000, monthStart(month - 6) + 2000, monthStart(month - 5) + 1000].map((t) => blankClick({ createdAt: t }))
+      const recent = blankClick({ createdAt: Date.now() - 86_400_000 })
+      await w.insertAll([...old, recent])
+      s = await startServer({ env: { HOKO_DATABASE_URL: url, HOKO_CLICK_RETENTION_DAYS: '30' } })
+      const deadline = Date.now() + 30_000
+      while ((await count(d)) > 1) {
+        if (Date.now() > deadline) throw new Error('old clicks were not deleted')
+        await Bun.sleep(100)
+      }
+      expect((await d.all<{ id: string }>('SELECT id FROM clicks')).map((r) => r.id)).toEqual([recent.id])
+      const months = await clickPartitions(d).list()
+      expect(months.filter((m) => m < month - 1)).toEqual([])
+      expect(months).toEqual(expect.arrayContaining([month, month + 1, month + 2]))
+      expect(await d.get("SELECT CAST(sum(clicks) AS BIGINT) AS n FROM click_rollups WHERE dim = 'total'")).toEqual({ n: 4 })
+      const metrics = await (await fetch(`${s.url}/metrics`)).text()
+      expect(metrics).toContain('hoko_clicks_deleted_total 3')
+    })
+  })
+
   describe.skipIf(!haveRedis)('two `hoko serve` on one database', () => {
     let redis: TestRedis
     let a: TestServer
@@ -272,8 +308,7 @@ describe.skipIf(!postgresAvailable())('clicks on PostgreSQL', () => {
     let url: string
     beforeAll(async () => {
       redis = await startRedis()
-      // The cluster takes 50 connections: the earlier parts' pools go first.
-      for (const c of clients.splice(0)) await c.close()
+      await closePools()
       ;({ url } = await database('two_servers', 2))
       const env = { HOKO_DATABASE_URL: url, HOKO_REDIS_URL: redis.url, HOKO_BASE_URL: 'https://go.example.test' }
       a = await startServer({ env })

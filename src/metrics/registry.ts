@@ -84,7 +84,7 @@ export class Metrics {
 
   /** Reads the app's own counts when scraped, and hears of every click commit; once per app. */
   watch(sources: MetricSources): void {
-    const { db, links, limiter, keylessLimiter } = sources
+    const { links, limiter, keylessLimiter } = sources
     const dbPath = sources.config.dbPath
     sources.clicks.writer.committed = (rows, ms) => {
       this.clickBatch.observe(rows)
@@ -110,10 +110,19 @@ export class Metrics {
       [{ limiter: 'keyless' }, keylessLimiter.refused],
     ])
 
-    const lag = db.$client.prepare<{ lag: number }, []>(
-      'SELECT count(*) AS lag FROM click_rows WHERE rid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0)',
-    )
-    this.registerGauge('hoko_rollup_lag_clicks', 'Clicks not yet counted in the analytics rollups.', [], () => Math.max(0, lag.get()?.lag ?? 0))
+    // Read on either engine, so asynchronously (prom-client awaits a collect that returns a promise).
+    const data = sources.data
+    new Gauge({
+      name: 'hoko_rollup_lag_clicks',
+      help: 'Clicks not yet counted in the analytics rollups.',
+      registers: [this.registry],
+      async collect() {
+        const row = await data.get<{ lag: number }>(
+          'SELECT count(*) AS lag FROM click_rows WHERE rid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0)',
+        )
+        this.set(Math.max(0, row?.lag ?? 0))
+      },
+    })
     const size = (path: string) => {
       try {
         return statSync(path).size
