@@ -26,6 +26,8 @@ export class ClickPartitions {
   private loaded = false
   /** The month of the last click seen covered, to check most clicks with two comparisons. */
   private current: [number, number] = [0, 0]
+  /** After a failed attempt to make a partition, when the click writer may try again. */
+  private retryAt = 0
 
   constructor(private readonly d: Data) {}
 
@@ -52,7 +54,14 @@ export class ClickPartitions {
       if (this.known.has(month)) this.current = monthRids(month)
       else (missing ??= new Set()).add(month)
     }
-    if (missing) await this.ensure([...missing])
+    if (!missing || Date.now() < this.retryAt) return
+    try {
+      await this.ensure([...missing])
+    } catch (e) {
+      // The clicks go to the default partition meanwhile: a redirect never fails for want of a partition.
+      this.retryAt = Date.now() + 10_000
+      log('warn', 'could not make a month partition of click_rows; its clicks go to the default partition meanwhile', { error: String(e) })
+    }
   }
 
   /** This month and the next ones (AHEAD): at start, then daily, so that no click waits for a new month's. */
@@ -71,6 +80,9 @@ export class ClickPartitions {
     await this.d.tx(async (tx) => {
       // Instances take turns; IF NOT EXISTS makes the second one's attempt a no-op.
       await tx.run("SELECT pg_advisory_xact_lock(hashtext('hoko click partitions'))")
+      // A new partition locks click_rows whole for a moment: rather fail (and try later) than queue
+      // every click behind a long query on the table.
+      await tx.run("SET LOCAL lock_timeout = '1s'")
       for (const month of missing) {
         const [from, to] = monthRids(month)
         // A month whose rows already went to the default partition stays there: PostgreSQL refuses a

@@ -48,7 +48,9 @@ class PgDict {
 
   async resolve(tx: Data): Promise<void> {
     if (this.pending.size === 0) return
-    const items = [...this.pending]
+    // In one order on every instance: two batches adding the same new values wait for each other
+    // (a unique index), and in opposite orders they would deadlock.
+    const items = [...this.pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     this.pending = new Map()
     const found = new Map<string, number>()
     const cols = this.columns.join(', ')

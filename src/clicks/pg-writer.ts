@@ -5,6 +5,9 @@ import type { ClickRow } from './row'
 import { ridAt, type ClickInput } from './store'
 import type { ClickSink } from './writer'
 
+/** SQLSTATEs of a transaction PostgreSQL gave up so that another could go on: deadlock, serialization failure. */
+const RETRIED = new Set(['40P01', '40001'])
+
 /**
  * Group commit on PostgreSQL, as ClickWriter on SQLite: clicks that arrive while a commit is under
  * way are written together by the next one, in one transaction (its dictionary inserts, multi-row
@@ -72,14 +75,17 @@ export class PgClickWriter implements ClickSink {
   /** Inserts rows in one transaction, now (import and tests; the redirect goes through write). */
   async insertAll(rows: ClickInput[]): Promise<void> {
     await this.partitions.cover(rows.map((r) => r.rid ?? ridAt(r.createdAt)))
-    try {
-      await this.d.tx(async (tx) => {
-        await this.store.insert(tx, rows)
-        await this.inCommit?.(tx, rows)
-      })
-    } catch (e) {
-      this.store.forget()
-      throw e
-    }
+    for (let attempt = 1; ; attempt++)
+      try {
+        await this.d.tx(async (tx) => {
+          await this.store.insert(tx, rows)
+          await this.inCommit?.(tx, rows)
+        })
+        return
+      } catch (e) {
+        this.store.forget()
+        // A deadlock with another instance's transaction: PostgreSQL chose this one; it is written again.
+        if (!RETRIED.has((e as { errno?: string }).errno ?? '') || attempt === 3) throw e
+      }
   }
 }

@@ -177,6 +177,8 @@ export async function retentionPassPg(d: Data, days: number, partitions: ClickPa
     if (to - 1 > upTo) break
     const n = await d.tx(async (tx) => {
       if (!(await tx.get<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${RETENTION_LOCK}) AS ok`))?.ok) return -1
+      // Dropping a partition locks click_rows whole: never queue the clicks behind a long query for it.
+      await tx.run("SET LOCAL lock_timeout = '200ms'")
       const converted = await tx.get(
         `SELECT 1 AS x FROM leads WHERE click_rid >= CAST(? AS BIGINT) AND click_rid < CAST(? AS BIGINT)
          UNION ALL SELECT 1 FROM sales WHERE click_rid >= CAST(? AS BIGINT) AND click_rid < CAST(? AS BIGINT) LIMIT 1`,
@@ -188,6 +190,9 @@ export async function retentionPassPg(d: Data, days: number, partitions: ClickPa
       await tx.run(`DROP TABLE ${name}`)
       await tx.run('DELETE FROM click_legacy_ids WHERE rid >= CAST(? AS BIGINT) AND rid < CAST(? AS BIGINT)', [from, to])
       return n
+    }).catch((e) => {
+      if ((e as { errno?: string }).errno === LOCK_NOT_AVAILABLE) return -1 // tried again next pass
+      throw e
     })
     if (n < 0) continue
     partitions.dropped(month)
@@ -214,6 +219,8 @@ export async function retentionPassPg(d: Data, days: number, partitions: ClickPa
 }
 
 const RETENTION_LOCK = "hashtext('hoko click retention')"
+/** SQLSTATE of a lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03'
 
 /** Retention on PostgreSQL: a pass every `intervalMs` on the event loop (the work is the database's). */
 export function startRetentionPg(
