@@ -13,7 +13,7 @@ import * as v from 'valibot'
 import { baseHostOf } from './domains/hosts'
 import { normalizeHostname } from './domains/hostname'
 import { NewDomain } from './domains/model'
-import { domainByName, listAllDomains, setDefaultDomain, upsertDomains } from './domains/service'
+import { domainByName, listAllDomains, setDefaultDomainIn, upsertDomains } from './domains/service'
 import { HokoError } from './http/errors'
 import { createKey, KeyError, listKeys, parseScopes, revokeKey } from './keys/service'
 import { createUserFromCli, listUsersForCli, setPasswordFromCli } from './accounts/cli'
@@ -29,7 +29,7 @@ import { linkStatements } from './links/statements'
 import { linkView } from './links/view'
 import { Outbox } from './webhooks/outbox'
 import { PLANS, type PlanName } from './workspaces/plans'
-import { createWorkspace, findWorkspace, listWorkspaces, toView, WorkspaceError } from './workspaces/service'
+import { createWorkspace, findWorkspace, findWorkspaceIn, listWorkspaces, toView, WorkspaceError } from './workspaces/service'
 
 // Whatever Hoko writes (database, -wal, -shm, backups, folders) is for its owner only, whatever the
 // umask of the shell or service manager that started it; the files also set their modes explicitly.
@@ -53,14 +53,14 @@ Commands:
                                           a dashboard user (an existing one: adds or changes the membership)
   user list [--json]
   user set-password --email E --password P  also ends that user's sessions
-  backup PATH [--json]                     a consistent copy of the database, also while serving
+  backup PATH [--json]                     a consistent copy of the SQLite database, also while serving (PostgreSQL: pg_dump)
   vacuum [--json]                         with the server stopped: compacts the database and turns on
                                           incremental vacuum (space freed by click retention goes back to the disk)
   version [--json]                        the version of this binary
   import links FILE --workspace SLUG|ID [--collection ID] [--format auto|hoko|dub|bitly|shlink]
                [--on-conflict skip|fail] [--json]   links from a CSV export (Hoko, Dub, Bitly, Shlink)
   export FILE                             everything of the instance as NDJSON (FILE - is stdout), also while serving
-  import FILE                             loads an export into an empty database (FILE - is stdin), before its first serve
+  import FILE                             loads an export into an empty database of either engine (FILE - is stdin), before its first serve
 
 Configuration comes from the environment: PORT, HOST, HOKO_DB, HOKO_BASE_URL, HOKO_SECRET,
 HOKO_DATABASE_URL, HOKO_TRUST_PROXY, HOKO_RATE_LIMIT, HOKO_MAX_BODY_BYTES, HOKO_LINK_CACHE_SIZE, HOKO_GEOIP_DB, HOKO_IDLE_TIMEOUT,
@@ -132,9 +132,15 @@ function workspaceOrFail(db: Db, ref: string) {
   return ws
 }
 
-function domainOrFail(db: Db, workspaceId: string, name: string) {
+async function workspaceOrFailIn(d: Data, ref: string) {
+  const ws = await findWorkspaceIn(d, ref)
+  if (!ws) throw new UsageError(`unknown workspace "${ref}"`)
+  return ws
+}
+
+async function domainOrFail(d: Data, workspaceId: string, name: string) {
   const normalized = normalizeHostname(name)
-  const domain = normalized === null ? undefined : domainByName(db, workspaceId, normalized)
+  const domain = normalized === null ? undefined : await domainByName(d, workspaceId, normalized)
   if (!domain) throw new UsageError(`"${name}" is not a domain of this workspace; add it with: hoko domain add`)
   return domain
 }
@@ -190,7 +196,7 @@ async function run(argv: string[]): Promise<void> {
       return console.log('migrations applied')
     case 'backup': {
       if (!sub || rest.length) throw new UsageError('usage: hoko backup PATH')
-      const copy = await withDb((db) => backup(db, sub))
+      const copy = await withData(async (d) => backup(d, sub))
       return print(flags, copy, `backed up to ${copy.path} (${copy.bytes} bytes)`)
     }
     case 'vacuum': {
@@ -201,13 +207,13 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'export': {
       if (!sub || rest.length) throw new UsageError('usage: hoko export FILE (- for stdout)')
-      const r = await withDb((db) => exportInstance(db, sub))
+      const r = await withData((d) => exportInstance(d, sub))
       console.error(`exported ${r.tables} tables, ${r.rows} rows, ${megabytes(r.bytes)} in ${r.seconds.toFixed(1)} s`)
       return
     }
     case 'import': {
       if (!sub || rest.length) throw new UsageError('usage: hoko import FILE (- for stdin), or hoko import links FILE --workspace SLUG')
-      const r = await withDb((db) => importInstance(db, sub))
+      const r = await withData((d) => importInstance(d, sub))
       console.error(`imported ${r.tables} tables, ${r.rows} rows, ${megabytes(r.bytes)} in ${r.seconds.toFixed(1)} s`)
       return
     }
@@ -239,10 +245,10 @@ async function run(argv: string[]): Promise<void> {
     case 'workspace set-default-domain': {
       const [name, extra] = rest
       if (extra !== undefined) throw new UsageError('usage: hoko workspace set-default-domain --workspace SLUG [NAME]')
-      const result = await withDb((db) => {
-        const ws = workspaceOrFail(db, required(flags, 'workspace'))
-        const domain = name === undefined ? null : domainOrFail(db, ws.id, name)
-        setDefaultDomain(db, ws.id, domain?.id ?? null)
+      const result = await withData(async (d) => {
+        const ws = await workspaceOrFailIn(d, required(flags, 'workspace'))
+        const domain = name === undefined ? null : await domainOrFail(d, ws.id, name)
+        await setDefaultDomainIn(d, ws.id, domain?.id ?? null)
         return { workspace: ws.slug, defaultDomainId: domain?.id ?? null, defaultDomain: domain?.name ?? baseHost() }
       })
       return print(flags, result, `workspace ${result.workspace}: new links go on ${result.defaultDomain}`)
@@ -255,23 +261,20 @@ async function run(argv: string[]): Promise<void> {
         const issue = item.issues[0]
         throw new UsageError(`${issue.path?.map((p) => p.key).join('.') ?? 'domain'}: ${issue.message}`)
       }
-      const domain = await withDb((db) =>
-        db.transaction(
-          () => {
-            const ws = workspaceOrFail(db, required(flags, 'workspace'))
-            const [added] = upsertDomains(db, ws.id, [item.output], baseHost())
-            if (flags.default) setDefaultDomain(db, ws.id, added.id)
-            return { ...added, workspace: ws.slug, default: flags.default === true }
-          },
-          { behavior: 'immediate' },
-        ),
+      const domain = await withData((d) =>
+        d.tx(async (tx) => {
+          const ws = await workspaceOrFailIn(tx, required(flags, 'workspace'))
+          const [added] = await upsertDomains(tx, ws.id, [item.output], baseHost())
+          if (flags.default) await setDefaultDomainIn(tx, ws.id, added.id)
+          return { ...added, workspace: ws.slug, default: flags.default === true }
+        }),
       )
       return print(flags, domain, `added domain ${domain.name} (${domain.id}) to workspace ${domain.workspace}${domain.default ? ', its default' : ''}`)
     }
     case 'domain list': {
-      const list = await withDb((db) => {
-        const ws = flags.workspace === undefined ? undefined : workspaceOrFail(db, flags.workspace)
-        return listAllDomains(db, ws?.id)
+      const list = await withData(async (d) => {
+        const ws = flags.workspace === undefined ? undefined : await workspaceOrFailIn(d, flags.workspace)
+        return listAllDomains(d, ws?.id)
       })
       return print(
         flags,

@@ -33,9 +33,7 @@ const summary = async (query: string) => (await get(`/api/analytics/summary?${qu
 /** Waits until the rollup thread has counted every click. */
 async function rolledUp() {
   for (let i = 0; i < 200; i++) {
-    const db = s.sql()
-    const { mark, last } = db.query(ROLLUP_PROGRESS).get() as any
-    db.close()
+    const [{ mark, last }] = await s.rows<{ mark: number | null; last: number | null }>(ROLLUP_PROGRESS)
     if (mark === last) return
     await Bun.sleep(25)
   }

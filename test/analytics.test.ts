@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Database } from 'bun:sqlite'
+import { SQL } from 'bun'
+import { packedId } from '../src/clicks/store'
+import { dollarParams } from '../src/db/data'
 import { expectBilingual, removeDir, startServer, type TestServer, UA } from './harness'
-import { deleteClicks, retimeClicks, ROLLUP_PROGRESS } from './clicks-sql'
+import { ROLLUP_PROGRESS } from './clicks-sql'
 
 let s: TestServer
 let links: any[]
@@ -39,22 +42,65 @@ beforeAll(async () => {
   for (const [i, query, headers] of visits)
     await fetch(`${s.url}/${links[i].shortId}${query}`, { redirect: 'manual', headers })
   // …then moved back in time, so that dates and buckets can be tested: 1 hour apart, oldest first.
-  const db = new Database(s.dbPath)
-  db.exec('PRAGMA busy_timeout = 5000')
-  const ids = (db.query('SELECT id FROM clicks ORDER BY created_at, id').all() as { id: string }[]).map((r) => r.id)
-  retimeClicks(db, ids.map((id, n) => ({ id, createdAt: T0 + n * 3_600_000 })))
-  // The rollup thread may have counted them at their real time already: let it count them again.
-  db.exec('DELETE FROM click_rollups; DELETE FROM click_rollups_all; DELETE FROM rollup_state')
-  db.close()
+  const clicks = await s.rows<{ id: string; rid: number }>('SELECT id, rid FROM clicks ORDER BY created_at, id')
+  // Moved clicks keep their ids (as ids kept in click_legacy_ids) and their conversions. The rollup
+  // thread may have counted them at their real time already: it counts them again.
+  await change([
+    ...clicks.flatMap(({ id, rid }, n): Statement[] => {
+      const to = (T0 + n * 3_600_000) * 1024
+      const uuid = packedId(id)
+      return [
+        ['UPDATE click_rows SET rid = ?, nonce = NULL WHERE rid = ?', to, rid],
+        ['DELETE FROM click_legacy_ids WHERE rid = ?', rid],
+        typeof uuid === 'string' && s.engine === 'pg'
+          ? ['INSERT INTO click_legacy_ids (rid, uuid_text) VALUES (?, ?)', to, uuid]
+          : ['INSERT INTO click_legacy_ids (rid, uuid) VALUES (?, ?)', to, uuid],
+        ['UPDATE leads SET click_rid = ? WHERE click_rid = ?', to, rid],
+        ['UPDATE sales SET click_rid = ? WHERE click_rid = ?', to, rid],
+      ]
+    }),
+    ...recount,
+  ])
   await rolledUp()
 })
+
+type Statement = [string, ...unknown[]]
+/** The rollups emptied, for the rollup thread to count every click again. */
+const recount: Statement[] = [['DELETE FROM click_rollups'], ['DELETE FROM click_rollups_all'], ['DELETE FROM rollup_state']]
+/** Deletes the clicks the view's condition selects, e.g. `link_id = ?`. */
+const deleteClicks = (where: string, ...params: unknown[]): Statement[] => [
+  [`DELETE FROM click_legacy_ids WHERE rid IN (SELECT rid FROM clicks WHERE ${where})`, ...params],
+  [`DELETE FROM click_rows WHERE rid IN (SELECT rid FROM clicks WHERE ${where})`, ...params],
+]
+
+/** Writes beside the server, in one transaction, on its database of either engine: the test shapes clicks the redirect made. */
+async function change(statements: Statement[]) {
+  if (s.engine === 'sqlite') {
+    const db = new Database(s.dbPath)
+    db.exec('PRAGMA busy_timeout = 5000')
+    try {
+      db.transaction(() => {
+        for (const [text, ...params] of statements) db.query(text).run(...(params as never[]))
+      })()
+    } finally {
+      db.close()
+    }
+    return
+  }
+  const client = new SQL(s.databaseUrl!, { max: 1 })
+  try {
+    await client.begin(async (tx) => {
+      for (const [text, ...params] of statements) await tx.unsafe(dollarParams(text), params as never[])
+    })
+  } finally {
+    await client.close()
+  }
+}
 
 /** Waits until the rollup thread has counted every click, so that summaries read the rollups. */
 async function rolledUp() {
   for (let i = 0; i < 200; i++) {
-    const db = s.sql()
-    const { mark, last } = db.query(ROLLUP_PROGRESS).get() as any
-    db.close()
+    const [{ mark, last }] = await s.rows<{ mark: number | null; last: number | null }>(ROLLUP_PROGRESS)
     if (mark === last) return
     await Bun.sleep(25)
   }
@@ -146,11 +192,7 @@ describe('GET /api/analytics', () => {
     await fetch(`${s.url}/${l.shortId}`, { redirect: 'manual', headers: { 'user-agent': UA.chromeWindows } })
     await s.api('/api/links', { method: 'DELETE', json: [l.id] })
     expect(await get(`/api/analytics?linkId=${l.id}`)).toHaveLength(1)
-    const db = new Database(s.dbPath)
-    db.exec('PRAGMA busy_timeout = 5000')
-    deleteClicks(db, 'link_id = ?', l.id)
-    db.exec('DELETE FROM click_rollups; DELETE FROM click_rollups_all; DELETE FROM rollup_state')
-    db.close()
+    await change([...deleteClicks('link_id = ?', l.id), ...recount])
     await rolledUp()
   })
 
@@ -200,9 +242,7 @@ describe('GET /api/analytics/summary', () => {
   })
 
   test('date ranges with partial days combine rollups and clicks', async () => {
-    const db = s.sql()
-    expect((db.query('SELECT count(*) AS n FROM click_rollups').get() as any).n).toBeGreaterThan(0)
-    db.close()
+    expect((await s.rows<{ n: number }>('SELECT count(*) AS n FROM click_rollups'))[0].n).toBeGreaterThan(0)
     expect((await get('/api/analytics/summary?startDate=2024-01-31&endDate=2024-02-01')).clicks).toBe(4)
     expect((await get('/api/analytics/summary?startDate=2024-01-31T23:00:00Z&endDate=2024-02-01T00:30:00Z')).clicks).toBe(2)
     expect((await get('/api/analytics/summary?startDate=2024-01-31T22:30:00Z&endDate=2024-02-01T23:59:59.999Z')).clicks).toBe(3)
@@ -220,11 +260,7 @@ describe('GET /api/analytics/summary', () => {
     expect((await get('/api/analytics/summary?groupBy=country')).find((r: any) => r.key === 'US').clicks).toBe(4)
     await rolledUp()
     expect((await get('/api/analytics/summary')).clicks).toBe(before + 1)
-    const db = new Database(s.dbPath)
-    db.exec('PRAGMA busy_timeout = 5000')
-    deleteClicks(db, 'created_at > ?', T0 + 10 * 3_600_000)
-    db.exec('DELETE FROM click_rollups; DELETE FROM click_rollups_all; DELETE FROM rollup_state')
-    db.close()
+    await change([...deleteClicks('created_at > ?', T0 + 10 * 3_600_000), ...recount])
     await rolledUp()
   })
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { Database } from 'bun:sqlite'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { removeDir, startServer, type TestServer, UA } from './harness'
+import { ENGINE, removeDir, startServer, type TestServer, UA } from './harness'
 
 let s: TestServer
 beforeAll(async () => {
@@ -12,7 +13,8 @@ afterAll(async () => {
   removeDir(s.dir)
 })
 
-test('hoko backup copies the database consistently while the server is under load', async () => {
+// `hoko backup` copies the SQLite file: on PostgreSQL it points to pg_dump (last test).
+test.skipIf(ENGINE === 'pg')('hoko backup copies the database consistently while the server is under load', async () => {
   const [col] = await (await s.api('/api/collections', { method: 'POST', json: [{ name: 'backup' }] })).json()
   const links = await (
     await s.api('/api/links', { method: 'POST', json: Array.from({ length: 500 }, (_, i) => ({ url: `https://example.com/${i}`, collectionId: col.id })) })
@@ -59,7 +61,7 @@ test('hoko backup copies the database consistently while the server is under loa
   }
 })
 
-test('hoko backup refuses to overwrite a file or to write into a missing folder', () => {
+test.skipIf(ENGINE === 'pg')('hoko backup refuses to overwrite a file or to write into a missing folder', () => {
   for (const [target, message] of [
     [s.dbPath, /already exists/],
     [join(s.dir, 'no', 'such', 'copy.db'), /does not exist/],
@@ -69,4 +71,12 @@ test('hoko backup refuses to overwrite a file or to write into a missing folder'
     expect(r.stderr.trim()).toMatch(message)
   }
   expect(s.cli(['backup']).stderr).toContain('usage: hoko backup PATH')
+})
+
+test.skipIf(ENGINE !== 'pg')('on PostgreSQL, hoko backup refuses and says to use pg_dump', () => {
+  const target = join(s.dir, 'copy.db')
+  const r = s.cli(['backup', target])
+  expect(r.code).toBe(2)
+  expect(r.stderr).toMatch(/^hoko: hoko backup copies the SQLite file; on PostgreSQL use pg_dump, for example: pg_dump --format=custom/)
+  expect(existsSync(target)).toBe(false)
 })

@@ -134,14 +134,9 @@ describe('Caddy in front of Hoko', () => {
 
   test("Caddy's forwarded headers are what HOKO_TRUST_PROXY=1 reads: the client cannot forge its address or host", async () => {
     // The visit above sent X-Forwarded-For and X-Forwarded-Host of its own; Caddy replaced both.
-    const db = hoko.sql()
-    try {
-      const clicks = db.query('SELECT ip, domain FROM clicks WHERE link_id = ?').all(linkId) as { ip: string; domain: string }[]
-      expect(clicks.length).toBeGreaterThan(0)
-      for (const c of clicks) expect(c).toEqual({ ip: '127.0.0.0', domain: REGISTERED })
-    } finally {
-      db.close()
-    }
+    const clicks = await hoko.rows<{ ip: string; domain: string }>('SELECT ip, domain FROM clicks WHERE link_id = ?', [linkId])
+    expect(clicks.length).toBeGreaterThan(0)
+    for (const c of clicks) expect(c).toEqual({ ip: '127.0.0.0', domain: REGISTERED })
     const api = curl([...resolve(REGISTERED), '-o', '/dev/null', '-w', '%{http_code}', '-H', `Authorization: Bearer ${hoko.key}`, `https://${REGISTERED}:${httpsPort}/api/links`])
     expect(api.stdout).toBe('404')
   })

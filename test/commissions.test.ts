@@ -1,6 +1,6 @@
-import { Database } from 'bun:sqlite'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { expectBilingual, removeDir, startServer, type TestServer, UA } from './harness'
+import { writeRows } from './write-rows'
 
 /**
  * Partner commissions over HTTP: rewards on partners, commissions earned by leads and sales through
@@ -61,7 +61,7 @@ async function list(query: string): Promise<{ items: any[]; total: number }> {
   return { items: await res.json(), total: Number(res.headers.get('x-total-count')) }
 }
 const ofPartner = async (partnerId: string) => (await list(`partnerId=${partnerId}&sort=asc&take=10000`)).items
-const storedCount = (clickId: string) => (s.sql().query('SELECT count(*) AS n FROM commissions WHERE click_id = ?').get(clickId) as { n: number }).n
+const storedCount = async (clickId: string) => (await s.rows<{ n: number }>('SELECT count(*) AS n FROM commissions WHERE click_id = ?', [clickId]))[0].n
 
 /** The English message of a 400, after checking the body is bilingual. */
 function refused(r: { status: number; body: any }): string {
@@ -71,16 +71,6 @@ function refused(r: { status: number; body: any }): string {
 
 const setStatus = (...items: { id: string; status: string; force?: boolean }[]) => call('PUT', '/api/commissions', items)
 
-/** A writable handle on the server's database, to move a commission's hold period into the past. */
-function writable<T>(work: (db: Database) => T): T {
-  const db = new Database(s.dbPath)
-  db.exec('PRAGMA busy_timeout = 5000')
-  try {
-    return work(db)
-  } finally {
-    db.close()
-  }
-}
 
 describe('rewards on partners', () => {
   test('are stored with their defaults (usd, 30 hold days), returned on every partner, kept when left out, and cleared by null', async () => {
@@ -170,18 +160,18 @@ describe('earning commissions', () => {
     const none = await clickOf(null)
     expect((await lead(none)).status).toBe(201)
     expect((await sale(none, 1000)).status).toBe(201)
-    expect(storedCount(none)).toBe(0)
+    expect(await storedCount(none)).toBe(0)
 
     const leadOnly = await partner({ rewards: [{ event: 'lead', type: 'flat', amount: 100 }] })
     const c1 = await clickOf(leadOnly.id)
     await sale(c1, 1000)
-    expect(storedCount(c1)).toBe(0)
+    expect(await storedCount(c1)).toBe(0)
 
     const gone = await partner({ rewards: [{ event: 'sale', type: 'flat', amount: 100 }] })
     const c2 = await clickOf(gone.id)
     expect((await call('DELETE', '/api/partners', [gone.id])).status).toBe(200)
     await sale(c2, 1000)
-    expect(storedCount(c2)).toBe(0)
+    expect(await storedCount(c2)).toBe(0)
   })
 
   test("changing or clearing a partner's rewards leaves the commissions already earned as they were", async () => {
@@ -214,7 +204,7 @@ describe('earning commissions', () => {
     await sale(clickId, 1000, 'usd', saleKey)
     expect((await sale(clickId, 1000, 'usd', saleKey)).headers.get('idempotent-replayed')).toBe('true')
     expect((await ofPartner(p.id)).map((c) => c.event)).toEqual(['lead', 'sale'])
-    expect(storedCount(clickId)).toBe(2)
+    expect(await storedCount(clickId)).toBe(2)
   })
 })
 
@@ -281,7 +271,8 @@ describe('status changes', () => {
     )
     expect((await setStatus({ id: held.id, status: 'approved', force: false })).status).toBe(400)
     expect((await setStatus({ id: held.id, status: 'canceled' })).status).toBe(200) // canceling needs no wait
-    writable((db) => db.query('UPDATE commissions SET available_at = ? WHERE id = ?').run(Date.now() - 1000, later.id))
+    // Its hold period moved into the past.
+    await writeRows(s, 'UPDATE commissions SET available_at = ? WHERE id = ?', [Date.now() - 1000, later.id])
     expect((await setStatus({ id: later.id, status: 'approved' })).body[0].status).toBe('approved')
 
     await sale(clickId, 1000)
@@ -377,10 +368,7 @@ describe('webhook events', () => {
     await lead(await clickOf(p.id))
     const [c] = await ofPartner(p.id)
     const approved = (await setStatus({ id: c.id, status: 'approved' })).body[0]
-    const rows = s
-      .sql()
-      .query('SELECT type, body FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id')
-      .all(hook.body[0].id) as { type: string; body: string }[]
+    const rows = await s.rows<{ type: string; body: string }>('SELECT type, body FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id', [hook.body[0].id])
     expect(rows.map((r) => r.type)).toEqual(['lead.created', 'commission.created', 'commission.updated'])
     rows.shift()
     expect(rows.map((r) => [r.type, JSON.parse(r.body).data])).toEqual([
@@ -423,16 +411,16 @@ describe('CSV export', () => {
       const [p] = await (await big.api('/api/partners', { method: 'POST', json: [{ name: `=HYPERLINK("x")${'n'.repeat(240)}`, email: LONG_EMAIL }] })).json()
       const [l] = await (await big.api('/api/links', { method: 'POST', json: [{ url: 'https://example.com', collectionId: col.id, partnerId: p.id }] })).json()
       const workspaceId = (await (await big.api('/api/me')).json()).workspace.id
-      const db = new Database(big.dbPath)
-      db.exec('PRAGMA busy_timeout = 5000')
-      db.query(
+      const id = big.engine === 'pg' ? "'00000000-0000-7000-8000-' || lpad(i::text, 12, '0')" : "printf('00000000-0000-7000-8000-%012d', i)"
+      await writeRows(
+        big,
         `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
          INSERT INTO commissions (id, workspace_id, partner_id, link_id, customer_id, click_id, event, event_id, amount, currency,
            sale_amount, status, available_at, created_at, updated_at)
-         SELECT printf('00000000-0000-7000-8000-%012d', i), ?, ?, ?, 'customer', 'click', 'sale', 'sale', i, 'usd', i * 10,
+         SELECT ${id}, ?, ?, ?, 'customer', 'click', 'sale', 'sale', i, 'usd', i * 10,
            'approved', 0, 1700000000000 + i, 1700000000000 + i FROM n`,
-      ).run(workspaceId, p.id, l.id)
-      db.close()
+        [workspaceId, p.id, l.id],
+      )
       const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(require('node:fs').readFileSync(`/proc/${big.proc.pid}/status`, 'utf8'))![1]) * 1024
       const before = rss()
       const res = await big.api('/api/commissions/export?status=approved&format=csv')

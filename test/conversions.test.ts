@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { expectBilingual, removeDir, startServer, type TestServer, UA } from './harness'
+import { writeRows } from './write-rows'
 
 let s: TestServer
 let link: any
@@ -27,13 +28,8 @@ async function bad(res: Promise<Response>, code: string) {
   expect(r.headers.get('x-hoko-error')).toBe(code)
   return expectBilingual(await r.json())
 }
-function count(table: 'leads' | 'sales' | 'customers'): number {
-  const db = s.sql()
-  try {
-    return (db.query(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
-  } finally {
-    db.close()
-  }
+async function count(table: 'leads' | 'sales' | 'customers'): Promise<number> {
+  return (await s.rows<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))[0].n
 }
 const customer = async (externalId: string) =>
   (await (await s.api(`/api/customers?externalId=${encodeURIComponent(externalId)}`)).json())[0]
@@ -70,9 +66,7 @@ describe('POST /api/track/lead', () => {
     expect(body.customer).toMatchObject({ name: 'John Doe', email: 'john@example.com', phone: null, avatar: null, externalId: 'customer_123' })
     expect(body.customer.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/)
 
-    const db = s.sql()
-    const row = db.query('SELECT * FROM leads WHERE click_id = ?').get(clickId) as any
-    db.close()
+    const [row] = await s.rows('SELECT * FROM leads WHERE click_id = ?', [clickId])
     expect(row).toMatchObject({ event_name: 'Sign up', link_id: link.id, partner_id: partnerId, customer_id: body.customer.id })
     expect(JSON.parse(row.metadata)).toEqual({ source: 'website' })
   })
@@ -103,13 +97,13 @@ describe('POST /api/track/lead', () => {
     const deferred = await ok(lead({ clickId: '', eventName: 'Sign up', customerExternalId: 'deferred', customerName: 'D' }))
     expect(deferred.click.id).toBe(second)
 
-    const before = [count('leads'), count('customers')]
+    const before = [await count('leads'), await count('customers')]
     const e = await bad(lead({ clickId: '', eventName: 'Sign up', customerExternalId: 'nobody-yet', customerName: 'N' }), 'no_earlier_lead')
     expect(e).toEqual({
       en: 'clickId: customer nobody-yet has no earlier lead to attribute a deferred lead ("") to; send the clickId',
       ar: 'clickId: لا يوجد للعميل nobody-yet عميل محتمل سابق لنسب هذا الحدث المؤجل ("") إليه؛ أرسل معرف النقرة clickId',
     })
-    expect([count('leads'), count('customers')]).toEqual(before)
+    expect([await count('leads'), await count('customers')]).toEqual(before)
   })
 
   test('the customer is upserted: name set, email and avatar set or cleared, phone untouched', async () => {
@@ -120,10 +114,7 @@ describe('POST /api/track/lead', () => {
     const created = await customer('upsert-me')
     expect(created).toMatchObject({ id: a.customer.id, name: 'First', email: 'a@example.com', avatar: 'https://example.com/a.png', phone: null })
     expect(created.createdAt).toBe(created.updatedAt)
-    const db = new (await import('bun:sqlite')).Database(s.dbPath)
-    db.exec('PRAGMA busy_timeout = 5000')
-    db.query("UPDATE customers SET phone = '+966500000000' WHERE id = ?").run(a.customer.id)
-    db.close()
+    await writeRows(s, "UPDATE customers SET phone = '+966500000000' WHERE id = ?", [a.customer.id])
     await Bun.sleep(5)
 
     const b = await ok(lead({ clickId, eventName: 'b', customerExternalId: 'upsert-me', customerName: 'Second' }))
@@ -189,14 +180,12 @@ describe('POST /api/track/sale', () => {
     expect((await ok(sale({ customerExternalId: 'order', customerName: 'O', amount: 1 }))).click.id).toBe(c2)
     // an unknown lead name falls through to the next rule
     expect((await ok(sale({ customerExternalId: 'order', customerName: 'O', amount: 1, leadEventName: 'Nope' }))).click.id).toBe(c2)
-    const db = s.sql()
-    const leadIds = db.query("SELECT s.lead_id, l.event_name FROM sales s LEFT JOIN leads l ON l.id = s.lead_id JOIN customers c ON c.id = s.customer_id WHERE c.external_id = 'order' ORDER BY s.created_at, s.id").all()
-    db.close()
+    const leadIds = await s.rows("SELECT s.lead_id, l.event_name FROM sales s LEFT JOIN leads l ON l.id = s.lead_id JOIN customers c ON c.id = s.customer_id WHERE c.external_id = 'order' ORDER BY s.created_at, s.id")
     expect(leadIds.map((r: any) => r.event_name)).toEqual(['Sign up', null, 'Demo', 'Demo'])
   })
 
   test('without a lead or a click the sale is a 400 and nothing is written', async () => {
-    const before = [count('sales'), count('customers')]
+    const before = [await count('sales'), await count('customers')]
     const e = await bad(sale({ customerExternalId: 'no-attribution', amount: 100, customerName: 'N' }), 'sale_unattributable')
     expect(e).toEqual({
       en: 'Cannot attribute this sale: customer no-attribution has no lead, and no clickId was sent',
@@ -210,7 +199,7 @@ describe('POST /api/track/sale', () => {
     expect((await bad(sale({ customerExternalId: 'no-attribution', amount: 100, customerName: 'N', clickId: 'nope' }), 'click_not_found')).en).toBe(
       'Click ID nope not found or does not belong to your workspace',
     )
-    expect([count('sales'), count('customers')]).toEqual(before)
+    expect([await count('sales'), await count('customers')]).toEqual(before)
     expect(await customer('no-attribution')).toBeUndefined()
   })
 
@@ -234,23 +223,23 @@ describe('Idempotency-Key', () => {
     const body = { clickId, eventName: 'Sign up', customerExternalId: 'idem', customerName: 'I' }
     const first = await lead(body, { 'idempotency-key': 'lead-retry-1' })
     const firstBody = await first.json()
-    const leads = count('leads')
+    const leads = await count('leads')
     const again = await lead(body, { 'idempotency-key': 'lead-retry-1' })
     expect(again.status).toBe(201)
     expect(again.headers.get('idempotent-replayed')).toBe('true')
     expect(await again.json()).toEqual(firstBody)
-    expect(count('leads')).toBe(leads)
+    expect(await count('leads')).toBe(leads)
     // Without the key, the same request is a new lead.
     await ok(lead(body))
-    expect(count('leads')).toBe(leads + 1)
+    expect(await count('leads')).toBe(leads + 1)
   })
 
   test('parallel retries of a sale record one sale', async () => {
     const clickId = await click()
     const body = { customerExternalId: 'idem-sale', amount: 999, customerName: 'S', clickId }
-    const sales = count('sales')
+    const sales = await count('sales')
     const answers = await Promise.all(Array.from({ length: 10 }, () => sale(body, { 'idempotency-key': 'sale-once' }).then((r) => r.json())))
-    expect(count('sales')).toBe(sales + 1)
+    expect(await count('sales')).toBe(sales + 1)
     expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1)
   })
 

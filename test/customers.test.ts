@@ -1,6 +1,6 @@
-import { Database } from 'bun:sqlite'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { expectBilingual, removeDir, startServer, type TestServer } from './harness'
+import { writeRows } from './write-rows'
 
 type Customer = {
   id: string
@@ -21,9 +21,7 @@ beforeAll(async () => {
   s = await startServer()
   otherWs = s.cliJson(['workspace', 'create', '--name', 'Other']).id
   otherKey = s.newKey('all', 'other')
-  const db = s.sql()
-  defaultWs = (db.query("SELECT id FROM workspaces WHERE slug='default'").get() as { id: string }).id
-  db.close()
+  defaultWs = (await s.rows<{ id: string }>("SELECT id FROM workspaces WHERE slug='default'"))[0].id
 })
 afterAll(async () => {
   await s.stop()
@@ -36,13 +34,7 @@ const T0 = Date.UTC(2026, 0, 1)
  * Customers are written by conversion tracking, which does not exist yet: the tests insert rows
  * straight into the server's database file.
  */
-function insertCustomers(workspaceId: string, rows: Partial<Customer>[]): Customer[] {
-  const db = new Database(s.dbPath)
-  db.exec('PRAGMA busy_timeout = 5000')
-  const insert = db.query(
-    `INSERT INTO customers (id, workspace_id, external_id, name, email, phone, avatar, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
+async function insertCustomers(workspaceId: string, rows: Partial<Customer>[]): Promise<Customer[]> {
   const out = rows.map((r) => {
     const c: Customer = {
       id: r.id ?? Bun.randomUUIDv7(),
@@ -54,10 +46,14 @@ function insertCustomers(workspaceId: string, rows: Partial<Customer>[]): Custom
       createdAt: r.createdAt ?? new Date(T0).toISOString(),
       updatedAt: r.updatedAt ?? r.createdAt ?? new Date(T0).toISOString(),
     }
-    insert.run(c.id, workspaceId, c.externalId, c.name, c.email, c.phone, c.avatar, Date.parse(c.createdAt), Date.parse(c.updatedAt))
     return c
   })
-  db.close()
+  await writeRows(
+    s,
+    `INSERT INTO customers (id, workspace_id, external_id, name, email, phone, avatar, created_at, updated_at)
+     VALUES ${out.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+    out.flatMap((c) => [c.id, workspaceId, c.externalId, c.name, c.email, c.phone, c.avatar, Date.parse(c.createdAt), Date.parse(c.updatedAt)]),
+  )
   return out
 }
 
@@ -78,8 +74,8 @@ describe('GET /api/customers', () => {
   let jane: Customer
   let early: Customer
 
-  beforeAll(() => {
-    ;[john, jane, early] = insertCustomers(defaultWs, [
+  beforeAll(async () => {
+    ;[john, jane, early] = await insertCustomers(defaultWs, [
       {
         externalId: 'customer_123',
         name: 'John Doe',
@@ -133,7 +129,7 @@ describe('GET /api/customers', () => {
   })
 
   test('an externalId filter is matched exactly, special characters included', async () => {
-    const [odd] = insertCustomers(defaultWs, [{ externalId: 'user+1@shop/eu?x=1', createdAt: at(40) }])
+    const [odd] = await insertCustomers(defaultWs, [{ externalId: 'user+1@shop/eu?x=1', createdAt: at(40) }])
     expect((await list(`?externalId=${encodeURIComponent('user+1@shop/eu?x=1')}`)).map((c) => c.id)).toEqual([odd.id])
     expect(await list('?externalId=USER%2B1%40SHOP%2FEU%3FX%3D1')).toEqual([])
   })
@@ -155,7 +151,7 @@ describe('GET /api/customers', () => {
   })
 
   test('each workspace sees only its own customers, even with the same externalId', async () => {
-    const [theirs] = insertCustomers(otherWs, [{ externalId: 'customer_123', name: 'Other John', createdAt: at(5) }])
+    const [theirs] = await insertCustomers(otherWs, [{ externalId: 'customer_123', name: 'Other John', createdAt: at(5) }])
     expect(await list(`?id=${john.id}`, otherKey)).toEqual([])
     expect((await list('?externalId=customer_123', otherKey)).map((c) => c.id)).toEqual([theirs.id])
     expect((await list('', otherKey)).map((c) => c.id)).toEqual([theirs.id])

@@ -7,7 +7,7 @@ import { migrations } from '../drizzle/migrations'
 import { openDatabase, runMigrations } from '../src/db'
 import { sqliteData } from '../src/db/data'
 import { COHERENCE_MS, LinkCache } from '../src/redirect/cache'
-import { cli, cliJson, expectBilingual, removeDir, startServer, type TestServer, UA } from './harness'
+import { expectBilingual, removeDir, startServer, type TestServer, UA } from './harness'
 
 // Own domains: two workspaces, each with its domain, on one server whose base host is go.hoko.test.
 // Requests name their host in the Host header, as a browser (or Caddy) sends it.
@@ -183,16 +183,11 @@ describe('links on domains', () => {
     expect(ra.headers.get('location')).toStartWith('https://a.example.com/spring?hoko_id=')
     expect(rb.headers.get('location')).toStartWith('https://b.example.com/spring?hoko_id=')
     // The clicks record the domain they came through.
-    const db = s.sql()
-    try {
-      const rows = db.query('SELECT link_id AS linkId, domain FROM clicks WHERE link_id IN (?, ?) ORDER BY link_id').all(la.id, lb.id)
-      expect(rows).toEqual([
-        { linkId: la.id, domain: a.name },
-        { linkId: lb.id, domain: b.name },
-      ].sort((x, y) => (x.linkId < y.linkId ? -1 : 1)))
-    } finally {
-      db.close()
-    }
+    const rows = await s.rows('SELECT link_id AS "linkId", domain FROM clicks WHERE link_id IN (?, ?) ORDER BY link_id', [la.id, lb.id])
+    expect(rows).toEqual([
+      { linkId: la.id, domain: a.name },
+      { linkId: lb.id, domain: b.name },
+    ].sort((x, y) => (x.linkId < y.linkId ? -1 : 1)))
   })
 
   test('a link answers only on its own domain: not on the base host, not on another domain', async () => {
@@ -236,7 +231,7 @@ describe('links on domains', () => {
 
   test("new links go to the workspace's default domain; null puts one on the base host", async () => {
     const d = await addDomain({ name: `default-${unique()}.test` }, betaKey)
-    const set = cli(s.dbPath, ['workspace', 'set-default-domain', '--workspace', 'beta', d.name.toUpperCase(), '--json'])
+    const set = s.cli(['workspace', 'set-default-domain', '--workspace', 'beta', d.name.toUpperCase(), '--json'])
     expect(set.code).toBe(0)
     expect(JSON.parse(set.stdout)).toEqual({ workspace: 'beta', defaultDomainId: d.id, defaultDomain: d.name })
     const l = await addLink({ url: 'https://b.example.com/default' }, betaKey)
@@ -244,9 +239,9 @@ describe('links on domains', () => {
     const base = await addLink({ url: 'https://b.example.com/base', domain: null }, betaKey)
     expect(base.domain).toBe(BASE)
     // Without a name, the default goes back to the base host.
-    expect(cliJson(s.dbPath, ['workspace', 'set-default-domain', '--workspace', 'beta']).defaultDomainId).toBeNull()
+    expect(s.cliJson(['workspace', 'set-default-domain', '--workspace', 'beta']).defaultDomainId).toBeNull()
     expect((await addLink({ url: 'https://b.example.com/after' }, betaKey)).domain).toBe(BASE)
-    const wrong = cli(s.dbPath, ['workspace', 'set-default-domain', '--workspace', 'beta', a.name])
+    const wrong = s.cli(['workspace', 'set-default-domain', '--workspace', 'beta', a.name])
     expect(wrong.code).toBe(2)
     expect(wrong.stderr).toContain(`is not a domain of this workspace`)
   })
@@ -289,7 +284,7 @@ describe('links on domains', () => {
   })
 
   test('a second server on the same file follows a move and a new domain within its coherence window', async () => {
-    const second = await startServer({ dir: s.dir, env: { HOKO_BASE_URL: `https://${BASE}` } })
+    const second = await startServer({ dir: s.dir, env: { HOKO_BASE_URL: `https://${BASE}`, HOKO_DATABASE_URL: s.databaseUrl } })
     try {
       const l = await addLink({ url: 'https://a.example.com/second', domain: a.name })
       expect((await on(a.name, `/${l.shortId}`, {}, second)).status).toBe(302)
@@ -331,7 +326,7 @@ describe('links on domains', () => {
 
   test('DELETE refuses a domain with live links, naming how many; once they are gone it goes, default included', async () => {
     const d = await addDomain({ name: `gone-${unique()}.test` })
-    expect(cli(s.dbPath, ['workspace', 'set-default-domain', '--workspace', 'default', d.name]).code).toBe(0)
+    expect(s.cli(['workspace', 'set-default-domain', '--workspace', 'default', d.name]).code).toBe(0)
     const l1 = await addLink({ url: 'https://a.example.com/g1' })
     const l2 = await addLink({ url: 'https://a.example.com/g2', domain: d.name })
     expect([l1.domain, l2.domain]).toEqual([d.name, d.name])
@@ -347,7 +342,7 @@ describe('links on domains', () => {
     const ok = await api('/api/domains', { method: 'DELETE', json: [d.id] })
     expect(ok.status).toBe(200)
     expect(await ok.json()).toEqual({ deletedIds: [d.id] })
-    expect(cliJson(s.dbPath, ['workspace', 'list']).find((w: any) => w.slug === 'default').defaultDomainId).toBeNull()
+    expect(s.cliJson(['workspace', 'list']).find((w: any) => w.slug === 'default').defaultDomainId).toBeNull()
     // The host is no longer served: requests there are the base host's.
     expect((await on(d.name, `/${l2.shortId}`)).status).toBe(302)
     expect((await addLink({ url: 'https://a.example.com/g3' })).domain).toBe(BASE)
@@ -458,7 +453,7 @@ describe('X-Forwarded-Host', () => {
   })
 
   test('with HOKO_TRUST_PROXY=1 its first entry decides, port and case aside', async () => {
-    const proxied = await startServer({ dir: s.dir, env: { HOKO_BASE_URL: `https://${BASE}`, HOKO_TRUST_PROXY: '1' } })
+    const proxied = await startServer({ dir: s.dir, env: { HOKO_BASE_URL: `https://${BASE}`, HOKO_TRUST_PROXY: '1', HOKO_DATABASE_URL: s.databaseUrl } })
     try {
       const d = await addDomain({ name: `trusted-${unique()}.test`, rootUrl: 'https://trusted.example.com/' })
       const l = await addLink({ url: 'https://a.example.com/trusted', domain: d.name })
@@ -493,7 +488,7 @@ describe('GET /tls/ask', () => {
   })
 
   test('needs no key and is limited per address', async () => {
-    const limited = await startServer({ dir: s.dir, env: { HOKO_BASE_URL: `https://${BASE}`, HOKO_KEYLESS_RATE_LIMIT: '3' } })
+    const limited = await startServer({ dir: s.dir, env: { HOKO_BASE_URL: `https://${BASE}`, HOKO_KEYLESS_RATE_LIMIT: '3', HOKO_DATABASE_URL: s.databaseUrl } })
     try {
       const statuses = []
       for (let i = 0; i < 4; i++) statuses.push((await fetch(`${limited.url}/tls/ask?domain=${BASE}`)).status)
@@ -507,11 +502,11 @@ describe('GET /tls/ask', () => {
 describe('hoko domain', () => {
   test('add and list, as JSON or as text; bad names and unknown workspaces are one line on stderr', async () => {
     const name = `cli-${unique()}.test`
-    const added = cliJson(s.dbPath, ['domain', 'add', name.toUpperCase(), '--workspace', 'beta', '--root-url', 'https://cli.example.com/', '--not-found-url', 'https://cli.example.com/404', '--default'])
+    const added = s.cliJson(['domain', 'add', name.toUpperCase(), '--workspace', 'beta', '--root-url', 'https://cli.example.com/', '--not-found-url', 'https://cli.example.com/404', '--default'])
     expect(added).toMatchObject({ name, rootUrl: 'https://cli.example.com/', notFoundUrl: 'https://cli.example.com/404', workspace: 'beta', default: true })
-    const listed = cliJson(s.dbPath, ['domain', 'list', '--workspace', 'beta'])
+    const listed = s.cliJson(['domain', 'list', '--workspace', 'beta'])
     expect(listed.find((d: any) => d.name === name)).toMatchObject({ id: added.id, default: true })
-    const text = cli(s.dbPath, ['domain', 'list'])
+    const text = s.cli(['domain', 'list'])
     expect(text.code).toBe(0)
     expect(text.stdout).toContain(`${name}\t${added.id}\tbeta\tdefault`)
     // The running server sees a domain the CLI added.
@@ -524,7 +519,7 @@ describe('hoko domain', () => {
       [['domain', 'add', `x-${name}`], '--workspace is required'],
       [['domain', 'add', `x-${name}`, '--workspace', 'beta', '--root-url', 'ftp://x'], 'rootUrl: must be an absolute http or https URL'],
     ] as const) {
-      const r = cli(s.dbPath, [...args])
+      const r = s.cli([...args])
       expect(r.code).toBe(2)
       expect(r.stderr.trim().split('\n')).toHaveLength(1)
       expect(r.stderr).toContain(err)

@@ -22,9 +22,12 @@ let redis: TestRedis
 let a: TestServer
 let b: TestServer
 let dir: string
+/** The shared PostgreSQL database (HOKO_TEST_ENGINE=pg); on SQLite, `dir` holds the shared file. */
+let databaseUrl: string | undefined
 let key: string
 let collectionId: string
-const env = () => ({ HOKO_REDIS_URL: redis.url, HOKO_COHERENCE_MS: HOUR, HOKO_TRUST_PROXY: '1' })
+const same = (): Record<string, string> => (databaseUrl ? { HOKO_DATABASE_URL: databaseUrl } : {})
+const env = () => ({ HOKO_REDIS_URL: redis.url, HOKO_COHERENCE_MS: HOUR, HOKO_TRUST_PROXY: '1', ...same() })
 // Only the first start of a database prints its key: every instance, restarted ones too, uses that one.
 const api = (s: TestServer, path: string, init: Parameters<TestServer['api']>[1] = {}) => s.api(path, { key, ...init })
 
@@ -32,7 +35,7 @@ describe.skipIf(!haveRedis)('two instances, one database, one Redis', () => {
   beforeAll(async () => {
     redis = await startRedis()
     a = await startServer({ env: env() })
-    ;({ dir, key } = a)
+    ;({ dir, key, databaseUrl } = a)
     b = await startServer({ dir, env: env() })
     ;[{ id: collectionId }] = await (await api(a, '/api/collections', { method: 'POST', json: [{ name: 'c' }] })).json()
   })
@@ -220,7 +223,7 @@ describe.skipIf(!haveRedis)('two instances, one database, one Redis', () => {
     test('a PUT and a DELETE on one instance reach the other instance’s redirect within a second', async () => {
       const link = await newLink({ url: 'https://example.com/old' })
       // b caches the link; a third instance without Redis, with the same hour-long check, too.
-      const alone = await startServer({ dir, env: { HOKO_COHERENCE_MS: HOUR } })
+      const alone = await startServer({ dir, env: { HOKO_COHERENCE_MS: HOUR, ...same() } })
       try {
         for (const s of [b, alone]) expect((await fetch(`${s.url}/${link.shortId}`, { method: 'HEAD', redirect: 'manual' })).headers.get('location')).toBe('https://example.com/old')
 

@@ -1,16 +1,20 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Database } from 'bun:sqlite'
+import { SQL } from 'bun'
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { answerOf } from './fixtures/answer'
 import { insertClicks } from './clicks-sql'
 import { login } from './endpoints'
-import { removeDir, ROOT, startServer, type TestServer, UA } from './harness'
+import { ENGINE, removeDir, ROOT, startServer, type TestServer, UA } from './harness'
+import { postgresAvailable, startPostgres, type PgCluster } from './postgres'
 
 /**
  * `hoko export` and `hoko import` (issue 18): an instance written to NDJSON and loaded into a new
- * database answers every API request exactly as before, and keeps working (new clicks, leads).
+ * database answers every API request exactly as before, and keeps working (new clicks, leads). The
+ * source is a SQLite instance (the fixture is a SQLite file) on either test engine; the same file
+ * goes into PostgreSQL and comes back out the same.
  */
 const FIXTURE = join(ROOT, 'test/fixtures/upgrade')
 type Fixture = {
@@ -21,6 +25,8 @@ type Fixture = {
 }
 const fixture = (await Bun.file(join(FIXTURE, 'answers.json')).json()) as Fixture
 const env = { ...fixture.env, HOKO_GEOIP_DB: join(FIXTURE, 'city.mmdb') }
+/** The servers of this suite run on their SQLite file, whatever HOKO_TEST_ENGINE says. */
+const onSqlite = { ...env, HOKO_DATABASE_URL: undefined }
 
 const dir = mkdtempSync(join(tmpdir(), 'hoko-transfer-'))
 afterAll(() => removeDir(dir))
@@ -28,11 +34,17 @@ let n = 0
 /** A path for a new database (its folder exists, the file does not). */
 const newDb = () => join(mkdtempSync(join(dir, `db${++n}-`)), 'hoko.db')
 
-/** Runs the CLI, as a user would; resourceUsage gives the process's peak memory. */
+/** The CLI's environment for a SQLite file or a postgres:// URL. */
+function envFor(db: string): Record<string, string | undefined> {
+  const { HOKO_DATABASE_URL: _, ...inherited } = process.env
+  return { ...inherited, ...env, ...(db.startsWith('postgres://') ? { HOKO_DB: join(dir, 'unused.db'), HOKO_DATABASE_URL: db } : { HOKO_DB: db }) }
+}
+
+/** Runs the CLI, as a user would, on a SQLite file or a postgres:// URL; resourceUsage gives the process's peak memory. */
 function hoko(db: string, args: string[], stdin?: Uint8Array) {
   const r = Bun.spawnSync([process.execPath, 'src/main.ts', ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env, HOKO_DB: db },
+    env: envFor(db),
     stdin: stdin ?? 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
@@ -83,7 +95,7 @@ beforeAll(async () => {
   const dbPath = join(mkdtempSync(join(dir, 'source-')), 'hoko.db')
   copyFileSync(join(FIXTURE, 'hoko.db'), dbPath)
   chmodSync(dbPath, 0o600)
-  source = await startServer({ dir: join(dbPath, '..'), env })
+  source = await startServer({ dir: join(dbPath, '..'), env: onSqlite })
   // What the fixture lacks: a dashboard user with a session and an invite, another domain and tag,
   // and clicks made by this version (compact ids, visitor and session ids as bytes).
   const user = { email: 'owner@transfer.test', password: 'transfer-pass-1' }
@@ -97,7 +109,7 @@ beforeAll(async () => {
 
   // Exported while the server runs and takes clicks: a consistent snapshot all the same.
   liveFile = join(dir, 'live.ndjson')
-  const live = Bun.spawn([process.execPath, 'src/main.ts', 'export', liveFile], { cwd: ROOT, env: { ...process.env, ...env, HOKO_DB: dbPath }, stderr: 'pipe' })
+  const live = Bun.spawn([process.execPath, 'src/main.ts', 'export', liveFile], { cwd: ROOT, env: envFor(dbPath), stderr: 'pipe' })
   while (live.exitCode === null) await visit(source, '/spring-sale?during=export')
   expect(await live.exited).toBe(0)
 
@@ -178,7 +190,7 @@ describe('hoko import', () => {
     // Before the server runs: serving changes the database (keys' last use).
     again = join(dir, 'again.ndjson')
     exportTo(imported, again)
-    target = await startServer({ dir: join(imported, '..'), env })
+    target = await startServer({ dir: join(imported, '..'), env: onSqlite })
   }, 30_000)
   afterAll(() => target.stop())
 
@@ -279,6 +291,116 @@ describe('hoko import refuses, and writes nothing', () => {
   })
 })
 
+describe.skipIf(!postgresAvailable())('into PostgreSQL and back', () => {
+  let pg: PgCluster
+  let url: string
+  let client: SQL
+  let fromPg: string
+  const pgCount = async (table: string) => Number((await client.unsafe(`SELECT count(*) AS n FROM ${table}`))[0].n)
+  beforeAll(async () => {
+    pg = await startPostgres()
+    url = await pg.createDatabase('hoko')
+    client = new SQL(url, { max: 1 })
+    const r = importFrom(url, sourceFile)
+    expect(r.stderr).toMatch(/^imported \d+ tables, \d+ rows, [\d.]+ MB in [\d.]+ s\n$/)
+    fromPg = join(dir, 'from-pg.ndjson')
+    exportTo(url, fromPg)
+  }, 60_000)
+  afterAll(async () => {
+    await client?.close()
+    await pg?.stop()
+  })
+
+  test('exporting the imported PostgreSQL database gives the SQLite export, line for line', () => {
+    const header = (file: string) => ({ ...JSON.parse(fileLines(file)[0]), exportedAt: 'any' })
+    expect(header(fromPg)).toEqual(header(sourceFile))
+    expect(body(fromPg)).toBe(body(sourceFile))
+  })
+
+  test('every table holds the rows the file lists', async () => {
+    const { end } = JSON.parse(fileLines(sourceFile).at(-1)!)
+    expect(Object.keys(end).length).toBeGreaterThan(30)
+    for (const [table, n] of Object.entries(end as Record<string, number>)) expect([table, await pgCount(table)]).toEqual([table, n])
+  })
+
+  // With the suites on PostgreSQL (HOKO_TEST_ENGINE=pg): it needs every feature of the server on PostgreSQL.
+  test.skipIf(ENGINE !== 'pg')('a server on the imported PostgreSQL database answers every request as the SQLite one did', async () => {
+    // Its own copy: serving changes the database (keys' last use), which the other tests compare.
+    const served = await pg.createDatabase('hoko_served')
+    importFrom(served, sourceFile)
+    const server = await startServer({ env: { ...env, HOKO_DATABASE_URL: served } })
+    try {
+      const after = await answers(server, cookie)
+      const changed = after.filter((a, i) => !Bun.deepEquals(a, before[i], true))
+      expect(changed[0]).toEqual(before[after.indexOf(changed[0])])
+      expect(changed.map((a: any) => a.request)).toEqual([])
+    } finally {
+      await server.stop()
+      removeDir(server.dir)
+    }
+  }, 60_000)
+
+  test('a database that is not empty is refused, and left as it was', () => {
+    const r = hoko(url, ['import', sourceFile])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(
+      /^hoko: the database is not empty \(2 workspace\(s\), 1 user\(s\)\); import into a new PostgreSQL database \(HOKO_DATABASE_URL\), before its first hoko serve\n$/,
+    )
+    const check = join(dir, 'check-pg.ndjson')
+    exportTo(url, check)
+    expect(body(check)).toBe(body(sourceFile))
+  })
+
+  test('a row whose reference the file lacks, or a truncated file: nothing imported, the foreign keys kept', async () => {
+    const keys = async (db: SQL) => Number((await db`SELECT count(*) AS n FROM pg_constraint WHERE contype = 'f'`)[0].n)
+    const lines = fileLines(sourceFile)
+    const end = JSON.parse(lines.at(-1)!)
+    end.end.workspaces--
+    const orphans = join(dir, 'orphans.ndjson')
+    writeFileSync(orphans, [...lines.slice(0, -1).filter((x) => !x.includes('"slug":"second"')), JSON.stringify(end)].join('\n') + '\n')
+    const truncated = join(dir, 'truncated.ndjson')
+    writeFileSync(truncated, lines.slice(0, -1).join('\n') + '\n')
+    for (const [file, message] of [[orphans, /^hoko: row\(s\) of table \w+ refer to rows the file does not have/], [truncated, /without its trailer/]] as const) {
+      const empty = await pg.createDatabase(`hoko_${++n}`)
+      ok(hoko(empty, ['migrate']))
+      const db = new SQL(empty, { max: 1 })
+      try {
+        const before = await keys(db)
+        expect(before).toBeGreaterThan(20)
+        const r = hoko(empty, ['import', file])
+        expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(message)])
+        for (const t of ['workspaces', 'links', 'click_rows', 'settings']) expect([t, Number((await db.unsafe(`SELECT count(*) AS n FROM ${t}`))[0].n)]).toEqual([t, 0])
+        expect(await keys(db)).toBe(before)
+      } finally {
+        await db.close()
+      }
+    }
+  }, 30_000)
+
+  test('hoko backup says to use pg_dump', () => {
+    const target = join(dir, 'pg-backup.db')
+    const r = hoko(url, ['backup', target])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('on PostgreSQL use pg_dump, for example: pg_dump --format=custom --file=hoko.dump "$HOKO_DATABASE_URL"')
+    expect(existsSync(target)).toBe(false)
+  })
+
+  test('identity sequences continue after the imported ids, and the triggers count again', async () => {
+    const identities = (await client.unsafe(
+      "SELECT table_name AS t, column_name AS c FROM information_schema.columns WHERE table_schema = 'public' AND is_identity = 'YES'",
+    )) as { t: string; c: string }[]
+    expect(identities.map((i) => i.t)).toContain('click_texts')
+    for (const { t, c } of identities) {
+      const [{ next, max }] = await client.unsafe(`SELECT nextval(pg_get_serial_sequence('${t}', '${c}')) AS next, (SELECT max(${c}) FROM ${t}) AS max`)
+      expect([t, Number(next) > Number(max ?? 0)]).toEqual([t, true])
+    }
+    const changes = async () => Number((await client`SELECT n FROM link_changes WHERE id = 1`)[0].n)
+    const before = await changes()
+    await client`UPDATE links SET title = title WHERE id = (SELECT min(id) FROM links)`
+    expect(await changes()).toBe(before + 1)
+  })
+})
+
 describe('constant memory', () => {
   const CLICKS = 80_000
   /** The peak resident memory of one CLI run, in bytes, as GNU time reports it. */
@@ -286,7 +408,7 @@ describe('constant memory', () => {
     const report = join(dir, `time-${++n}.txt`)
     const r = Bun.spawnSync(['/usr/bin/time', '-f', '%M', '-o', report, process.execPath, 'src/main.ts', ...args], {
       cwd: ROOT,
-      env: { ...process.env, ...env, HOKO_DB: db },
+      env: envFor(db),
       stdout: 'ignore',
       stderr: 'pipe',
     })
@@ -294,7 +416,7 @@ describe('constant memory', () => {
     return Number(readFileSync(report, 'utf8').trim()) * 1024
   }
 
-  test(`export and import of ${CLICKS.toLocaleString('en')} clicks hold far less than the file in memory`, () => {
+  test(`export and import of ${CLICKS.toLocaleString('en')} clicks hold far less than the file in memory, on both engines`, async () => {
     const db = newDb()
     ok(hoko(db, ['workspace', 'create', '--name', 'Big']))
     const csv = join(dir, 'one-link.csv')
@@ -329,5 +451,21 @@ describe('constant memory', () => {
     const bound = 80 * 1048576
     expect(size).toBeGreaterThan(1.25 * bound)
     expect({ exported: exported < bound, imported: imported < bound }).toEqual({ exported: true, imported: true })
-  }, 90_000)
+    if (!postgresAvailable()) return
+    // PostgreSQL: batches of rows in, a cursor's pages out.
+    const pg = await startPostgres()
+    try {
+      const url = await pg.createDatabase('hoko_big')
+      const back = join(dir, 'big-pg.ndjson')
+      // The baseline of a command on PostgreSQL: its client, the migrations.
+      const pgBaseline = peak(url, ['migrate'])
+      const intoPg = peak(url, ['import', file]) - pgBaseline
+      const fromPg = peak(url, ['export', back]) - pgBaseline
+      expect(fileLines(back).at(-1)).toBe(fileLines(file).at(-1))
+      expect(statSync(back).size).toBe(size)
+      expect({ intoPg: intoPg < bound, fromPg: fromPg < bound }).toEqual({ intoPg: true, fromPg: true })
+    } finally {
+      await pg.stop()
+    }
+  }, 180_000)
 })

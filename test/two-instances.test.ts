@@ -17,13 +17,21 @@ setDefaultTimeout(30_000)
 type Pair = { a: TestServer; b: TestServer }
 let redis: TestRedis
 let dir: string
+/** The shared PostgreSQL database (HOKO_TEST_ENGINE=pg); undefined on SQLite, where `dir` holds the file. */
+let databaseUrl: string | undefined
 let key: string
 let a: TestServer
 let b: TestServer
 /** Only the first start of a database prints its key: the second instance uses that one. */
 const api = (s: TestServer, path: string, init: Parameters<TestServer['api']>[1] = {}) => s.api(path, { key, ...init })
 // One public address for both, as behind a load balancer (short URLs name it, not the instance).
-const env = () => ({ HOKO_BASE_URL: 'https://go.example.test', HOKO_REDIS_URL: redis.url, HOKO_WEBHOOK_DELIVERY: '1', HOKO_WEBHOOK_ALLOW_PRIVATE: '1' })
+const env = (): Record<string, string | undefined> => ({
+  HOKO_BASE_URL: 'https://go.example.test',
+  HOKO_REDIS_URL: redis.url,
+  HOKO_WEBHOOK_DELIVERY: '1',
+  HOKO_WEBHOOK_ALLOW_PRIVATE: '1',
+  ...(databaseUrl ? { HOKO_DATABASE_URL: databaseUrl } : {}),
+})
 
 const alive = (s: TestServer) => s.proc.exitCode === null && s.proc.signalCode === null
 
@@ -54,15 +62,8 @@ function workspace(slug: string, extra: string[] = []): string {
   return a.newKey('all', slug)
 }
 
-/** Reads the shared database file, as an operator would beside both servers. */
-function query<T>(sql: string, ...params: (string | number)[]): T[] {
-  const db = a.sql()
-  try {
-    return db.query(sql).all(...params) as T[]
-  } finally {
-    db.close()
-  }
-}
+/** Reads the shared database, as an operator would beside both servers. */
+const query = <T>(sql: string, ...params: (string | number)[]): Promise<T[]> => a.rows<T>(sql, params)
 
 async function until(what: string, probe: () => boolean | Promise<boolean>, ms = 15_000) {
   const deadline = Date.now() + ms
@@ -76,6 +77,7 @@ describe.skipIf(!haveRedis)('two instances behind one load balancer, one databas
   beforeAll(async () => {
     redis = await startRedis()
     const first = await startServer({ env: env() })
+    databaseUrl = first.databaseUrl
     ;({ dir, key } = first)
     a = first
     b = await startServer({ dir, env: env() })
@@ -234,7 +236,7 @@ describe.skipIf(!haveRedis)('two instances behind one load balancer, one databas
       // B learns of the click subscription made on A within a second: click on B until it records link.clicked.
       await until('B to send link.clicked', async () => {
         await visit(b, probe.shortId)
-        return query("SELECT 1 FROM webhook_deliveries WHERE webhook_id = ? AND type = 'link.clicked'", hook.id).length > 0
+        return (await query("SELECT 1 FROM webhook_deliveries WHERE webhook_id = ? AND type = 'link.clicked'", hook.id)).length > 0
       })
 
       // Link batches written through both at once, then clicks on both: each a message in the outbox.
@@ -259,7 +261,7 @@ describe.skipIf(!haveRedis)('two instances behind one load balancer, one databas
       )
 
       const outbox = () => query<{ id: string; type: string; status: string; attempts: number }>('SELECT id, type, status, attempts FROM webhook_deliveries WHERE webhook_id = ?', hook.id)
-      await until('the outbox to be sent', () => outbox().every((d) => d.status !== 'pending'), 25_000)
+      await until('the outbox to be sent', async () => (await outbox()).every((d) => d.status !== 'pending'), 25_000)
       const sent = async (s: TestServer) => {
         const text = await (await fetch(`${s.url}/metrics`)).text()
         return Number(/^hoko_webhook_deliveries_total\{result="succeeded"\} (\d+)$/m.exec(text)?.[1] ?? 0)
@@ -268,11 +270,11 @@ describe.skipIf(!haveRedis)('two instances behind one load balancer, one databas
       // Stopping lets attempts under way finish, so a second sending of anything would be in by now.
       await Promise.all([a.stop(), b.stop()])
 
-      const deliveries = outbox()
+      const deliveries = await outbox()
       expect(deliveries.filter((d) => d.type === 'link.created')).toHaveLength(created.length)
       expect(deliveries.length).toBeGreaterThanOrEqual(created.length + clicked.length)
       expect(deliveries.filter((d) => d.status !== 'succeeded' || d.attempts !== 1)).toEqual([])
-      const attempts = query<{ n: number }>('SELECT count(*) AS n FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = ?)', hook.id)
+      const attempts = await query<{ n: number }>('SELECT count(*) AS n FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = ?)', hook.id)
       expect(attempts[0].n).toBe(deliveries.length)
       // Both delivered a share, and together exactly one attempt per message.
       expect(byA).toBeGreaterThan(0)
@@ -333,7 +335,7 @@ describe.skipIf(!haveRedis)('two instances behind one load balancer, one databas
     expect(answered.a.length).toBeGreaterThanOrEqual(1500)
     const all = [...answered.a, ...answered.b]
     expect(new Set(all).size).toBe(all.length)
-    const stored = query<{ id: string }>(`SELECT id FROM clicks WHERE link_id IN (${links.map(() => '?').join(',')})`, ...links.map((l) => l.id)).map((r) => r.id)
+    const stored = (await query<{ id: string }>(`SELECT id FROM clicks WHERE link_id IN (${links.map(() => '?').join(',')})`, ...links.map((l) => l.id))).map((r) => r.id)
     expect(new Set(stored).size).toBe(stored.length)
     const storedSet = new Set(stored)
     expect(all.filter((id) => !storedSet.has(id))).toEqual([])
@@ -343,6 +345,6 @@ describe.skipIf(!haveRedis)('two instances behind one load balancer, one databas
     // The survivor serves the API over the same data.
     const total = await b.api(`/api/analytics?linkId=${links[0].id}`, { key: loadKey })
     expect(total.status).toBe(200)
-    expect(Number(total.headers.get('x-total-count'))).toBe(query<{ n: number }>('SELECT count(*) AS n FROM clicks WHERE link_id = ?', links[0].id)[0].n)
+    expect(Number(total.headers.get('x-total-count'))).toBe((await query<{ n: number }>('SELECT count(*) AS n FROM clicks WHERE link_id = ?', links[0].id))[0].n)
   }, 90_000)
 })

@@ -1,4 +1,4 @@
-import type { Db } from '../db'
+import type { Data } from '../db/data'
 import { CLICK, type ClickRow } from '../clicks/row'
 import { csvRow } from '../http/csv'
 import { UTM_KEYS } from '../links/model'
@@ -22,20 +22,18 @@ const csvLine = (c: View) =>
  * the client is ready for more: the workspace's index gives the order, nothing is held
  * beyond one page, and a slow client slows the reads instead of filling memory.
  */
-export function exportClicks(db: Db, workspaceId: string, q: ExportQuery, baseHost: string): ReadableStream<string> {
-  const w = where('c', workspaceId, forStorage(q, baseHost))
-  const page = db.$client.prepare<Row, (string | number)[]>(
-    `SELECT ${CLICK.select(CLICK_VIEW)}, c.rid AS rid FROM clicks c WHERE ${w.sql} AND c.rid > ? ORDER BY c.rid LIMIT ?`,
-  )
+export function exportClicks(d: Data, workspaceId: string, q: ExportQuery, baseHost: string): ReadableStream<string> {
+  const w = where(d, 'c', workspaceId, forStorage(q, baseHost))
+  const page = `SELECT ${CLICK.select(CLICK_VIEW)}, c.rid AS rid FROM clicks c WHERE ${w.sql} AND c.rid > ? ORDER BY c.rid LIMIT ?`
   let after = Number.MIN_SAFE_INTEGER
   let headerSent = q.format !== 'csv'
   return new ReadableStream<string>({
-    pull(controller) {
+    async pull(controller) {
       if (!headerSent) {
         headerSent = true
         return controller.enqueue(csvRow(COLUMNS))
       }
-      const rows = page.all(...w.params, after, PAGE)
+      const rows = await d.all<Row>(page, [...w.params, after, PAGE])
       if (rows.length > 0) {
         after = rows[rows.length - 1].rid
         const views = rows.map(({ rid: _, ...c }) => clickView(c, baseHost))

@@ -12,12 +12,16 @@ const tags = ['Analytics']
 export const analyticsRoutes = (ctx: AppContext) =>
   new Elysia({ prefix: '/api/analytics' })
     .use(scoped(ctx))
-    .get('', ({ auth, query, set }) => paged(set, listClicks(ctx.db, auth.workspaceId, query, baseHostOf(ctx.baseUrl)), totalClicks(ctx.db, auth.workspaceId, query, baseHostOf(ctx.baseUrl))), {
+    .get('', async ({ auth, query, set }) => {
+      const baseHost = baseHostOf(ctx.baseUrl)
+      const [page, total] = await Promise.all([listClicks(ctx.data, auth.workspaceId, query, baseHost), totalClicks(ctx.data, auth.workspaceId, query, baseHost)])
+      return paged(set, page, total)
+    }, {
       scope: 'analyticsRead',
       query: AnalyticsQuery,
       detail: { summary: 'Get analytics: the clicks of your links, bots excluded', tags },
     })
-    .get('/summary', ({ auth, query }) => summarize(ctx.db, auth.workspaceId, query, baseHostOf(ctx.baseUrl)), {
+    .get('/summary', ({ auth, query }) => summarize(ctx.data, auth.workspaceId, query, baseHostOf(ctx.baseUrl)), {
       scope: 'analyticsRead',
       query: SummaryQuery,
       detail: { summary: 'Click, lead and sale totals, optionally grouped', tags },
@@ -25,7 +29,7 @@ export const analyticsRoutes = (ctx: AppContext) =>
     .get(
       '/export',
       ({ auth, query }) =>
-        new Response(exportClicks(ctx.db, auth.workspaceId, query, baseHostOf(ctx.baseUrl)).pipeThrough(new TextEncoderStream()), {
+        new Response(exportClicks(ctx.data, auth.workspaceId, query, baseHostOf(ctx.baseUrl)).pipeThrough(new TextEncoderStream()), {
           headers:
             query.format === 'csv'
               ? { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="hoko-clicks.csv"' }

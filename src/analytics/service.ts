@@ -1,10 +1,10 @@
 import type * as v from 'valibot'
 import { sameShape } from '../http/same-shape'
-import type { Db } from '../db'
+import type { Data } from '../db/data'
 import { HokoError } from '../http/errors'
 import { CLICK, type ClickField, type ClickRow } from '../clicks/row'
 import { ridAt, visitorText } from '../clicks/store'
-import { type GroupBy, GROUPS } from './groups'
+import { type GroupBy, GROUPS, timeText } from './groups'
 import type { RollupDim } from './rollups'
 import type { AnalyticsQuery, ClickViewSchema, SummaryQuery, SummarySchema } from './model'
 
@@ -23,7 +23,7 @@ type ClickQuery = Filters & { groupBy?: GroupBy }
  * id filter of the spec), and then each of the other filters: collection and tag (through the links,
  * deleted ones too: their clicks stay), the click's country, device and tenant, the inclusive date range.
  */
-export function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sql: string; params: (string | number)[] } {
+export function where(d: Data, a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sql: string; params: (string | number)[] } {
   if (f.startDate !== undefined && f.endDate !== undefined && f.startDate > f.endDate)
     throw new HokoError('end_before_start')
   // A link, partner, collection or tag filter selects links: their clicks are read through the link
@@ -50,7 +50,7 @@ export function where(a: 'c' | 'l' | 's', workspaceId: string, f: Filters): { sq
   if (ids.length) parts.push(`(${ids.join(' OR ')})`)
   const anyOf = (values: string[]) => {
     params.push(JSON.stringify(values))
-    return '(SELECT value FROM json_each(?))'
+    return `(SELECT value FROM ${d.list})`
   }
   if (f.collectionId)
     parts.push(links(() => (params.push(workspaceId), `link_id IN (SELECT id FROM links WHERE workspace_id = ? AND collection_id IN ${anyOf(f.collectionId!)})`)))
@@ -99,16 +99,15 @@ export const clickView = (c: Pick<ClickRow, (typeof CLICK_VIEW)[number]>, baseHo
 export const forStorage = <Q extends { domain?: string }>(q: Q, baseHost: string): Q =>
   q.domain === baseHost ? { ...q, domain: '' } : q
 
-export function listClicks(db: Db, workspaceId: string, query: AnalyticsQuery, baseHost: string) {
+export async function listClicks(d: Data, workspaceId: string, query: AnalyticsQuery, baseHost: string) {
   const q = forStorage(query, baseHost)
-  const w = where('c', workspaceId, q)
+  const w = where(d, 'c', workspaceId, q)
   const dir = q.sort === 'asc' ? 'ASC' : 'DESC'
-  return db.$client
-    .query<Pick<ClickRow, (typeof CLICK_VIEW)[number]>, (string | number)[]>(
-      `SELECT ${CLICK.select(CLICK_VIEW)} FROM clicks c WHERE ${w.sql} ORDER BY c.rid ${dir} LIMIT ? OFFSET ?`,
-    )
-    .all(...w.params, q.take, q.skip)
-    .map((c) => clickView(c, baseHost))
+  const rows = await d.all<Pick<ClickRow, (typeof CLICK_VIEW)[number]>>(
+    `SELECT ${CLICK.select(CLICK_VIEW)} FROM clicks c WHERE ${w.sql} ORDER BY c.rid ${dir} LIMIT ? OFFSET ?`,
+    [...w.params, q.take, q.skip],
+  )
+  return rows.map((c) => clickView(c, baseHost))
 }
 
 const DAY_MS = 86_400_000
@@ -145,14 +144,13 @@ function add(counts: Counts, groupBy: GroupBy | undefined, key: Key, values: Val
 }
 
 /** Clicks straight from the clicks table, with extra conditions (`more`) on top of the filters. */
-function rawClicks(db: Db, workspaceId: string, q: ClickQuery, counts: Counts, more = '', moreParams: number[] = []) {
-  const w = where('c', workspaceId, q)
-  const key = q.groupBy ? GROUPS[q.groupBy].key('c', 'c') : 'NULL'
-  const rows = db.$client
-    .query<{ key: Key; n: number }, (string | number)[]>(
-      `SELECT ${key} AS key, count(*) AS n FROM clicks c WHERE ${w.sql}${more} GROUP BY 1`,
-    )
-    .all(...w.params, ...moreParams)
+async function rawClicks(d: Data, workspaceId: string, q: ClickQuery, counts: Counts, more = '', moreParams: number[] = []) {
+  const w = where(d, 'c', workspaceId, q)
+  const key = q.groupBy ? GROUPS[q.groupBy].key('c', 'c', d.engine) : 'NULL'
+  const rows = await d.all<{ key: Key; n: number }>(`SELECT ${key} AS key, count(*) AS n FROM clicks c WHERE ${w.sql}${more} GROUP BY 1`, [
+    ...w.params,
+    ...moreParams,
+  ])
   for (const r of rows) add(counts, q.groupBy, r.key, { clicks: r.n })
 }
 
@@ -188,58 +186,58 @@ function rollupRows(q: ClickQuery): { dim: RollupDim; keys?: string[] } | null {
  * either end of the date range. Nothing is counted twice: the rollup part is limited to whole days up
  * to the mark.
  */
-function rolledUpClicks(db: Db, workspaceId: string, q: ClickQuery, { dim, keys }: { dim: RollupDim; keys?: string[] }, counts: Counts) {
-  const mark = db.$client.query<{ m: number }, []>('SELECT click_rowid AS m FROM rollup_state WHERE id = 1').get()?.m ?? 0
+async function rolledUpClicks(d: Data, workspaceId: string, q: ClickQuery, { dim, keys }: { dim: RollupDim; keys?: string[] }, counts: Counts) {
+  const mark = (await d.get<{ m: number }>('SELECT click_rowid AS m FROM rollup_state WHERE id = 1'))?.m ?? 0
   const firstDay = q.startDate === undefined ? null : Math.ceil(q.startDate / DAY_MS)
   const lastDay = q.endDate === undefined ? null : Math.floor((q.endDate + 1) / DAY_MS) - 1
   const parts = ['workspace_id = ?', 'dim = ?']
   const params: (string | number)[] = [workspaceId, dim]
-  if (keys) parts.push('key IN (SELECT value FROM json_each(?))') && params.push(JSON.stringify(keys))
+  if (keys) parts.push(`key IN (SELECT value FROM ${d.list})`) && params.push(JSON.stringify(keys))
   // One tenant's rows, or the rows over all tenants (click_rollups_all): never a sum over tenants' rows.
   const table = q.tenantId === undefined ? 'click_rollups_all' : 'click_rollups'
   if (q.tenantId !== undefined) parts.push('tenant_id = ?') && params.push(q.tenantId)
   if (firstDay !== null) parts.push('day >= ?') && params.push(firstDay)
   if (lastDay !== null) parts.push('day <= ?') && params.push(lastDay)
-  const key = q.groupBy === undefined ? 'NULL' : q.groupBy === 'day' ? "strftime('%Y-%m-%d', day * 86400, 'unixepoch')" : 'key'
+  const key = q.groupBy === undefined ? 'NULL' : q.groupBy === 'day' ? timeText('day * 86400', '%Y-%m-%d', 'YYYY-MM-DD', d.engine) : 'key'
   if (firstDay === null || lastDay === null || firstDay <= lastDay) {
-    const rows = db.$client
-      .query<{ key: Key; n: number }, (string | number)[]>(`SELECT ${key} AS key, sum(clicks) AS n FROM ${table} WHERE ${parts.join(' AND ')} GROUP BY 1`)
-      .all(...params)
+    const rows = await d.all<{ key: Key; n: number }>(
+      `SELECT ${key} AS key, CAST(sum(clicks) AS BIGINT) AS n FROM ${table} WHERE ${parts.join(' AND ')} GROUP BY 1`,
+      params,
+    )
     for (const r of rows) add(counts, q.groupBy, r.key, { clicks: r.n })
-    rawClicks(db, workspaceId, q, counts, ' AND c.rid > ?', [mark])
-    if (firstDay !== null) rawClicks(db, workspaceId, q, counts, ' AND c.rid <= ? AND c.rid < ?', [mark, ridAt(firstDay * DAY_MS)])
-    if (lastDay !== null) rawClicks(db, workspaceId, q, counts, ' AND c.rid <= ? AND c.rid >= ?', [mark, ridAt((lastDay + 1) * DAY_MS)])
-  } else rawClicks(db, workspaceId, q, counts)
+    await rawClicks(d, workspaceId, q, counts, ' AND c.rid > ?', [mark])
+    if (firstDay !== null) await rawClicks(d, workspaceId, q, counts, ' AND c.rid <= ? AND c.rid < ?', [mark, ridAt(firstDay * DAY_MS)])
+    if (lastDay !== null) await rawClicks(d, workspaceId, q, counts, ' AND c.rid <= ? AND c.rid >= ?', [mark, ridAt((lastDay + 1) * DAY_MS)])
+  } else await rawClicks(d, workspaceId, q, counts)
 }
 
 /** Leads and sales, grouped by their click's attributes and their own time. */
-function conversions(db: Db, workspaceId: string, q: SummaryQuery, counts: Counts) {
-  const leads = where('l', workspaceId, q)
-  const sales = where('s', workspaceId, q)
+async function conversions(d: Data, workspaceId: string, q: SummaryQuery, counts: Counts) {
+  const leads = where(d, 'l', workspaceId, q)
+  const sales = where(d, 's', workspaceId, q)
   const key = q.groupBy ? GROUPS[q.groupBy].key : () => 'NULL'
-  const rows = db.$client
-    .query<{ key: Key; leads: number; sales: number; amount: number; currency: string | null }, (string | number)[]>(
-      `SELECT ${key('l', 'c')} AS key, count(*) AS leads, 0 AS sales, 0 AS amount, NULL AS currency
-         FROM leads l JOIN clicks c ON c.rid = l.click_rid WHERE ${leads.sql} GROUP BY 1
-       UNION ALL
-       SELECT ${key('s', 'c')}, 0, count(*), sum(s.amount), s.currency
-         FROM sales s JOIN clicks c ON c.rid = s.click_rid WHERE ${sales.sql} GROUP BY 1, s.currency`,
-    )
-    .all(...leads.params, ...sales.params)
+  const rows = await d.all<{ key: Key; leads: number; sales: number; amount: number; currency: string | null }>(
+    `SELECT ${key('l', 'c', d.engine)} AS key, count(*) AS leads, 0 AS sales, 0 AS amount, NULL AS currency
+       FROM leads l JOIN clicks c ON c.rid = l.click_rid WHERE ${leads.sql} GROUP BY 1
+     UNION ALL
+     SELECT ${key('s', 'c', d.engine)}, 0, count(*), CAST(sum(s.amount) AS BIGINT), s.currency
+       FROM sales s JOIN clicks c ON c.rid = s.click_rid WHERE ${sales.sql} GROUP BY 1, s.currency`,
+    [...leads.params, ...sales.params],
+  )
   for (const r of rows)
     add(counts, q.groupBy, r.key, { leads: r.leads, sales: r.sales, saleAmount: r.amount, currency: r.currency })
 }
 
-function countClicks(db: Db, workspaceId: string, q: ClickQuery, counts: Counts) {
+async function countClicks(d: Data, workspaceId: string, q: ClickQuery, counts: Counts) {
   const rows = rollupRows(q)
-  if (rows === null) rawClicks(db, workspaceId, q, counts)
-  else rolledUpClicks(db, workspaceId, q, rows, counts)
+  if (rows === null) await rawClicks(d, workspaceId, q, counts)
+  else await rolledUpClicks(d, workspaceId, q, rows, counts)
 }
 
 /** How many clicks the filters of GET /api/analytics select (its X-Total-Count), read as the summary reads them. */
-export function totalClicks(db: Db, workspaceId: string, query: Filters, baseHost: string): number {
+export async function totalClicks(d: Data, workspaceId: string, query: Filters, baseHost: string): Promise<number> {
   const counts: Counts = new Map()
-  countClicks(db, workspaceId, forStorage(query, baseHost), counts)
+  await countClicks(d, workspaceId, forStorage(query, baseHost), counts)
   return counts.get('null')?.clicks ?? 0
 }
 
@@ -252,11 +250,11 @@ const compareKeys = (a: SummaryRow['key'], b: SummaryRow['key']) =>
  * sales are grouped by their click's attributes (country, device, …) and filtered by their own time.
  * Click counts come from the rollups where they hold the filters (see rollupRows).
  */
-export function summarize(db: Db, workspaceId: string, query: SummaryQuery, baseHost: string) {
+export async function summarize(d: Data, workspaceId: string, query: SummaryQuery, baseHost: string) {
   const q = forStorage(query, baseHost)
   const counts: Counts = new Map()
-  countClicks(db, workspaceId, q, counts)
-  conversions(db, workspaceId, q, counts)
+  await countClicks(d, workspaceId, q, counts)
+  await conversions(d, workspaceId, q, counts)
   if (!q.groupBy) {
     const { key: _, ...totals } = counts.get('null') ?? { key: null, clicks: 0, leads: 0, sales: 0, saleAmount: 0, saleAmountByCurrency: {} }
     return totals
@@ -271,5 +269,5 @@ export function summarize(db: Db, workspaceId: string, query: SummaryQuery, base
 }
 
 // The answer and its documented schema (./model) cannot drift apart.
-sameShape<ReturnType<typeof summarize>, v.InferOutput<typeof SummarySchema>>()
+sameShape<Awaited<ReturnType<typeof summarize>>, v.InferOutput<typeof SummarySchema>>()
 sameShape<ReturnType<typeof clickView>, v.InferOutput<typeof ClickViewSchema>>()

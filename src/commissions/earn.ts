@@ -1,4 +1,4 @@
-import type { Db } from '../db'
+import type { Data } from '../db/data'
 import type { Reward } from '../partners/model'
 import type { Outbox } from '../webhooks/outbox'
 import { COMMISSION, commissionView, type CommissionRow, type CommissionView } from './view'
@@ -32,15 +32,13 @@ export function percentOf(amount: number, percent: number): number {
  * (live) has a reward for that event. Returns it, or null; the caller tells webhooks with `announce`
  * once the conversion's own event is out, so that receivers hear of the sale before its commission.
  */
-export function commissionEarner(db: Db, outbox: Outbox) {
-  const c = db.$client
-  const rewardsOf = c.prepare<{ rewards: string | null }, [string, string]>(
-    'SELECT rewards FROM partners WHERE id = ? AND workspace_id = ? AND deleted_at IS NULL',
-  )
-  const insert = c.prepare<unknown, [CommissionRow]>(COMMISSION.insert())
-  function earn(workspaceId: string, e: Earning, now: number) {
+export function commissionEarner(outbox: Outbox) {
+  async function earn(tx: Data, workspaceId: string, e: Earning, now: number): Promise<CommissionView | null> {
     if (e.partnerId === null) return null
-    const partner = rewardsOf.get(e.partnerId, workspaceId)
+    const partner = await tx.get<{ rewards: string | null }>('SELECT rewards FROM partners WHERE id = ? AND workspace_id = ? AND deleted_at IS NULL', [
+      e.partnerId,
+      workspaceId,
+    ])
     const rewards = partner?.rewards ? (JSON.parse(partner.rewards) as Reward[]) : []
     const reward = rewards.find((r) => r.event === e.event)
     if (!reward) return null
@@ -63,10 +61,10 @@ export function commissionEarner(db: Db, outbox: Outbox) {
       createdAt: now,
       updatedAt: now,
     }
-    insert.run(row)
+    await tx.run(COMMISSION.insertPositional(), COMMISSION.values(row))
     return commissionView(row)
   }
-  const announce = (workspaceId: string, view: CommissionView) => outbox.emit(workspaceId, 'commission.created', () => [view])
+  const announce = (tx: Data, workspaceId: string, view: CommissionView) => outbox.emitIn(tx, workspaceId, 'commission.created', () => [view])
   return { earn, announce }
 }
 export type CommissionEarner = ReturnType<typeof commissionEarner>

@@ -1,4 +1,4 @@
-import type { Db } from '../db'
+import type { Data } from '../db/data'
 import { csvRow } from '../http/csv'
 import type { ExportQuery } from './model'
 import { whereOf } from './service'
@@ -7,7 +7,7 @@ import { COMMISSION_COLUMNS, commissionView, type CommissionRow } from './view'
 /** Rows read per step of the stream: memory stays the same whatever the number of commissions. */
 const PAGE = 2_000
 
-type Row = CommissionRow & { rid: number; partnerName: string | null; partnerEmail: string | null }
+type Row = CommissionRow & { partnerName: string | null; partnerEmail: string | null }
 
 export const EXPORT_COLUMNS = [
   'id',
@@ -35,30 +35,28 @@ function csvLine(r: Row): string {
 
 /**
  * The commissions of the list's filters as CSV, oldest first, streamed: each pull reads the next page
- * after the last (created_at, rowid) sent, so a slow client slows the reads instead of filling memory.
+ * after the last (created_at, id) sent, so a slow client slows the reads instead of filling memory.
  * Partner names and emails go through csvRow, which neutralises formula-like values.
  */
-export function exportCommissionsCsv(db: Db, workspaceId: string, q: ExportQuery): ReadableStream<string> {
-  const w = whereOf(workspaceId, q)
-  const page = db.$client.prepare<Row, (string | number)[]>(
-    `SELECT ${COMMISSION_COLUMNS}, c.rowid AS rid, p.name AS partnerName, p.email AS partnerEmail
+export function exportCommissionsCsv(d: Data, workspaceId: string, q: ExportQuery): ReadableStream<string> {
+  const w = whereOf(d, workspaceId, q)
+  const page = `SELECT ${COMMISSION_COLUMNS}, p.name AS "partnerName", p.email AS "partnerEmail"
        FROM commissions c LEFT JOIN partners p ON p.id = c.partner_id
-      WHERE ${w.sql} AND (c.created_at > ? OR (c.created_at = ? AND c.rowid > ?))
-      ORDER BY c.created_at, c.rowid LIMIT ?`,
-  )
-  let after = { createdAt: Number.MIN_SAFE_INTEGER, rowid: 0 }
+      WHERE ${w.sql} AND (c.created_at > ? OR (c.created_at = ? AND c.id > ?))
+      ORDER BY c.created_at, c.id LIMIT ?`
+  let after = { createdAt: Number.MIN_SAFE_INTEGER, id: '' }
   let headerSent = false
   return new ReadableStream<string>({
-    pull(controller) {
+    async pull(controller) {
       if (!headerSent) {
         headerSent = true
         return controller.enqueue(csvRow([...EXPORT_COLUMNS]))
       }
-      const rows = page.all(...w.params, after.createdAt, after.createdAt, after.rowid, PAGE)
+      const rows = await d.all<Row>(page, [...w.params, after.createdAt, after.createdAt, after.id, PAGE])
       if (rows.length > 0) {
         controller.enqueue(rows.map(csvLine).join(''))
         const last = rows[rows.length - 1]
-        after = { createdAt: last.createdAt, rowid: last.rid }
+        after = { createdAt: last.createdAt, id: last.id }
       }
       if (rows.length < PAGE) controller.close()
     },

@@ -14,8 +14,8 @@ export const commissionRoutes = (ctx: AppContext) =>
     .use(scoped(ctx))
     .get(
       '',
-      ({ auth, query, set }) => {
-        const page = listCommissions(ctx.db, auth.workspaceId, query)
+      async ({ auth, query, set }) => {
+        const page = await listCommissions(ctx.data, auth.workspaceId, query)
         return paged(set, page.items, page.total)
       },
       { scope: 'commissionsRead', query: CommissionQuery, detail: { summary: 'Get commissions', tags } },
@@ -24,11 +24,11 @@ export const commissionRoutes = (ctx: AppContext) =>
       '',
       ({ auth, body }) => {
         checkBatchSize(auth, 'commissions', body.length)
-        return updateCommissions(ctx.db, ctx.webhooks, auth.workspaceId, body)
+        return updateCommissions(ctx.data, ctx.webhooks, auth.workspaceId, body)
       },
       { scope: 'commissionsWrite', ...jsonBody(UpdateCommissionsBody), detail: { summary: 'Change the status of commissions', tags } },
     )
-    .get('/summary', ({ auth, query }) => summarizeCommissions(ctx.db, auth.workspaceId, query), {
+    .get('/summary', ({ auth, query }) => summarizeCommissions(ctx.data, auth.workspaceId, query), {
       scope: 'commissionsRead',
       query: SummaryQuery,
       detail: { summary: 'Commission totals per group and currency', tags },
@@ -36,7 +36,7 @@ export const commissionRoutes = (ctx: AppContext) =>
     .get(
       '/export',
       ({ auth, query }) =>
-        new Response(exportCommissionsCsv(ctx.db, auth.workspaceId, query).pipeThrough(new TextEncoderStream()), {
+        new Response(exportCommissionsCsv(ctx.data, auth.workspaceId, query).pipeThrough(new TextEncoderStream()), {
           headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="hoko-commissions.csv"' },
         }),
       { scope: 'commissionsRead', query: ExportQuery, detail: { summary: 'Export commissions as CSV', tags } },

@@ -7,8 +7,8 @@ import { commissions } from '../db/schema'
 export type CommissionRow = typeof commissions.$inferSelect
 export const COMMISSION = new TableColumns<keyof CommissionRow>(commissions)
 
-/** The columns of `commissions c` read back under their field names, for queries that join partners. */
-export const COMMISSION_COLUMNS = COMMISSION.fields.map((f) => `c.${COMMISSION.column[f]} AS ${f}`).join(', ')
+/** The columns of `commissions c` read back under their field names (quoted: PostgreSQL folds names to lower case), for queries that join partners. */
+export const COMMISSION_COLUMNS = COMMISSION.fields.map((f) => `c.${COMMISSION.column[f]} AS "${f}"`).join(', ')
 
 const iso = (ms: number) => new Date(ms).toISOString()
 

@@ -1,5 +1,5 @@
 import type * as v from 'valibot'
-import type { Db } from '../db'
+import type { Data } from '../db/data'
 import { HokoError } from '../http/errors'
 import { sameShape } from '../http/same-shape'
 import type { ConversionQuery, LeadViewSchema, SaleViewSchema } from './model'
@@ -48,7 +48,7 @@ const VIEWS = {
  * GET /api/leads and /api/sales: a workspace's events, newest first unless asked, with how many the
  * filters select in all. The link's shortId is read from the link, deleted or not.
  */
-export function listConversions<K extends keyof typeof VIEWS>(db: Db, table: K, workspaceId: string, q: ConversionQuery) {
+export async function listConversions<K extends keyof typeof VIEWS>(d: Data, table: K, workspaceId: string, q: ConversionQuery) {
   if (q.startDate !== undefined && q.endDate !== undefined && q.startDate > q.endDate) throw new HokoError('end_before_start')
   const parts = ['e.workspace_id = ?']
   const params: (string | number)[] = [workspaceId]
@@ -64,14 +64,13 @@ export function listConversions<K extends keyof typeof VIEWS>(db: Db, table: K, 
   const where = parts.join(' AND ')
   const dir = q.sort === 'asc' ? 'ASC' : 'DESC'
   const { columns, view } = VIEWS[table]
-  const rows = db.$client
-    .query<SaleRow, (string | number)[]>(
-      `SELECT e.id, e.event_name, e.metadata, e.created_at, e.click_id, e.link_id, l.short_id, e.partner_id, e.customer_id${columns}
-         FROM ${table} e LEFT JOIN links l ON l.id = e.link_id
-        WHERE ${where} ORDER BY e.created_at ${dir}, e.id ${dir} LIMIT ? OFFSET ?`,
-    )
-    .all(...params, q.take, q.skip)
-  const { total } = db.$client.query<{ total: number }, (string | number)[]>(`SELECT count(*) AS total FROM ${table} e WHERE ${where}`).get(...params)!
+  const rows = await d.all<SaleRow>(
+    `SELECT e.id, e.event_name, e.metadata, e.created_at, e.click_id, e.link_id, l.short_id, e.partner_id, e.customer_id${columns}
+       FROM ${table} e LEFT JOIN links l ON l.id = e.link_id
+      WHERE ${where} ORDER BY e.created_at ${dir}, e.id ${dir} LIMIT ? OFFSET ?`,
+    [...params, q.take, q.skip],
+  )
+  const { total } = (await d.get<{ total: number }>(`SELECT count(*) AS total FROM ${table} e WHERE ${where}`, params))!
   return { items: rows.map((r) => view(r) as ReturnType<(typeof VIEWS)[K]['view']>), total }
 }
 

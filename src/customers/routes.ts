@@ -11,8 +11,8 @@ const tags = ['Customers']
 export const customerRoutes = (ctx: AppContext) =>
   new Elysia({ prefix: '/api/customers' })
     .use(scoped(ctx))
-    .get('', ({ auth, query, set }) => {
-      const page = listCustomers(ctx.db, auth.workspaceId, query)
+    .get('', async ({ auth, query, set }) => {
+      const page = await listCustomers(ctx.data, auth.workspaceId, query)
       return paged(set, page.items, page.total)
     }, {
       scope: 'customersRead',

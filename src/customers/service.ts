@@ -1,7 +1,6 @@
-import { and, asc, count, desc, eq, or, type SQL, sql } from 'drizzle-orm'
-import type { Db } from '../db'
-import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
-import { customers } from '../db/schema'
+import { and, asc, count, desc, eq, or, type Column, type SQL, sql } from 'drizzle-orm'
+import type { Data } from '../db/data'
+import type { customers } from '../db/schema'
 import { iso, likeContains } from '../http/resource'
 import type * as v from 'valibot'
 import { sameShape } from '../http/same-shape'
@@ -20,10 +19,17 @@ const view = (c: Row) => ({
   updatedAt: iso(c.updatedAt),
 })
 
-const contains = (column: SQLiteColumn, pattern: string) => sql`${column} LIKE ${pattern} ESCAPE '\\'`
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+const ASCII_FOLD = sql.raw(`'${UPPER}', '${UPPER.toLowerCase()}'`)
+/** LIKE ignoring the case of A–Z only, as SQLite's LIKE does; PostgreSQL's LIKE minds case, and its lower() would fold other letters too. */
+const contains = (d: Data, column: Column, pattern: string) =>
+  d.engine === 'pg'
+    ? sql`translate(${column}, ${ASCII_FOLD}) LIKE translate(${pattern}, ${ASCII_FOLD}) ESCAPE '\\'`
+    : sql`${column} LIKE ${pattern} ESCAPE '\\'`
 
 /** Several id filters widen the answer (OR), as on GET /api/links; `search` narrows it (AND). */
-export function listCustomers(db: Db, workspaceId: string, q: CustomerQuery) {
+export async function listCustomers(d: Data, workspaceId: string, q: CustomerQuery) {
+  const customers = d.t.customers
   const filters: SQL[] = []
   if (q.id) filters.push(eq(customers.id, q.id))
   if (q.externalId !== undefined) filters.push(eq(customers.externalId, q.externalId))
@@ -33,20 +39,18 @@ export function listCustomers(db: Db, workspaceId: string, q: CustomerQuery) {
     or(...filters),
     pattern === undefined
       ? undefined
-      : or(contains(customers.name, pattern), contains(customers.email, pattern), contains(customers.externalId, pattern)),
+      : or(contains(d, customers.name, pattern), contains(d, customers.email, pattern), contains(d, customers.externalId, pattern)),
   )
   const order = q.sort === 'asc' ? asc : desc
-  const items = db
+  const rows = await d.orm
     .select()
     .from(customers)
     .where(where)
     .orderBy(order(customers.createdAt), order(customers.id))
     .limit(q.take)
     .offset(q.skip)
-    .all()
-    .map(view)
-  const [{ total }] = db.select({ total: count() }).from(customers).where(where).all()
-  return { items, total }
+  const [{ total }] = await d.orm.select({ total: count() }).from(customers).where(where)
+  return { items: rows.map(view), total }
 }
 
 // The view and its documented schema (./model) cannot drift apart.

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, rmSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import type { Db } from '.'
+import type { Data } from './data'
 import { createPrivateFile, PRIVATE_FILE } from './private-files'
 
 export class BackupError extends Error {}
@@ -11,7 +11,13 @@ export class BackupError extends Error {}
  * The copy holds the same secrets as the database, so it is created owner-only (0600) first:
  * VACUUM INTO accepts an empty file and keeps its mode.
  */
-export function backup(db: Db, target: string): { path: string; bytes: number } {
+export function backup(d: Data, target: string): { path: string; bytes: number } {
+  // PostgreSQL has its own tools for consistent copies (and point-in-time recovery); a second way would be a worse one.
+  if (!d.sqlite)
+    throw new BackupError(
+      'hoko backup copies the SQLite file; on PostgreSQL use pg_dump, for example: pg_dump --format=custom --file=hoko.dump "$HOKO_DATABASE_URL" (restore with pg_restore into an empty database)',
+    )
+  const sqlite = d.sqlite
   const path = resolve(target)
   if (!existsSync(dirname(path))) throw new BackupError(`folder ${dirname(path)} does not exist`)
   try {
@@ -22,7 +28,7 @@ export function backup(db: Db, target: string): { path: string; bytes: number } 
     throw e
   }
   try {
-    db.$client.query('VACUUM INTO ?').run(path)
+    sqlite.query('VACUUM INTO ?').run(path)
   } catch (e) {
     rmSync(path, { force: true })
     throw e

@@ -152,7 +152,8 @@ export function pgData(client: SQL): Data {
     engine: 'pg',
     orm,
     t: pgSchema,
-    list: 'json_array_elements_text(?::json)',
+    // Through text: a parameter PostgreSQL types as json, Bun.sql encodes as JSON again (a JSON string, not the array).
+    list: 'json_array_elements_text(?::text::json)',
     sqlite: null,
     async all<T>(text: string, params: readonly unknown[] = []) {
       return numbers<T>([...(await rows(text, params))])

@@ -15,16 +15,16 @@ const TlsAskQuery = v.looseObject({ domain: v.optional(v.string()) })
 
 /** /api/domains, and /tls/ask, which a TLS-terminating proxy asks before it gets a certificate. */
 export const domainRoutes = (ctx: AppContext) => {
-  const { db } = ctx
+  const { data } = ctx
   const write = async (workspaceId: string, items: DomainUpsert[]) => {
-    const out = upsertDomains(db, workspaceId, items, baseHostOf(ctx.baseUrl))
+    const out = await upsertDomains(data, workspaceId, items, baseHostOf(ctx.baseUrl))
     // Before answering: the next request on a new or changed domain must see it.
     await ctx.links.reloadDomains()
     return out
   }
   const api = new Elysia({ prefix: '/api/domains' })
     .use(scoped(ctx))
-    .get('', ({ auth, query }) => listDomains(db, auth.workspaceId, query), {
+    .get('', ({ auth, query }) => listDomains(data, auth.workspaceId, query), {
       scope: 'domainsRead',
       query: DomainQuery,
       detail: { summary: 'Get domains', tags },
@@ -50,7 +50,7 @@ export const domainRoutes = (ctx: AppContext) => {
       '',
       async ({ auth, body }) => {
         checkBatchSize(auth, 'domains', body.length)
-        const out = deleteDomains(db, auth.workspaceId, body)
+        const out = await deleteDomains(data, auth.workspaceId, body)
         await ctx.links.reloadDomains()
         return out
       },
@@ -60,10 +60,10 @@ export const domainRoutes = (ctx: AppContext) => {
   // 200 or 404 with an empty body: whether the host is served, and nothing about whose it is.
   const tls = new Elysia({ name: 'hoko-tls-ask' }).use(keylessLimit(ctx)).get(
     '/tls/ask',
-    ({ query }) => {
+    async ({ query }) => {
       const host = query.domain === undefined ? null : normalizeHostname(query.domain)
       const baseHost = baseHostOf(ctx.baseUrl)
-      const served = query.domain !== undefined && (query.domain.toLowerCase() === baseHost || (host !== null && isServedHost(db, host, baseHost)))
+      const served = query.domain !== undefined && (query.domain.toLowerCase() === baseHost || (host !== null && (await isServedHost(data, host, baseHost))))
       return new Response(null, { status: served ? 200 : 404, headers: { 'cache-control': 'no-store' } })
     },
     {

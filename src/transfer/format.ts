@@ -1,5 +1,9 @@
 import type { Database } from 'bun:sqlite'
 import { migrations } from '../../drizzle/migrations'
+import { migrations as pgMigrations } from '../../drizzle-pg/migrations'
+import { openDatabase, runMigrations } from '../db'
+import type { Data } from '../db/data'
+import { mixedType } from '../db/pg/schema'
 
 /**
  * The export file, engine-neutral NDJSON: a header line, one line per row, a trailer line.
@@ -31,6 +35,47 @@ export function schemaOf(sqlite: Database): string | null {
 }
 
 /**
+ * The schema tag of a PostgreSQL database, in SQLite's words: its tables are derived from the SQLite
+ * schema of the same binary, so a database at this binary's last PostgreSQL migration is at SCHEMA.
+ * Null when another binary migrated it.
+ */
+export async function pgSchemaOf(d: Data): Promise<string | null> {
+  const last = (await d.get<{ at: number | null }>('SELECT CAST(max(created_at) AS BIGINT) AS at FROM drizzle.__drizzle_migrations'))?.at
+  return Number(last) === pgMigrations.at(-1)!.when ? SCHEMA : null
+}
+
+/** The data tables, each with its columns in SQLite's order and its primary key, and the tables a fresh database already fills. */
+export type Layout = { tables: string[]; columns: Map<string, string[]>; keys: Map<string, Key[]>; seeded: Set<string> }
+
+/**
+ * The layout of this binary's schema, read from a new in-memory SQLite database migrated as any
+ * other: the one source of the tables, their column order (later migrations append columns, which
+ * PostgreSQL's catalog orders otherwise) and the rows migrations write, for either engine.
+ */
+export function layout(): Layout {
+  const fresh = openDatabase(':memory:')
+  try {
+    runMigrations(fresh)
+    const sqlite = fresh.$client
+    const tables = dataTables(sqlite)
+    return {
+      tables,
+      columns: new Map(tables.map((t) => [t, columnsOf(sqlite, t)])),
+      keys: new Map(tables.map((t) => [t, keyOf(sqlite, t)])),
+      seeded: new Set(tables.filter((t) => sqlite.query(`SELECT 1 FROM ${quote(t)} LIMIT 1`).get() !== null)),
+    }
+  } finally {
+    fresh.$client.close()
+  }
+}
+
+/**
+ * A column of the file as PostgreSQL stores it: most are the same column; a MIXED one (see
+ * src/db/pg/schema.ts) is a pair, the value of the non-text type in `x`, a text value in `x_text`.
+ */
+export const pgColumns = (table: string, column: string): string[] => (mixedType(`${table}.${column}`) ? [column, `${column}_text`] : [column])
+
+/**
  * The tables an instance's data lives in, by name: every table of the schema except SQLite's own
  * (sqlite_sequence, sqlite_stat1: derived) and drizzle's migration journal, which the header's schema
  * tag stands for and which the target's own migrations write. Views (clicks) are not data.
@@ -49,6 +94,22 @@ export const columnsOf = (sqlite: Database, table: string): string[] =>
     .query<{ name: string }, [string]>('SELECT name FROM pragma_table_info(?) ORDER BY cid')
     .all(table)
     .map((r) => r.name)
+
+/** A column of a primary key, and whether it holds text (which PostgreSQL must compare as SQLite does, byte by byte). */
+export type Key = { name: string; text: boolean }
+export const keyOf = (sqlite: Database, table: string): Key[] =>
+  sqlite
+    .query<{ name: string; type: string }, [string]>('SELECT name, type FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk')
+    .all(table)
+    .map((c) => ({ name: c.name, text: c.type.toUpperCase() === 'TEXT' }))
+
+/**
+ * The order rows are exported in, the same on both engines: by primary key (every table has one),
+ * text in byte order (PostgreSQL's "C" collation is SQLite's BINARY). Neither engine's storage order
+ * would do: PostgreSQL puts a row wherever it finds room.
+ */
+export const orderBy = (keys: Key[], engine: Data['engine']) =>
+  keys.map((k) => (k.text && engine === 'pg' ? `${quote(k.name)} COLLATE "C"` : quote(k.name))).join(', ')
 
 /** SQL names come from sqlite_master or were checked against it; quoting keeps any name literal. */
 export const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
