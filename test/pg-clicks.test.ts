@@ -4,7 +4,7 @@ import { rollUpPg } from '../src/analytics/rollups'
 import { clickPartitions, monthOf, monthStart, partitionName } from '../src/clicks/partitions'
 import { retentionPassPg } from '../src/clicks/retention'
 import type { ClickRow } from '../src/clicks/row'
-import { JSON_LIST, ridTime } from '../src/clicks/store'
+import { JSON_LIST, ridAt, ridTime } from '../src/clicks/store'
 import { PgClickWriter } from '../src/clicks/pg-writer'
 import { type Data, pgData } from '../src/db/data'
 import { runPgMigrations } from '../src/db/pg'
@@ -152,6 +152,22 @@ describe.skipIf(!postgresAvailable())('clicks on PostgreSQL', () => {
       const where = await d.get<{ t: string }>('SELECT tableoid::regclass::text AS t FROM click_rows WHERE rid >> 10 = ?', [old.createdAt])
       expect(where!.t).toBe(partitionName(monthOf(old.createdAt)))
       expect(await d.get<{ n: number }>('SELECT count(*) AS n FROM click_rows_default')).toEqual({ n: 0 })
+    })
+
+    test("clicks copied into click_rows by hand (an import) land in the default partition, then get their month's", async () => {
+      const { d } = await database('partitions_import')
+      const parts = clickPartitions(d)
+      const w = new PgClickWriter(d)
+      await w.insertAll([blankClick({ createdAt: Date.UTC(2023, 6, 1) })])
+      const rid = ridAt(Date.UTC(2022, 3, 5))
+      // As hoko import writes them: rows with their rids, the dictionaries' ids as they were.
+      await d.run('INSERT INTO click_rows (rid, ws, link, qr, bot) SELECT CAST(? AS BIGINT) + n, ws, link, 0, 0 FROM click_rows, generate_series(0, 2) AS n', [rid])
+      expect(await d.get<{ n: number }>('SELECT count(*) AS n FROM click_rows_default')).toEqual({ n: 3 })
+      expect(await parts.adoptDefault()).toBe(3)
+      expect(await d.get<{ n: number }>('SELECT count(*) AS n FROM click_rows_default')).toEqual({ n: 0 })
+      expect(await parts.list()).toContain(monthOf(Date.UTC(2022, 3, 5)))
+      expect(await count(d, 'created_at = ?', [Date.UTC(2022, 3, 5)])).toBe(3)
+      expect(await count(d)).toBe(4)
     })
   })
 

@@ -94,6 +94,38 @@ export class ClickPartitions {
     for (const m of missing) this.known.add(m)
   }
 
+  /**
+   * Months whose clicks are in the default partition (copied in by `hoko import`, or written while
+   * their partition could not be made) get a partition of their own, their clicks moved into it:
+   * then retention can drop them whole too. Each month in one transaction, which holds click_rows
+   * whole while it moves them: at start, and hourly when there are any.
+   */
+  async adoptDefault(): Promise<number> {
+    const months = await this.d.all<{ m: number }>(
+      `SELECT DISTINCT CAST(EXTRACT(YEAR FROM t) * 12 + EXTRACT(MONTH FROM t) - 1 AS BIGINT) AS m
+         FROM (SELECT to_timestamp((rid >> 10) / 1000.0) AT TIME ZONE 'UTC' AS t FROM click_rows_default) AS d ORDER BY 1`,
+    )
+    let moved = 0
+    for (const { m: month } of months) {
+      const [from, to] = monthRids(month)
+      moved += await this.d.tx(async (tx) => {
+        await tx.run("SELECT pg_advisory_xact_lock(hashtext('hoko click partitions'))")
+        await tx.run("SET LOCAL lock_timeout = '5s'")
+        await tx.run('CREATE TEMPORARY TABLE click_rows_moving (LIKE click_rows) ON COMMIT DROP')
+        const n = await tx.run(
+          `WITH moved AS (DELETE FROM click_rows_default WHERE rid >= CAST(? AS BIGINT) AND rid < CAST(? AS BIGINT) RETURNING *)
+           INSERT INTO click_rows_moving SELECT * FROM moved`,
+          [from, to],
+        )
+        await tx.run(`CREATE TABLE IF NOT EXISTS ${partitionName(month)} PARTITION OF click_rows FOR VALUES FROM (${from}) TO (${to})`)
+        await tx.run('INSERT INTO click_rows SELECT * FROM click_rows_moving')
+        return n
+      })
+      this.known.add(month)
+    }
+    return moved
+  }
+
   /** Forgets a month dropped by retention. */
   dropped(month: number): void {
     this.known.delete(month)
@@ -109,10 +141,15 @@ export function clickPartitions(d: Data): ClickPartitions {
   return p
 }
 
-/** Partitions ahead at start, then checked every hour (a new month's are made days before it begins). */
+/** Partitions ahead (and the default partition's clicks adopted) at start, then checked every hour (a new month's are made days before it begins). */
 export async function keepPartitionsAhead(d: Data, everyMs = 3_600_000): Promise<{ stop(): void }> {
   const p = clickPartitions(d)
-  await p.ahead()
-  const timer = setInterval(() => p.ahead().catch((e) => log('warn', 'could not make the click partitions of the coming months', { error: String(e) })), everyMs)
+  const check = async () => {
+    const moved = await p.adoptDefault()
+    if (moved > 0) log('info', 'clicks moved from the default partition of click_rows into month partitions', { clicks: moved })
+    await p.ahead()
+  }
+  await check()
+  const timer = setInterval(() => check().catch((e) => log('warn', 'could not make the click partitions of the coming months', { error: String(e) })), everyMs)
   return { stop: () => clearInterval(timer) }
 }
