@@ -70,7 +70,7 @@ apiGuard(ctx)
     .use(workspaceRoutes(ctx))
     .use(accountPageRoutes(ctx))
     .use(webhookRoutes(ctx))
-    .use(dashboardRoutes(ctx, { signedIn: (request) => sessionFromRequest(ctx, request) !== null }))
+    .use(dashboardRoutes(ctx, { signedIn: async (request) => (await sessionFromRequest(ctx, request)) !== null }))
     // Last: /:shortId takes whatever no other route does.
     .use(redirect.routes)
   return app

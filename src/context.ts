@@ -66,7 +66,7 @@ export function createContext(opts: { db: Db; data?: Data; config: Config; baseU
   const shared = opts.redis?.client
   const now = opts.now ?? Date.now
   const data = opts.data ?? sqliteData(opts.db)
-  const sessions = createSessionStore(opts.db, opts.secret, now)
+  const sessions = createSessionStore(data, opts.secret, now)
   const webhooks = new Outbox(opts.db, () => ctx.baseUrl)
   const ctx: AppContext = {
     data,
@@ -79,7 +79,7 @@ export function createContext(opts: { db: Db; data?: Data; config: Config; baseU
     clicks: new Clicks(data, opts.config, { sqlite: (rows) => webhooks.clicked(rows), pg: (tx, rows) => webhooks.clickedIn(tx, rows) }),
     authenticate: createAuthenticator(data, opts.config.rateLimit),
     sessions,
-    authenticateSession: createSessionAuthenticator(opts.db, sessions, { baseUrl: () => ctx.baseUrl, defaultRateLimit: opts.config.rateLimit }),
+    authenticateSession: createSessionAuthenticator(data, sessions, { baseUrl: () => ctx.baseUrl, defaultRateLimit: opts.config.rateLimit }),
     brake: shared ? new RedisLoginBrake(shared) : new LoginBrake(),
     passwordBrake: shared ? new RedisPasswordBrake(shared) : new PasswordGuard(),
     captureNonces: shared ? new RedisNonces(shared) : new MemoryNonces(),

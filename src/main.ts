@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './config'
 import { RedisUnreachable } from './cluster/redis'
 import { ISO_DATE, ISO_DATE_TIME, isRealDate } from './dates'
 import { openDatabase, runMigrations, type Db } from './db'
-import type { Data } from './db/data'
+import { type Data, sqliteData } from './db/data'
 import { openStorage } from './db/open'
 import { backup, BackupError } from './db/backup'
 import { vacuum } from './db/vacuum'
@@ -13,7 +13,7 @@ import * as v from 'valibot'
 import { baseHostOf } from './domains/hosts'
 import { normalizeHostname } from './domains/hostname'
 import { NewDomain } from './domains/model'
-import { domainByName, listAllDomains, setDefaultDomainIn, upsertDomains } from './domains/service'
+import { domainByName, listAllDomains, setDefaultDomain, upsertDomains } from './domains/service'
 import { HokoError } from './http/errors'
 import { createKey, KeyError, listKeys, parseScopes, revokeKey } from './keys/service'
 import { createUserFromCli, listUsersForCli, setPasswordFromCli } from './accounts/cli'
@@ -29,7 +29,7 @@ import { linkStatements } from './links/statements'
 import { linkView } from './links/view'
 import { Outbox } from './webhooks/outbox'
 import { PLANS, type PlanName } from './workspaces/plans'
-import { createWorkspace, findWorkspace, findWorkspaceIn, listWorkspaces, toView, WorkspaceError } from './workspaces/service'
+import { createWorkspace, findWorkspace, listWorkspaces, toView, WorkspaceError } from './workspaces/service'
 
 // Whatever Hoko writes (database, -wal, -shm, backups, folders) is for its owner only, whatever the
 // umask of the shell or service manager that started it; the files also set their modes explicitly.
@@ -126,14 +126,8 @@ async function withDb<T>(fn: (db: Db) => T | Promise<T>): Promise<T> {
   }
 }
 
-function workspaceOrFail(db: Db, ref: string) {
-  const ws = findWorkspace(db, ref)
-  if (!ws) throw new UsageError(`unknown workspace "${ref}"`)
-  return ws
-}
-
-async function workspaceOrFailIn(d: Data, ref: string) {
-  const ws = await findWorkspaceIn(d, ref)
+async function workspaceOrFail(d: Data, ref: string) {
+  const ws = await findWorkspace(d, ref)
   if (!ws) throw new UsageError(`unknown workspace "${ref}"`)
   return ws
 }
@@ -220,9 +214,9 @@ async function run(argv: string[]): Promise<void> {
     case 'workspace create': {
       const rateLimit = flags['rate-limit']
       if (rateLimit !== undefined && !/^\d+$/.test(rateLimit)) throw new UsageError('--rate-limit must be a whole number')
-      const ws = await withDb((db) =>
+      const ws = await withData(async (d) =>
         toView(
-          createWorkspace(db, {
+          await createWorkspace(d, {
             name: required(flags, 'name'),
             slug: flags.slug,
             plan: flags.plan as never,
@@ -235,7 +229,7 @@ async function run(argv: string[]): Promise<void> {
       return print(flags, json, `created workspace ${ws.slug} (${ws.id}), plan ${ws.plan}, ${ws.rateLimit} requests/minute`)
     }
     case 'workspace list': {
-      const list = await withDb((db) => listWorkspaces(db).map((w) => toView(w, defaultRate())))
+      const list = await withData(async (d) => (await listWorkspaces(d)).map((w) => toView(w, defaultRate())))
       return print(
         flags,
         list,
@@ -246,9 +240,9 @@ async function run(argv: string[]): Promise<void> {
       const [name, extra] = rest
       if (extra !== undefined) throw new UsageError('usage: hoko workspace set-default-domain --workspace SLUG [NAME]')
       const result = await withData(async (d) => {
-        const ws = await workspaceOrFailIn(d, required(flags, 'workspace'))
+        const ws = await workspaceOrFail(d, required(flags, 'workspace'))
         const domain = name === undefined ? null : await domainOrFail(d, ws.id, name)
-        await setDefaultDomainIn(d, ws.id, domain?.id ?? null)
+        await setDefaultDomain(d, ws.id, domain?.id ?? null)
         return { workspace: ws.slug, defaultDomainId: domain?.id ?? null, defaultDomain: domain?.name ?? baseHost() }
       })
       return print(flags, result, `workspace ${result.workspace}: new links go on ${result.defaultDomain}`)
@@ -263,9 +257,9 @@ async function run(argv: string[]): Promise<void> {
       }
       const domain = await withData((d) =>
         d.tx(async (tx) => {
-          const ws = await workspaceOrFailIn(tx, required(flags, 'workspace'))
+          const ws = await workspaceOrFail(tx, required(flags, 'workspace'))
           const [added] = await upsertDomains(tx, ws.id, [item.output], baseHost())
-          if (flags.default) await setDefaultDomainIn(tx, ws.id, added.id)
+          if (flags.default) await setDefaultDomain(tx, ws.id, added.id)
           return { ...added, workspace: ws.slug, default: flags.default === true }
         }),
       )
@@ -273,7 +267,7 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'domain list': {
       const list = await withData(async (d) => {
-        const ws = flags.workspace === undefined ? undefined : await workspaceOrFailIn(d, flags.workspace)
+        const ws = flags.workspace === undefined ? undefined : await workspaceOrFail(d, flags.workspace)
         return listAllDomains(d, ws?.id)
       })
       return print(
@@ -286,9 +280,9 @@ async function run(argv: string[]): Promise<void> {
     case 'key create': {
       const scopes = parseScopes(required(flags, 'scopes'))
       const expiresAt = flags.expires === undefined ? null : parseDate(flags.expires)
-      const key = await withDb((db) => {
-        const ws = workspaceOrFail(db, required(flags, 'workspace'))
-        return createKey(db, { workspaceId: ws.id, name: required(flags, 'name'), scopes, expiresAt })
+      const key = await withData(async (d) => {
+        const ws = await workspaceOrFail(d, required(flags, 'workspace'))
+        return createKey(d, { workspaceId: ws.id, name: required(flags, 'name'), scopes, expiresAt })
       })
       return print(
         flags,
@@ -298,7 +292,7 @@ async function run(argv: string[]): Promise<void> {
       )
     }
     case 'key list': {
-      const keys = await withDb((db) => listKeys(db, workspaceOrFail(db, required(flags, 'workspace')).id))
+      const keys = await withData(async (d) => listKeys(d, (await workspaceOrFail(d, required(flags, 'workspace'))).id))
       return print(
         flags,
         keys,
@@ -320,8 +314,8 @@ async function run(argv: string[]): Promise<void> {
       const onConflict = flags['on-conflict'] ?? 'skip'
       if (onConflict !== 'skip' && onConflict !== 'fail') throw new UsageError(`--on-conflict must be skip or fail; got "${onConflict}"`)
       const bytes = readFile(file)
-      const report = await withDb((db) => {
-        const ws = workspaceOrFail(db, required(flags, 'workspace'))
+      const report = await withDb(async (db) => {
+        const ws = await workspaceOrFail(sqliteData(db), required(flags, 'workspace'))
         // The running server's delivery worker sends what the import queues (link.created).
         const config = loadConfig()
         const baseUrl = config.baseUrl ?? `http://localhost:${config.port}`
@@ -341,12 +335,12 @@ async function run(argv: string[]): Promise<void> {
     case 'key revoke': {
       const [id, extra] = rest
       if (!id || extra !== undefined) throw new UsageError('usage: hoko key revoke ID')
-      const result = await withDb((db) => revokeKey(db, id))
+      const result = await withData((d) => revokeKey(d, id))
       return print(flags, result, `revoked key ${result.id}`)
     }
     case 'user create': {
-      const user = await withDb((db) =>
-        createUserFromCli(db, {
+      const user = await withData((d) =>
+        createUserFromCli(d, {
           email: required(flags, 'email'),
           password: flags.password,
           workspace: required(flags, 'workspace'),
@@ -365,7 +359,7 @@ async function run(argv: string[]): Promise<void> {
       )
     }
     case 'user list': {
-      const list = await withDb((db) => listUsersForCli(db))
+      const list = await withData((d) => listUsersForCli(d))
       return print(
         flags,
         list,
@@ -374,7 +368,7 @@ async function run(argv: string[]): Promise<void> {
       )
     }
     case 'user set-password': {
-      const result = await withDb((db) => setPasswordFromCli(db, required(flags, 'email'), required(flags, 'password')))
+      const result = await withData((d) => setPasswordFromCli(d, required(flags, 'email'), required(flags, 'password')))
       return print(flags, result, `password of ${result.email} changed; ${result.endedSessions} session(s) ended`)
     }
     default:

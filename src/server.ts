@@ -10,11 +10,11 @@ import { autoVacuumMode } from './db/vacuum'
 import { startRetention, startRetentionPg } from './clicks/retention'
 import { keepPartitionsAhead } from './clicks/partitions'
 import { resolveSecret } from './db/settings'
-import { createKeyIn } from './keys/service'
+import { createKey } from './keys/service'
 import { SCOPES } from './keys/scopes'
-import { countWorkspacesIn, createWorkspaceIn } from './workspaces/service'
-import { issueSetupTokenIn } from './accounts/setup'
-import { countUsersIn } from './accounts/users'
+import { countWorkspaces, createWorkspace } from './workspaces/service'
+import { issueSetupToken } from './accounts/setup'
+import { countUsers } from './accounts/users'
 import { DeliveryWorker } from './webhooks/worker'
 import { connectRedis } from './cluster/redis'
 import { shareLinkCache } from './cluster/link-events'
@@ -27,9 +27,9 @@ async function bootstrap(d: Data): Promise<string | null> {
   return d.tx(async (tx) => {
     // PostgreSQL: instances starting at once take turns here (released at commit).
     if (tx.engine === 'pg') await tx.run("SELECT pg_advisory_xact_lock(hashtext('hoko bootstrap'))")
-    if ((await countWorkspacesIn(tx)) > 0) return null
-    const ws = await createWorkspaceIn(tx, { name: 'Default', slug: 'default' })
-    return (await createKeyIn(tx, { workspaceId: ws.id, name: 'First key', scopes: [...SCOPES] })).key
+    if ((await countWorkspaces(tx)) > 0) return null
+    const ws = await createWorkspace(tx, { name: 'Default', slug: 'default' })
+    return (await createKey(tx, { workspaceId: ws.id, name: 'First key', scopes: [...SCOPES] })).key
   })
 }
 
@@ -98,8 +98,8 @@ export async function serve(config: Config) {
     console.log(`HOKO_API_KEY=${firstKey}`)
   }
   // While no dashboard user exists, every start prints a fresh link; the previous one stops working.
-  if ((await countUsersIn(data)) === 0)
-    console.log(`Open this link within 24 hours to create the first dashboard user: ${ctx.baseUrl}/setup?token=${await issueSetupTokenIn(data, ctx.now())}`)
+  if ((await countUsers(data)) === 0)
+    console.log(`Open this link within 24 hours to create the first dashboard user: ${ctx.baseUrl}/setup?token=${await issueSetupToken(data, ctx.now())}`)
   if (config.baseUrl === null && !isLoopback(config.host))
     // Reachable by others, yet links would name localhost and the password cookie would lack Secure.
     log(

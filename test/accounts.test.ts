@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { ADMIN, adminSession, login, type Session, sessionHeaders, userSession } from './endpoints'
+import { openStorage } from '../src/db/open'
 import { expectBilingual, removeDir, startServer, type TestServer } from './harness'
 
 /** Accounts, sessions and roles over real HTTP: the server side of the dashboard. */
@@ -21,10 +22,17 @@ const form = (path: string, fields: Record<string, string>, headers: Record<stri
 const as = (session: Session, path: string, init: RequestInit & { json?: unknown } = {}) =>
   s.api(path, { ...init, key: null, headers: { ...sessionHeaders(session), ...(init.headers as Record<string, string>) } })
 const cookieOf = (res: Response) => res.headers.getSetCookie().find((c) => c.startsWith('hoko_session='))
+/** A restart on the same database (on PostgreSQL each start gets a new one unless told). */
+const again = (t: TestServer): Record<string, string> => (t.databaseUrl ? { HOKO_DATABASE_URL: t.databaseUrl } : {})
 const setupLink = (stdout: string) => /create the first dashboard user: (\S+)/.exec(stdout)?.[1]
-const sqlite = () => {
-  const { Database } = require('bun:sqlite') as typeof import('bun:sqlite')
-  return new Database(s.dbPath)
+/** A write straight into a server's database (either engine), as another process would. */
+async function write(t: TestServer, text: string, params: unknown[] = []) {
+  const storage = await openStorage({ dbPath: t.dbPath, databaseUrl: t.databaseUrl })
+  try {
+    return await storage.data.run(text, params)
+  } finally {
+    await storage.close()
+  }
 }
 
 describe('first start', () => {
@@ -59,25 +67,23 @@ describe('first start', () => {
       expect((await fetch(`${t.url}/setup${link.search}`)).status).toBe(410)
       const again = await fetch(`${t.url}/setup`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ token, email: 'b@example.test', name: 'B', password: 'second-password' }) })
       expect(again.status).toBe(410)
-      const db = t.sql()
-      expect(db.query('SELECT email, is_admin FROM users').all()).toEqual([{ email: 'owner@example.test', is_admin: 1 }])
-      expect(db.query("SELECT count(*) AS n FROM settings WHERE key = 'setup_token'").get()).toEqual({ n: 0 })
-      db.close()
+      expect(await t.rows('SELECT email, is_admin FROM users')).toEqual([{ email: 'owner@example.test', is_admin: 1 }])
+      expect(await t.rows("SELECT count(*) AS n FROM settings WHERE key = 'setup_token'")).toEqual([{ n: 0 }])
     } finally {
       await t.stop()
     }
     // Once a user exists, a start prints no setup link.
-    const restarted = await startServer({ dir: t.dir })
-    expect(setupLink(restarted.stdout)).toBeUndefined()
+    const restarted = await startServer({ dir: t.dir, env: again(t) })
     await restarted.stop()
     removeDir(t.dir)
+    expect(setupLink(restarted.stdout)).toBeUndefined()
   })
 
   test('each start while no user exists prints a new link and the old one stops working; a link expires after 24 hours', async () => {
     const first = await startServer()
     const old = new URL(setupLink(first.stdout)!).search
     await first.stop()
-    const second = await startServer({ dir: first.dir })
+    const second = await startServer({ dir: first.dir, env: again(first) })
     try {
       const fresh = new URL(setupLink(second.stdout)!).search
       expect(fresh).not.toBe(old)
@@ -85,13 +91,11 @@ describe('first start', () => {
       expect((await fetch(`${second.url}/setup${fresh}`)).status).toBe(200)
       expect((await fetch(`${second.url}/setup?token=${'x'.repeat(43)}`)).status).toBe(410)
       // Issued 24 hours ago: as if the stored expiry had passed.
-      const db = new (require('bun:sqlite').Database)(second.dbPath)
-      const row = db.query("SELECT value FROM settings WHERE key = 'setup_token'").get() as { value: string }
+      const [row] = await second.rows<{ value: string }>("SELECT value FROM settings WHERE key = 'setup_token'")
       const stored = JSON.parse(row.value)
       expect(stored.expiresAt - Date.now()).toBeGreaterThan(23.9 * 3600_000)
       expect(stored.expiresAt - Date.now()).toBeLessThanOrEqual(24 * 3600_000)
-      db.query("UPDATE settings SET value = ? WHERE key = 'setup_token'").run(JSON.stringify({ ...stored, expiresAt: Date.now() - 1 }))
-      db.close()
+      await write(second, "UPDATE settings SET value = ? WHERE key = 'setup_token'", [JSON.stringify({ ...stored, expiresAt: Date.now() - 1 })])
       const page = await fetch(`${second.url}/setup${fresh}`)
       expect(page.status).toBe(410)
       expect(await page.text()).toContain('invalid, expired or already used')
@@ -118,9 +122,7 @@ describe('login and logout', () => {
     expect(cookie).toMatch(/^hoko_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/)
     // Only a hash of the session id is stored.
     const secret = /hoko_session=([^;]+)/.exec(cookie)![1]
-    const db = s.sql()
-    expect(JSON.stringify(db.query('SELECT * FROM sessions').all())).not.toContain(secret)
-    db.close()
+    expect(JSON.stringify(await s.rows('SELECT * FROM sessions'))).not.toContain(secret)
 
     for (const [next, location] of [
       ['/app/links?take=5', '/app/links?take=5'],
@@ -181,16 +183,14 @@ describe('login and logout', () => {
 
   test('a session ends after 14 days idle, not before', async () => {
     const session = await login(s, ADMIN.email, ADMIN.password)
-    const db = sqlite()
     const id = (await (await as(session, '/api/sessions')).json()).find((x: any) => x.current).id
-    db.query('UPDATE sessions SET last_seen_at = ? WHERE id = ?').run(Date.now() - 13 * 24 * 3600_000, id)
+    await write(s, 'UPDATE sessions SET last_seen_at = ? WHERE id = ?', [Date.now() - 13 * 24 * 3600_000, id])
     expect((await as(session, '/api/me')).status).toBe(200)
     // Seen again just now: refreshed.
-    expect((db.query('SELECT last_seen_at AS t FROM sessions WHERE id = ?').get(id) as { t: number }).t).toBeGreaterThan(Date.now() - 60_000)
-    db.query('UPDATE sessions SET last_seen_at = ? WHERE id = ?').run(Date.now() - 14 * 24 * 3600_000 - 1000, id)
+    expect((await s.rows<{ t: number }>('SELECT last_seen_at AS t FROM sessions WHERE id = ?', [id]))[0].t).toBeGreaterThan(Date.now() - 60_000)
+    await write(s, 'UPDATE sessions SET last_seen_at = ? WHERE id = ?', [Date.now() - 14 * 24 * 3600_000 - 1000, id])
     expect((await as(session, '/api/me')).status).toBe(401)
-    expect(db.query('SELECT count(*) AS n FROM sessions WHERE id = ?').get(id)).toEqual({ n: 0 })
-    db.close()
+    expect(await s.rows('SELECT count(*) AS n FROM sessions WHERE id = ?', [id])).toEqual([{ n: 0 }])
   })
 
   test('changing the password ends the other sessions', async () => {
@@ -234,15 +234,10 @@ describe('login and logout', () => {
 describe('the API with a session', () => {
   const link = (session: Session, headers: Record<string, string> = {}) =>
     as(session, '/api/collections', { method: 'POST', json: [{ name: `c-${crypto.randomUUID()}` }], headers })
-  const collectionCount = () => {
-    const db = s.sql()
-    const n = (db.query('SELECT count(*) AS n FROM collections').get() as { n: number }).n
-    db.close()
-    return n
-  }
+  const collectionCount = async () => (await s.rows<{ n: number }>('SELECT count(*) AS n FROM collections'))[0].n
 
   test('CSRF: a write without the token, with a wrong one, or from another origin is 403 and writes nothing', async () => {
-    const before = collectionCount()
+    const before = await collectionCount()
     const cookie = `hoko_session=${admin.cookie}`
     for (const headers of <Record<string, string>[]>[
       { cookie },
@@ -259,12 +254,12 @@ describe('the API with a session', () => {
     // A cross-site form post: a form body, another origin, no token.
     const formPost = await s.api('/api/collections', { method: 'POST', key: null, headers: { cookie, origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=x' })
     expect(formPost.status).toBe(403)
-    expect(collectionCount()).toBe(before)
+    expect(await collectionCount()).toBe(before)
 
     expect((await link(admin)).status).toBe(201)
     expect((await link(admin, { origin: s.url })).status).toBe(201)
     expect((await link(admin, { origin: 'http://localhost:' + new URL(s.url).port })).status).toBe(201)
-    expect(collectionCount()).toBe(before + 3)
+    expect(await collectionCount()).toBe(before + 3)
     // Reading needs no token.
     expect((await s.api('/api/collections', { key: null, headers: { cookie } })).status).toBe(200)
   })
@@ -377,9 +372,7 @@ describe('invites', () => {
     expect((await form('/invite', { token: token(viewerInvite.url), email: `x-${email}`, name: 'X', password: 'a-long-password' })).status).toBe(410)
 
     // Expired.
-    const db = sqlite()
-    db.query('UPDATE invites SET expires_at = ? WHERE id = ?').run(Date.now() - 1, memberInvite.id)
-    db.close()
+    await write(s, 'UPDATE invites SET expires_at = ? WHERE id = ?', [Date.now() - 1, memberInvite.id])
     expect((await fetch(s.url + path(memberInvite.url))).status).toBe(410)
 
     // Deleted; the list shows pending ones only.
@@ -481,6 +474,23 @@ describe('instance admin', () => {
     expect(users.find((u: any) => u.email === email).workspaces).toEqual([expect.objectContaining({ slug: 'default', role: 'member' })])
     expect(JSON.stringify(users)).not.toContain('argon2')
     expect((await form('/login', { email, password: 'a-long-password' })).status).toBe(303)
+  })
+
+  test('the same user or workspace created four times at once: one is made, the others get the documented 400', async () => {
+    const { id: workspaceId } = await (await s.api('/api/workspace')).json()
+    const email = `twice-${crypto.randomUUID()}@example.test`
+    const user = () => as(admin, '/api/admin/users', { method: 'POST', json: [{ email, name: 'Twice', password: 'a-long-password', workspaceId, role: 'viewer' }] })
+    const users = await Promise.all([user(), user(), user(), user()])
+    expect(users.map((r) => r.status).sort()).toEqual([201, 400, 400, 400])
+    expect(users.find((r) => r.status === 400)!.headers.get('x-hoko-error')).toBe('email_taken')
+    expect(await s.rows('SELECT count(*) AS n FROM users WHERE email = ?', [email])).toEqual([{ n: 1 }])
+
+    const slug = `twice-${crypto.randomUUID().slice(0, 8)}`
+    const workspace = () => as(admin, '/api/admin/workspaces', { method: 'POST', json: [{ name: 'Twice', slug }] })
+    const workspaces = await Promise.all([workspace(), workspace(), workspace(), workspace()])
+    expect(workspaces.map((r) => r.status).sort()).toEqual([201, 400, 400, 400])
+    expect(workspaces.find((r) => r.status === 400)!.headers.get('x-hoko-error')).toBe('slug_taken')
+    expect(await s.rows('SELECT count(*) AS n FROM workspaces WHERE slug = ?', [slug])).toEqual([{ n: 1 }])
   })
 })
 

@@ -3,34 +3,34 @@ import { createApp } from '../src/app'
 import { createContext } from '../src/context'
 import { loadConfig } from '../src/config'
 import { openDatabase, runMigrations } from '../src/db'
+import { openStorage } from '../src/db/open'
 import { createKey } from '../src/keys/service'
 import { type Scope, SCOPES } from '../src/keys/scopes'
-import { ENDPOINTS, label, send, storedData } from './endpoints'
+import { ENDPOINTS, label, send, storedDataOf } from './endpoints'
 import { expectBilingual, removeDir, startServer, type TestServer } from './harness'
 
 let s: TestServer
 const keys = new Map<string, string>()
 let expiredKey: string
 let revokedKey: string
-let stored: () => string
+let stored: () => Promise<string>
 beforeAll(async () => {
   // Every endpoint is called many times here: the rate limit must not answer in their place.
   s = await startServer({ env: { HOKO_RATE_LIMIT: '100000000', HOKO_KEYLESS_RATE_LIMIT: '0' } })
   // Keys written straight into the server's database (a second connection), as the CLI would.
-  const db = openDatabase(s.dbPath)
-  const { id: workspaceId } = db.$client.query("SELECT id FROM workspaces WHERE slug = 'default'").get() as { id: string }
+  const storage = await openStorage({ dbPath: s.dbPath, databaseUrl: s.databaseUrl })
+  const [{ id: workspaceId }] = await s.rows<{ id: string }>("SELECT id FROM workspaces WHERE slug = 'default'")
   const make = (name: string, scopes: Scope[], expiresAt: Date | null = null, now = new Date()) =>
-    createKey(db, { workspaceId, name, scopes, expiresAt }, now)
-  for (const scope of SCOPES) keys.set(scope, make(scope, [scope]).key)
-  keys.set('all', make('all', [...SCOPES]).key)
+    createKey(storage.data, { workspaceId, name, scopes, expiresAt }, now)
+  for (const scope of SCOPES) keys.set(scope, (await make(scope, [scope])).key)
+  keys.set('all', (await make('all', [...SCOPES])).key)
   // Expired a minute ago, as if created two minutes ago: no waiting for a clock.
-  expiredKey = make('expired', [...SCOPES], new Date(Date.now() - 60_000), new Date(Date.now() - 120_000)).key
-  const revoked = make('revoked', [...SCOPES])
+  expiredKey = (await make('expired', [...SCOPES], new Date(Date.now() - 60_000), new Date(Date.now() - 120_000))).key
+  const revoked = await make('revoked', [...SCOPES])
   revokedKey = revoked.key
-  db.$client.close()
+  await storage.close()
   s.cliJson(['key', 'revoke', revoked.id])
-  const reader = s.sql()
-  stored = () => storedData(reader)
+  stored = () => storedDataOf(s)
 }, 30_000)
 afterAll(async () => {
   await s.stop()
@@ -68,7 +68,7 @@ describe('authentication on every endpoint', () => {
   for (const e of ENDPOINTS) {
     test(`${label(e)} answers 401 to a missing, malformed, unknown, revoked or expired key, and writes nothing`, async () => {
       const req = await e.prepare(s, s.key)
-      const before = stored()
+      const before = await stored()
       for (const [what, authorization, body] of cases) {
         const value = authorization()
         const res = await send(s, e, req, null, value === null ? {} : { authorization: value })
@@ -77,7 +77,7 @@ describe('authentication on every endpoint', () => {
         expect(res.headers.get('x-ratelimit-limit')).toBeNull()
         expect(await res.json()).toEqual(body)
       }
-      expect(stored()).toBe(before)
+      expect(await stored()).toBe(before)
     })
   }
 })
@@ -88,14 +88,14 @@ describe('scopes', () => {
     if (e.session) {
       test(`${label(e)} opens to a ${e.session === 'admin' ? "instance admin's " : ''}dashboard session only, never to a key`, async () => {
         const req = await e.prepare(s, s.key)
-        const before = stored()
+        const before = await stored()
         for (const scope of [...SCOPES, 'all']) {
           const res = await send(s, e, req, keys.get(scope)!)
           expect({ scope, status: res.status }).toEqual({ scope, status: 403 })
           expect(res.headers.get('x-hoko-error')).toBe(e.session === 'admin' ? 'admin_required' : 'session_required')
           expectBilingual(await res.json())
         }
-        expect(stored()).toBe(before)
+        expect(await stored()).toBe(before)
         expect((await send(s, e, req, req.session!)).status).toBe(e.ok)
         if (e.method !== 'GET') {
           const res = await send(s, e, { body: [] }, (await e.prepare(s, s.key)).session!)
@@ -115,7 +115,7 @@ describe('scopes', () => {
     const scope = e.scope
     test(`${label(e)} opens to ${scope} and all only`, async () => {
       const req = await e.prepare(s, s.key)
-      const before = stored()
+      const before = await stored()
       for (const other of SCOPES) {
         if (other === scope) continue
         const res = await send(s, e, req, keys.get(other)!)
@@ -123,7 +123,7 @@ describe('scopes', () => {
         expect(await res.json()).toEqual({ error: MISSING_SCOPES, missingScopes: [scope] })
         expect(res.headers.get('x-ratelimit-limit')).not.toBeNull()
       }
-      expect(stored()).toBe(before)
+      expect(await stored()).toBe(before)
 
       expect((await send(s, e, req, keys.get(scope)!)).status).toBe(e.ok)
       expect((await send(s, e, await e.prepare(s, s.key), keys.get('all')!)).status).toBe(e.ok)

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { hashPasswordSync } from '../src/accounts/passwords'
 import { issueSetupToken } from '../src/accounts/setup'
 import { insertUser, setMembership } from '../src/accounts/users'
+import { sqliteData } from '../src/db/data'
 import { startInProcess, type InProcess } from './in-process'
 
 /** The login brake and the setup link's 24 hours, on a clock the test moves. */
@@ -11,8 +12,8 @@ const EMAIL = 'user@example.test'
 const PASSWORD = 'the-right-password'
 beforeAll(async () => {
   app = await startInProcess({ env: { HOKO_TRUST_PROXY: '1' }, now: () => clock })
-  const u = insertUser(app.db, { email: EMAIL, name: 'U', passwordHash: hashPasswordSync(PASSWORD) })
-  setMembership(app.db, u.id, app.workspaceId, 'owner')
+  const u = await insertUser(sqliteData(app.db), { email: EMAIL, name: 'U', passwordHash: hashPasswordSync(PASSWORD) })
+  await setMembership(sqliteData(app.db), u.id, app.workspaceId, 'owner')
 })
 afterAll(() => app.close())
 
@@ -102,7 +103,7 @@ describe('setup link', () => {
     app.db.$client.run('DELETE FROM memberships')
     app.db.$client.run('DELETE FROM sessions')
     app.db.$client.run('DELETE FROM users')
-    const token = issueSetupToken(app.db, clock)
+    const token = await issueSetupToken(sqliteData(app.db), clock)
     tick(24 * 3600 - 1)
     expect((await app.api(`/setup?token=${token}`, { key: null })).status).toBe(200)
     tick(1)

@@ -17,14 +17,9 @@ describe.skipIf(!haveChromium)('dashboard shell', () => {
   }, 60_000)
 
   test('the setup link created the first user, owner of default and instance admin; the link then stops working', async () => {
-    const db = d.s.sql()
-    try {
-      const user: any = db.query('SELECT * FROM users').get()
-      expect(user.email).toBe(OWNER.email)
-      expect(user.is_admin).toBe(1)
-    } finally {
-      db.close()
-    }
+    const [user] = await d.s.rows('SELECT * FROM users')
+    expect(user.email).toBe(OWNER.email)
+    expect(user.is_admin).toBe(1)
     const again = await fetch(d.setupUrl)
     expect(again.status).toBe(410)
   }, 60_000)
@@ -169,12 +164,7 @@ describe.skipIf(!haveChromium)('dashboard shell', () => {
         body: JSON.stringify([{ name: 'evil origin' }]),
       })
       expect(withOrigin.status).toBe(403)
-      const db = d.s.sql()
-      try {
-        expect(db.query("SELECT count(*) AS n FROM collections WHERE name LIKE 'evil%'").get()).toEqual({ n: 0 })
-      } finally {
-        db.close()
-      }
+      expect(await d.s.rows("SELECT count(*) AS n FROM collections WHERE name LIKE 'evil%'")).toEqual([{ n: 0 }])
       expect(responses.every((s) => s === 403)).toBe(true)
     } finally {
       evil.stop(true)

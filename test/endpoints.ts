@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import type { Scope } from '../src/keys/scopes'
-import { UA } from './harness'
+import { type TestServer, UA } from './harness'
 
 /**
  * Every /api endpoint, once: its method, path, the one scope that opens it, the status of a valid
@@ -404,24 +404,36 @@ const workspaceOf = async (s: Client, key: string): Promise<string> => (await (a
 /** Tables of a workspace's data; the rollups, key use times and settings change on their own. */
 const DATA = ['collections', 'tags', 'partners', 'customers', 'domains', 'links', 'clicks', 'leads', 'sales', 'idempotency_keys', 'memberships', 'invites', 'webhooks', 'webhook_deliveries', 'commissions'] as const
 
+/** A stable order of each table's rows on both engines (PostgreSQL has no rowid). */
+const ORDER: Partial<Record<string, string>> = { clicks: 'rid', idempotency_keys: 'workspace_id, key', memberships: 'workspace_id, user_id' }
+
+/** The queries of storedData: name, SQL with `?` placeholders, parameters. */
+function storedQueries(workspaceId?: string): [string, string, string[]][] {
+  const where = workspaceId === undefined ? '' : 'WHERE workspace_id = ?'
+  const args = workspaceId === undefined ? [] : [workspaceId]
+  return [
+    ...DATA.map((t): [string, string, string[]] => [t, `SELECT * FROM ${t} ${where} ORDER BY ${ORDER[t] ?? 'id'}`, args]),
+    // Keys without their use time; the users of the workspace without their sessions (seen times move).
+    ['api_keys', `SELECT id, workspace_id, name, hash, scopes, expires_at, revoked_at FROM api_keys ${where} ORDER BY id`, args],
+    ['users', `SELECT * FROM users ${workspaceId === undefined ? '' : 'WHERE id IN (SELECT user_id FROM memberships WHERE workspace_id = ?)'} ORDER BY id`, args],
+    ['link_tags', `SELECT * FROM link_tags WHERE link_id IN (SELECT id FROM links ${where}) ORDER BY link_id, tag_id`, args],
+  ]
+}
+
 /**
  * Every stored row of the data tables (of one workspace, if given), as text: equal before and after
  * a request means the request wrote nothing there.
  */
 export function storedData(db: Database, workspaceId?: string): string {
-  const where = workspaceId === undefined ? '' : 'WHERE workspace_id = ?'
-  const args = workspaceId === undefined ? [] : [workspaceId]
   const rows: Record<string, unknown[]> = {}
-  // The clicks view's order is its rid (the rowid of click_rows).
-  for (const t of DATA) rows[t] = db.query(`SELECT * FROM ${t} ${where} ORDER BY ${t === 'clicks' ? 'rid' : 'rowid'}`).all(...args)
-  // Keys without their use time; the users of the workspace without their sessions (seen times move).
-  rows.api_keys = db.query(`SELECT id, workspace_id, name, hash, scopes, expires_at, revoked_at FROM api_keys ${where} ORDER BY rowid`).all(...args)
-  rows.users = db
-    .query(`SELECT * FROM users ${workspaceId === undefined ? '' : 'WHERE id IN (SELECT user_id FROM memberships WHERE workspace_id = ?)'} ORDER BY rowid`)
-    .all(...args)
-  rows.link_tags = db
-    .query(`SELECT * FROM link_tags WHERE link_id IN (SELECT id FROM links ${where}) ORDER BY link_id, tag_id`)
-    .all(...args)
+  for (const [name, text, args] of storedQueries(workspaceId)) rows[name] = db.query(text).all(...args)
+  return JSON.stringify(rows)
+}
+
+/** storedData of a server on either engine. */
+export async function storedDataOf(s: Pick<TestServer, 'rows'>, workspaceId?: string): Promise<string> {
+  const rows: Record<string, unknown[]> = {}
+  for (const [name, text, args] of storedQueries(workspaceId)) rows[name] = await s.rows(text, args)
   return JSON.stringify(rows)
 }
 

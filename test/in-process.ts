@@ -28,7 +28,7 @@ export type InProcess = Client & {
   dir: string
   baseUrl: string
   /** A new workspace and its all-scopes key. */
-  workspace(slug: string): { id: string; key: string }
+  workspace(slug: string): Promise<{ id: string; key: string }>
   close(): void
 }
 
@@ -44,11 +44,12 @@ export async function startInProcess(opts: { env?: Record<string, string>; now?:
   const baseUrl = 'http://hoko.test'
   const app = createApp(createContext({ db, config, baseUrl, secret, now: opts.now }))
 
-  const workspace = (slug: string) => {
-    const ws = createWorkspace(db, { name: slug, slug })
-    return { id: ws.id, key: createKey(db, { workspaceId: ws.id, name: 'test', scopes: [...SCOPES] }).key }
+  const workspace = async (slug: string) => {
+    const d = sqliteData(db)
+    const ws = await createWorkspace(d, { name: slug, slug })
+    return { id: ws.id, key: (await createKey(d, { workspaceId: ws.id, name: 'test', scopes: [...SCOPES] })).key }
   }
-  const first = workspace('default')
+  const first = await workspace('default')
 
   return {
     key: first.key,

@@ -2,7 +2,7 @@ import { afterAll, expect, test } from 'bun:test'
 import { chmodSync, existsSync, mkdtempSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { removeDir, ROOT, startServer } from './harness'
+import { ENGINE, removeDir, ROOT, startServer } from './harness'
 
 // Under the umask most shells and service managers use, which leaves new files readable by all.
 const withUmask022 = (...args: string[]) => ['sh', '-c', `umask 022; exec "$0" src/main.ts ${args.join(' ')}`, process.execPath]
@@ -11,7 +11,10 @@ const mode = (path: string) => `0${(statSync(path).mode & 0o777).toString(8)}`
 const dir = mkdtempSync(join(tmpdir(), 'hoko-perm-'))
 afterAll(() => removeDir(dir))
 
-test('the data folder, database, -wal, -shm and a backup are owner-only under umask 022', async () => {
+// The modes of SQLite's files: PostgreSQL keeps its own (HOKO_TEST_ENGINE=pg skips these).
+const sqliteTest = test.skipIf(ENGINE === 'pg')
+
+sqliteTest('the data folder, database, -wal, -shm and a backup are owner-only under umask 022', async () => {
   const data = join(dir, 'data')
   const dbPath = join(data, 'nested', 'hoko.db')
   const s = await startServer({ dir, env: { HOKO_DB: dbPath }, command: withUmask022('serve') })
@@ -38,14 +41,14 @@ test('the data folder, database, -wal, -shm and a backup are owner-only under um
   }
 })
 
-test('a command that creates the database (hoko migrate) makes it owner-only too', () => {
+sqliteTest('a command that creates the database (hoko migrate) makes it owner-only too', () => {
   const dbPath = join(dir, 'cli', 'hoko.db')
   const r = Bun.spawnSync(withUmask022('migrate'), { cwd: ROOT, env: { ...process.env, HOKO_DB: dbPath }, stderr: 'pipe' })
   expect(r.exitCode).toBe(0)
   expect([join(dir, 'cli'), dbPath].map(mode)).toEqual(['0700', '0600'])
 })
 
-test('files an older Hoko left readable are tightened at start, with a warning naming them', async () => {
+sqliteTest('files an older Hoko left readable are tightened at start, with a warning naming them', async () => {
   const dbPath = join(dir, 'old', 'hoko.db')
   const first = await startServer({ dir, env: { HOKO_DB: dbPath } })
   expect((await first.api('/api/collections', { method: 'POST', json: [{ name: 'old' }] })).status).toBe(201)

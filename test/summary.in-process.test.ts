@@ -115,7 +115,7 @@ const click = (day: number, hour: number, more: Partial<Click> = {}): Click => (
 
 describe('the rollup mark', () => {
   test('clicks before and after the mark add up exactly, in total and per group', async () => {
-    const ws = s.workspace('split')
+    const ws = await s.workspace('split')
     const links = [crypto.randomUUID(), crypto.randomUUID()]
     const before = [click(0, 1), click(0, 23, { country: 'US' }), click(1, 5), click(1, 6, { bot: true })]
     insert(ws.id, links, before)
@@ -139,7 +139,7 @@ describe('the rollup mark', () => {
   })
 
   test('a date range that cuts rolled-up days reads their parts from the clicks', async () => {
-    const ws = s.workspace('partial')
+    const ws = await s.workspace('partial')
     const links = [crypto.randomUUID(), crypto.randomUUID()]
     const clicks = [click(0, 10), click(0, 14), click(1, 3), click(1, 20), click(2, 9)]
     insert(ws.id, links, clicks)
@@ -186,7 +186,7 @@ describe('any clicks, any split, any query', () => {
   test('the summary equals counting the clicks one by one', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(clickArb, { maxLength: 40 }), fc.array(clickArb, { maxLength: 15 }), fc.array(queryArb, { minLength: 1, maxLength: 8 }), async (before, after, queries) => {
-        const ws = s.workspace(`run-${++run}`)
+        const ws = await s.workspace(`run-${++run}`)
         const links = [crypto.randomUUID(), crypto.randomUUID()]
         insert(ws.id, links, before)
         await rollUp()

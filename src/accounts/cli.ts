@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm'
 import * as v from 'valibot'
-import type { Db } from '../db'
-import { users } from '../db/schema'
+import type { Data } from '../db/data'
 import { findWorkspace } from '../workspaces/service'
-import { hashPasswordSync, passwordProblem } from './passwords'
+import { hashPassword, passwordProblem } from './passwords'
 import { isRole, ROLES } from './roles'
 import { endSessions } from './sessions'
+import { isUniqueViolation } from '../db/unique'
 import { AccountError, Email, findUserByEmail, insertUser, listUsers, setMembership } from './users'
 
 function email(value: string): string {
@@ -21,38 +21,44 @@ function password(value: string): string {
 }
 
 /** `user create`: a new user, or a new or changed membership of an existing one. */
-export function createUserFromCli(db: Db, o: { email: string; password: string | undefined; workspace: string; role: string; admin: boolean; name?: string }) {
+export async function createUserFromCli(d: Data, o: { email: string; password: string | undefined; workspace: string; role: string; admin: boolean; name?: string }) {
   const address = email(o.email)
   if (!isRole(o.role)) throw new AccountError(`--role must be one of: ${ROLES.join(', ')}, got "${o.role}"`)
   const role = o.role
-  const ws = findWorkspace(db, o.workspace)
+  const ws = await findWorkspace(d, o.workspace)
   if (!ws) throw new AccountError(`unknown workspace "${o.workspace}"`)
-  const existing = findUserByEmail(db, address)
+  const existing = await findUserByEmail(d, address)
   if (!existing && o.password === undefined) throw new AccountError('--password is required for a new user')
-  const passwordHash = existing ? null : hashPasswordSync(password(o.password!))
-  return db.transaction(
-    () => {
-      let user = findUserByEmail(db, address)
-      const created = !user
-      if (!user) user = insertUser(db, { email: address, name: o.name?.trim() || address.split('@')[0], passwordHash: passwordHash!, isAdmin: o.admin })
-      else if (o.admin && !user.isAdmin) db.update(users).set({ isAdmin: true, updatedAt: new Date() }).where(eq(users.id, user.id)).run()
-      setMembership(db, user.id, ws.id, role)
-      return { id: user.id, email: user.email, workspaceId: ws.id, role, created, name: user.name }
-    },
-    { behavior: 'immediate' },
-  )
+  // Hashed before the transaction: nothing but the database is awaited inside one.
+  const passwordHash = existing ? null : await hashPassword(password(o.password!))
+  const save = () => d.tx(async (tx) => {
+    let user = await findUserByEmail(tx, address)
+    const created = !user
+    if (!user) {
+      if (passwordHash === null) throw new AccountError(`user "${address}" was deleted meanwhile; run the command again`)
+      user = await insertUser(tx, { email: address, name: o.name?.trim() || address.split('@')[0], passwordHash, isAdmin: o.admin })
+    } else if (o.admin && !user.isAdmin) await tx.orm.update(tx.t.users).set({ isAdmin: true, updatedAt: new Date() }).where(eq(tx.t.users.id, user.id))
+    await setMembership(tx, user.id, ws.id, role)
+    return { id: user.id, email: user.email, workspaceId: ws.id, role, created, name: user.name }
+  })
+  try {
+    return await save()
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new AccountError(`user "${address}" was created meanwhile; run the command again`)
+    throw e
+  }
 }
 
-export const listUsersForCli = (db: Db) => listUsers(db)
+export const listUsersForCli = (d: Data) => listUsers(d)
 
 /** `user set-password`: the way back in for a user who forgot it; every session of theirs ends. */
-export function setPasswordFromCli(db: Db, address: string, newPassword: string) {
-  const user = findUserByEmail(db, email(address))
+export async function setPasswordFromCli(d: Data, address: string, newPassword: string) {
+  const user = await findUserByEmail(d, email(address))
   if (!user) throw new AccountError(`no user with email "${address}"`)
-  const passwordHash = hashPasswordSync(password(newPassword))
-  const endedSessions = db.transaction(() => {
-    db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id)).run()
-    return endSessions(db, user.id)
+  const passwordHash = await hashPassword(password(newPassword))
+  const endedSessions = await d.tx(async (tx) => {
+    await tx.orm.update(tx.t.users).set({ passwordHash, updatedAt: new Date() }).where(eq(tx.t.users.id, user.id))
+    return endSessions(tx, user.id)
   })
   return { id: user.id, email: user.email, endedSessions }
 }

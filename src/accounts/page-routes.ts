@@ -5,7 +5,8 @@ import { clientIp } from '../clicks/ip'
 import { keylessLimit } from '../http/keyless-limit'
 import { validationError } from '../http/validation'
 import { findWorkspace, listWorkspaces } from '../workspaces/service'
-import { acceptInvite, findOpenInvite } from './invites'
+import { acceptInvite, findOpenInvite, type OpenInvite } from './invites'
+import { isUniqueViolation } from '../db/unique'
 import { AUTH_CSS, AUTH_CSS_PATH, authPage, button, errorBox, field, hidden, languageOf, type Lang, paragraph, strings } from './pages'
 import { hashPassword, Password, verifyPassword } from './passwords'
 import { checkCsrf, clearSessionCookie, createSession, endSession, originAllowed, sessionCookie, sessionFromRequest } from './sessions'
@@ -45,7 +46,7 @@ const see = (location: string, cookies: string[] = []) => {
 
 /** GET/POST /login, /setup, /invite and /logout, and the stylesheet they share. */
 export function accountPageRoutes(ctx: AppContext) {
-  const { db } = ctx
+  const { data } = ctx
   const secure = () => ctx.baseUrl.startsWith('https:')
 
   function page(request: Request, o: { status?: number; title: (t: ReturnType<typeof strings>) => string; body: (t: ReturnType<typeof strings>, lang: Lang) => string; headers?: Record<string, string> }) {
@@ -87,8 +88,8 @@ export function accountPageRoutes(ctx: AppContext) {
   const setupInvalid = (request: Request) => page(request, { status: 410, title: (t) => t.setupTitle, body: (t) => errorBox(t.setupInvalid) })
   const inviteInvalid = (request: Request) => page(request, { status: 410, title: (t) => t.submitJoin, body: (t) => errorBox(t.inviteInvalid) })
 
-  function inviteForm(request: Request, token: string, invite: NonNullable<ReturnType<typeof findOpenInvite>>, o: { status?: number; error?: string; email?: string; name?: string } = {}) {
-    const session = sessionFromRequest(ctx, request)
+  async function inviteForm(request: Request, token: string, invite: OpenInvite, o: { status?: number; error?: string; email?: string; name?: string } = {}) {
+    const session = await sessionFromRequest(ctx, request)
     const next = `/invite?token=${encodeURIComponent(token)}`
     return page(request, {
       status: o.status,
@@ -109,8 +110,8 @@ export function accountPageRoutes(ctx: AppContext) {
   }
 
   const query = (request: Request, name: string) => new URL(request.url).searchParams.get(name)
-  const loggedIn = (userId: string, userAgent: string | null, location: string) =>
-    see(location, [sessionCookie(createSession(db, userId, userAgent, ctx.now()).secret, ctx.baseUrl)])
+  const loggedIn = async (userId: string, userAgent: string | null, location: string) =>
+    see(location, [sessionCookie((await createSession(data, userId, userAgent, ctx.now())).secret, ctx.baseUrl)])
 
   return new Elysia({ name: 'hoko-account-pages' })
     .use(keylessLimit(ctx))
@@ -119,9 +120,9 @@ export function accountPageRoutes(ctx: AppContext) {
     })
     .get(
       '/login',
-      ({ request }) => {
+      async ({ request }) => {
         const next = safeNext(query(request, 'next'))
-        if (sessionFromRequest(ctx, request)) return see(next)
+        if (await sessionFromRequest(ctx, request)) return see(next)
         return loginPage(request, { next })
       },
       { detail: { hide: true } },
@@ -139,7 +140,7 @@ export function accountPageRoutes(ctx: AppContext) {
         // Counted as a failure from here on; a right password takes it back below.
         const wait = await ctx.brake.attempt(ip, email, now)
         if (wait > 0) return loginPage(request, { next, email, status: 429, error: (t) => t.wait(wait), headers: { 'retry-after': String(wait) } })
-        const user = email ? findUserByEmail(db, email) : undefined
+        const user = email ? await findUserByEmail(data, email) : undefined
         const ok = await verifyPassword(password, user?.passwordHash ?? null)
         if (!ok || !user) return loginPage(request, { next, email, status: 401, error: (t) => t.wrong })
         await ctx.brake.succeed(ip, email)
@@ -149,9 +150,9 @@ export function accountPageRoutes(ctx: AppContext) {
     )
     .get(
       '/setup',
-      ({ request }) => {
+      async ({ request }) => {
         const token = query(request, 'token')
-        if (!token || !setupTokenValid(db, token, ctx.now()) || countUsers(db) > 0) return setupInvalid(request)
+        if (!token || !(await setupTokenValid(data, token, ctx.now())) || (await countUsers(data)) > 0) return setupInvalid(request)
         return setupForm(request, token)
       },
       { detail: { hide: true } },
@@ -162,22 +163,20 @@ export function accountPageRoutes(ctx: AppContext) {
         if (!originAllowed(request, ctx.baseUrl)) return csrfPage(request)
         const form = formOf(body)
         const token = str(form, 'token', 128)
-        if (!setupTokenValid(db, token, ctx.now()) || countUsers(db) > 0) return setupInvalid(request)
+        if (!(await setupTokenValid(data, token, ctx.now())) || (await countUsers(data)) > 0) return setupInvalid(request)
         const problem = signUpProblem(form, languageOf(request).lang)
         if (problem) return setupForm(request, token, { status: 400, error: problem, email: str(form, 'email'), name: str(form, 'name') })
         const passwordHash = await hashPassword(str(form, 'password'))
-        const user = db.transaction(
-          () => {
-            // Checked again inside the transaction: two forms sent at once create one user.
-            if (!setupTokenValid(db, token, ctx.now()) || countUsers(db) > 0) return null
-            const u = insertUser(db, { email: str(form, 'email'), name: str(form, 'name'), passwordHash, isAdmin: true, language: languageOf(request).lang })
-            const ws = findWorkspace(db, 'default') ?? listWorkspaces(db)[0]
-            if (ws) setMembership(db, u.id, ws.id, 'owner')
-            consumeSetupToken(db)
-            return u
-          },
-          { behavior: 'immediate' },
-        )
+        const user = await data.tx(async (tx) => {
+          // Checked again inside the transaction: two forms sent at once (also to two instances) create one user.
+          if (tx.engine === 'pg') await tx.run("SELECT pg_advisory_xact_lock(hashtext('hoko setup'))")
+          if (!(await setupTokenValid(tx, token, ctx.now())) || (await countUsers(tx)) > 0) return null
+          const u = await insertUser(tx, { email: str(form, 'email'), name: str(form, 'name'), passwordHash, isAdmin: true, language: languageOf(request).lang })
+          const ws = (await findWorkspace(tx, 'default')) ?? (await listWorkspaces(tx))[0]
+          if (ws) await setMembership(tx, u.id, ws.id, 'owner')
+          await consumeSetupToken(tx)
+          return u
+        })
         if (!user) return setupInvalid(request)
         return loggedIn(user.id, request.headers.get('user-agent'), '/app')
       },
@@ -185,9 +184,9 @@ export function accountPageRoutes(ctx: AppContext) {
     )
     .get(
       '/invite',
-      ({ request }) => {
+      async ({ request }) => {
         const token = query(request, 'token')
-        const invite = findOpenInvite(db, token, ctx.now())
+        const invite = await findOpenInvite(data, token, ctx.now())
         return invite && token ? inviteForm(request, token, invite) : inviteInvalid(request)
       },
       { detail: { hide: true } },
@@ -198,38 +197,37 @@ export function accountPageRoutes(ctx: AppContext) {
         if (!originAllowed(request, ctx.baseUrl)) return csrfPage(request)
         const form = formOf(body)
         const token = str(form, 'token', 128)
-        const invite = findOpenInvite(db, token, ctx.now())
+        const invite = await findOpenInvite(data, token, ctx.now())
         if (!invite) return inviteInvalid(request)
-        const session = sessionFromRequest(ctx, request)
+        const session = await sessionFromRequest(ctx, request)
         if (session) {
           try {
             checkCsrf(request, ctx.baseUrl, str(form, 'csrf', 128) || request.headers.get('x-csrf-token'), session.csrfToken)
           } catch {
             return csrfPage(request)
           }
-          db.transaction(() => acceptInvite(db, invite, session.userId, ctx.now()), { behavior: 'immediate' })
+          await data.tx((tx) => acceptInvite(tx, invite, session.userId, ctx.now()))
           return see('/app')
         }
         const { lang } = languageOf(request)
         const again = (error: string) => inviteForm(request, token, invite, { status: 400, error, email: str(form, 'email'), name: str(form, 'name') })
         const problem = signUpProblem(form, lang)
         if (problem) return again(problem)
-        if (findUserByEmail(db, str(form, 'email'))) return again(strings(lang).emailTaken)
+        if (await findUserByEmail(data, str(form, 'email'))) return again(strings(lang).emailTaken)
         const passwordHash = await hashPassword(str(form, 'password'))
         let user
         try {
-          user = db.transaction(
-            () => {
-              if (findUserByEmail(db, str(form, 'email'))) return 'taken' as const
-              const u = insertUser(db, { email: str(form, 'email'), name: str(form, 'name'), passwordHash, language: lang })
-              // Rolls the new user back when the invite was used meanwhile.
-              if (!acceptInvite(db, invite, u.id, ctx.now())) throw new InviteUsed()
-              return u
-            },
-            { behavior: 'immediate' },
-          )
+          user = await data.tx(async (tx) => {
+            if (await findUserByEmail(tx, str(form, 'email'))) return 'taken' as const
+            const u = await insertUser(tx, { email: str(form, 'email'), name: str(form, 'name'), passwordHash, language: lang })
+            // Rolls the new user back when the invite was used meanwhile.
+            if (!(await acceptInvite(tx, invite, u.id, ctx.now()))) throw new InviteUsed()
+            return u
+          })
         } catch (e) {
           if (e instanceof InviteUsed) return inviteInvalid(request)
+          // The same email signed up meanwhile (on another instance, say).
+          if (isUniqueViolation(e)) return again(strings(lang).emailTaken)
           throw e
         }
         if (user === 'taken') return again(strings(lang).emailTaken)
@@ -239,8 +237,8 @@ export function accountPageRoutes(ctx: AppContext) {
     )
     .get(
       '/logout',
-      ({ request }) => {
-        const session = sessionFromRequest(ctx, request)
+      async ({ request }) => {
+        const session = await sessionFromRequest(ctx, request)
         if (!session) return see('/login')
         return page(request, {
           title: (t) => t.logoutTitle,
@@ -251,15 +249,15 @@ export function accountPageRoutes(ctx: AppContext) {
     )
     .post(
       '/logout',
-      ({ request, body }) => {
-        const session = sessionFromRequest(ctx, request)
+      async ({ request, body }) => {
+        const session = await sessionFromRequest(ctx, request)
         if (session) {
           try {
             checkCsrf(request, ctx.baseUrl, str(formOf(body), 'csrf', 128) || request.headers.get('x-csrf-token'), session.csrfToken)
           } catch {
             return csrfPage(request)
           }
-          endSession(db, session.id)
+          await endSession(data, session.id)
         }
         return see('/login', [clearSessionCookie(ctx.baseUrl)])
       },

@@ -1,7 +1,6 @@
 import { and, desc, eq, inArray } from 'drizzle-orm'
 import { type AnyElysia, Elysia } from 'elysia'
 import type { AppContext } from '../context'
-import { sessions, users } from '../db/schema'
 import { scoped } from '../http/api-guard'
 import { HokoError } from '../http/errors'
 import { iso, jsonBody, NoQuery, notFound } from '../http/resource'
@@ -19,19 +18,19 @@ import { findUser, membershipsOf, userView } from './users'
 const SESSION_NOUN = { en: 'session of yours', ar: 'جلسة لك' }
 
 /** What the dashboard needs to know about its caller; a key answers it as well. */
-export function me(ctx: AppContext, auth: AuthContext) {
-  const ws = findWorkspace(ctx.db, auth.workspaceId)!
+export async function me(ctx: AppContext, auth: AuthContext) {
+  const ws = (await findWorkspace(ctx.data, auth.workspaceId))!
   const scopes = SCOPES.filter((s) => auth.scopes.has(s))
   const workspace = { id: ws.id, slug: ws.slug, name: ws.name }
   // The host links without another domain answer on (the domain selector's first choice).
   const baseHost = baseHostOf(ctx.baseUrl)
   if (!auth.session) return { user: null, workspace: { ...workspace, role: null }, workspaces: [{ ...workspace, role: null }], scopes, csrfToken: null, baseHost }
   const { session } = auth as AuthContext & { session: { csrfToken: string } }
-  const user = findUser(ctx.db, session.userId)!
+  const user = (await findUser(ctx.data, session.userId))!
   return {
     user: userView(user),
     workspace: { ...workspace, role: auth.session.role },
-    workspaces: membershipsOf(ctx.db, user.id),
+    workspaces: await membershipsOf(ctx.data, user.id),
     scopes,
     csrfToken: session.csrfToken,
     baseHost,
@@ -40,7 +39,7 @@ export function me(ctx: AppContext, auth: AuthContext) {
 
 /** /api/me and /api/sessions: the logged-in user's own account. */
 export function accountRoutes(ctx: AppContext): AnyElysia {
-  const { db } = ctx
+  const { data } = ctx
   const tags = ['Account']
   return new Elysia({ prefix: '/api' })
     .use(scoped(ctx))
@@ -51,9 +50,9 @@ export function accountRoutes(ctx: AppContext): AnyElysia {
     })
     .put(
       '/me',
-      ({ auth, body }) => {
+      async ({ auth, body }) => {
         const set = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined))
-        db.update(users).set({ ...set, updatedAt: new Date(ctx.now()) }).where(eq(users.id, auth.session!.userId)).run()
+        await data.orm.update(data.t.users).set({ ...set, updatedAt: new Date(ctx.now()) }).where(eq(data.t.users.id, auth.session!.userId))
         return me(ctx, auth)
       },
       { access: 'session', ...jsonBody(UpdateMeBody), detail: { summary: 'Update your name or language', tags } },
@@ -61,12 +60,12 @@ export function accountRoutes(ctx: AppContext): AnyElysia {
     .post(
       '/me/password',
       async ({ auth, body }) => {
-        const user = findUser(db, auth.session!.userId)!
+        const user = (await findUser(data, auth.session!.userId))!
         if (!(await verifyPassword(body.currentPassword, user.passwordHash))) throw new HokoError('wrong_password')
         const passwordHash = await hashPassword(body.newPassword)
-        const endedSessions = db.transaction(() => {
-          db.update(users).set({ passwordHash, updatedAt: new Date(ctx.now()) }).where(eq(users.id, user.id)).run()
-          return endSessions(db, user.id, auth.session!.id)
+        const endedSessions = await data.tx(async (tx) => {
+          await tx.orm.update(tx.t.users).set({ passwordHash, updatedAt: new Date(ctx.now()) }).where(eq(tx.t.users.id, user.id))
+          return endSessions(tx, user.id, auth.session!.id)
         })
         return { endedSessions }
       },
@@ -74,14 +73,15 @@ export function accountRoutes(ctx: AppContext): AnyElysia {
     )
     .get(
       '/sessions',
-      ({ auth }) => {
+      async ({ auth }) => {
         const idleSince = ctx.now() - IDLE_MS
-        return db
+        const sessions = data.t.sessions
+        const rows = await data.orm
           .select()
           .from(sessions)
           .where(eq(sessions.userId, auth.session!.userId))
           .orderBy(desc(sessions.lastSeenAt), desc(sessions.id))
-          .all()
+        return rows
           .filter((s) => s.lastSeenAt.getTime() > idleSince)
           .map((s) => ({ id: s.id, createdAt: iso(s.createdAt), lastSeenAt: iso(s.lastSeenAt), userAgent: s.userAgent, current: s.id === auth.session!.id }))
       },
@@ -90,25 +90,22 @@ export function accountRoutes(ctx: AppContext): AnyElysia {
     .delete(
       '/sessions',
       ({ auth, body }) =>
-        db.transaction(
-          () => {
-            const userId = auth.session!.userId
-            const mine = new Set(
-              db.select({ id: sessions.id }).from(sessions).where(and(eq(sessions.userId, userId), inArray(sessions.id, body))).all().map((r) => r.id),
-            )
-            const seen = new Set<string>()
-            body.forEach((id, i) => {
-              if (!mine.has(id) || seen.has(id)) throw notFound(`sessions[${i}]`, SESSION_NOUN, id)
-              seen.add(id)
-            })
-            db.delete(sessions).where(and(eq(sessions.userId, userId), inArray(sessions.id, body))).run()
-            return { deletedIds: body }
-          },
-          { behavior: 'immediate' },
-        ),
+        data.tx(async (tx) => {
+          const sessions = tx.t.sessions
+          const userId = auth.session!.userId
+          const yours = and(eq(sessions.userId, userId), inArray(sessions.id, body))
+          const mine = new Set((await tx.orm.select({ id: sessions.id }).from(sessions).where(yours)).map((r) => r.id))
+          const seen = new Set<string>()
+          body.forEach((id, i) => {
+            if (!mine.has(id) || seen.has(id)) throw notFound(`sessions[${i}]`, SESSION_NOUN, id)
+            seen.add(id)
+          })
+          await tx.orm.delete(sessions).where(yours)
+          return { deletedIds: body }
+        }),
       { access: 'session', ...jsonBody(DeleteSessionsBody), detail: { summary: 'End sessions of yours (log out elsewhere)', tags } },
     )
 }
 
 // The answer and its documented schema (./model) cannot drift apart.
-sameShape<ReturnType<typeof me>, v.InferOutput<typeof MeSchema>>()
+sameShape<Awaited<ReturnType<typeof me>>, v.InferOutput<typeof MeSchema>>()

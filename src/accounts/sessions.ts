@@ -1,7 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { Db, Queryable } from '../db'
-import { sessions } from '../db/schema'
 import { and, eq, ne } from 'drizzle-orm'
+import type { Data } from '../db/data'
 import { HokoError } from '../http/errors'
 import type { AuthContext } from '../keys/service'
 import { effectiveRateLimit, PLANS } from '../workspaces/plans'
@@ -47,22 +46,23 @@ export function sameToken(given: string | null | undefined, expected: string): b
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-export function createSession(db: Queryable, userId: string, userAgent: string | null, now: number): { id: string; secret: string } {
+export async function createSession(d: Data, userId: string, userAgent: string | null, now: number): Promise<{ id: string; secret: string }> {
   const secret = newSecret()
   const id = Bun.randomUUIDv7()
-  db.insert(sessions)
+  await d.orm
+    .insert(d.t.sessions)
     .values({ id, tokenHash: sha256(secret), userId, userAgent: userAgent?.slice(0, 500) ?? null, createdAt: new Date(now), lastSeenAt: new Date(now) })
-    .run()
   return { id, secret }
 }
 
 /** Ends every session of the user but `exceptId`; returns how many ended. */
-export function endSessions(db: Queryable, userId: string, exceptId?: string): number {
+export async function endSessions(d: Data, userId: string, exceptId?: string): Promise<number> {
+  const sessions = d.t.sessions
   const where = exceptId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptId)) : eq(sessions.userId, userId)
-  return db.delete(sessions).where(where).returning({ id: sessions.id }).all().length
+  return (await d.orm.delete(sessions).where(where).returning({ id: sessions.id })).length
 }
 
-export const endSession = (db: Queryable, id: string) => db.delete(sessions).where(eq(sessions.id, id)).run()
+export const endSession = (d: Data, id: string) => d.run('DELETE FROM sessions WHERE id = ?', [id])
 
 /** A logged-in user, as the pages and the dashboard's routes see them. */
 export type Session = { id: string; secret: string; userId: string; email: string; name: string; isAdmin: boolean; language: string; csrfToken: string }
@@ -73,24 +73,20 @@ type SessionRow = { id: string; user_id: string; last_seen_at: number; email: st
  * Looks sessions up by the hash of their cookie, on every request (a logout or a password change
  * holds at once); ends idle ones and refreshes last_seen_at at most once a minute.
  */
-export function createSessionStore(db: Db, hokoSecret: string, now: () => number) {
-  const byHash = db.$client.prepare<SessionRow, [string]>(
-    `SELECT s.id, s.user_id, s.last_seen_at, u.email, u.name, u.is_admin, u.language
-       FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`,
-  )
-  const touch = db.$client.prepare<never, [number, string]>('UPDATE sessions SET last_seen_at = ? WHERE id = ?')
-  const remove = db.$client.prepare<never, [string]>('DELETE FROM sessions WHERE id = ?')
+export function createSessionStore(d: Data, hokoSecret: string, now: () => number) {
+  const BY_HASH = `SELECT s.id, s.user_id, s.last_seen_at, u.email, u.name, u.is_admin, u.language
+       FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`
 
-  return function find(secret: string | null): Session | null {
+  return async function find(secret: string | null): Promise<Session | null> {
     if (!secret) return null
-    const row = byHash.get(sha256(secret))
+    const row = await d.get<SessionRow>(BY_HASH, [sha256(secret)])
     if (!row) return null
     const t = now()
     if (t - row.last_seen_at >= IDLE_MS) {
-      remove.run(row.id)
+      await d.run('DELETE FROM sessions WHERE id = ?', [row.id])
       return null
     }
-    if (t - row.last_seen_at >= TOUCH_MS) touch.run(t, row.id)
+    if (t - row.last_seen_at >= TOUCH_MS) await d.run('UPDATE sessions SET last_seen_at = ? WHERE id = ?', [t, row.id])
     return {
       id: row.id,
       secret,
@@ -106,7 +102,7 @@ export function createSessionStore(db: Db, hokoSecret: string, now: () => number
 export type SessionStore = ReturnType<typeof createSessionStore>
 
 /** The session of a request's cookie, or null: for pages such as /app that send visitors to /login. */
-export function sessionFromRequest(ctx: { sessions: SessionStore }, request: Request): Session | null {
+export function sessionFromRequest(ctx: { sessions: SessionStore }, request: Request): Promise<Session | null> {
   return ctx.sessions(readCookie(request.headers.get('cookie'), SESSION_COOKIE))
 }
 
@@ -141,21 +137,17 @@ export type SessionAuth = AuthContext & { session: Session & { role: Role } }
 
 type MembershipRow = { role: string; workspace_id: string; plan: string; rate_limit: number | null }
 
-export function createSessionAuthenticator(db: Db, find: SessionStore, deps: { baseUrl: () => string; defaultRateLimit: number }) {
-  const chosen = db.$client.prepare<MembershipRow, [string, string, string]>(
-    `SELECT m.role, w.id AS workspace_id, w.plan, w.rate_limit FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
-      WHERE m.user_id = ? AND (w.id = ? OR w.slug = ?)`,
-  )
-  const first = db.$client.prepare<MembershipRow, [string]>(
-    `SELECT m.role, w.id AS workspace_id, w.plan, w.rate_limit FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
-      WHERE m.user_id = ? ORDER BY m.created_at, w.id LIMIT 1`,
-  )
-  return function authenticateSession(request: Request, secret: string): SessionAuth {
-    const session = find(secret)
+export function createSessionAuthenticator(d: Data, find: SessionStore, deps: { baseUrl: () => string; defaultRateLimit: number }) {
+  const CHOSEN = `SELECT m.role, w.id AS workspace_id, w.plan, w.rate_limit FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
+      WHERE m.user_id = ? AND (w.id = ? OR w.slug = ?)`
+  const FIRST = `SELECT m.role, w.id AS workspace_id, w.plan, w.rate_limit FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
+      WHERE m.user_id = ? ORDER BY m.created_at, w.id LIMIT 1`
+  return async function authenticateSession(request: Request, secret: string): Promise<SessionAuth> {
+    const session = await find(secret)
     if (!session) throw new HokoError('invalid_session')
     checkCsrf(request, deps.baseUrl(), request.headers.get('x-csrf-token'), session.csrfToken)
     const ref = request.headers.get('x-hoko-workspace')?.trim()
-    const m = ref ? chosen.get(session.userId, ref, ref) : first.get(session.userId)
+    const m = ref ? await d.get<MembershipRow>(CHOSEN, [session.userId, ref, ref]) : await d.get<MembershipRow>(FIRST, [session.userId])
     if (!m || !isRole(m.role)) throw new HokoError('not_a_member')
     return {
       keyId: null,

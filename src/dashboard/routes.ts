@@ -33,7 +33,7 @@ const SHELL_HEADERS = {
 
 export type DashboardDeps = {
   /** Whether the request carries a live dashboard session; without one /app* sends the visitor to /login. */
-  signedIn: (request: Request) => boolean
+  signedIn: (request: Request) => Promise<boolean>
 }
 
 /** /app, /app/* (the HTML shell of the browser app) and /app/assets/* (its bundled JS and CSS). */
@@ -43,7 +43,7 @@ export function dashboardRoutes(_ctx: AppContext, deps: DashboardDeps) {
 
   async function page(request: Request): Promise<Response> {
     const url = new URL(request.url)
-    if (!deps.signedIn(request)) {
+    if (!(await deps.signedIn(request))) {
       const next = url.pathname + url.search
       return new Response(null, { status: 303, headers: { location: `/login?next=${encodeURIComponent(next)}`, 'cache-control': 'no-store' } })
     }

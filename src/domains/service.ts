@@ -1,10 +1,9 @@
 import { and, asc, desc, eq, inArray, or, type SQL } from 'drizzle-orm'
 import type * as v from 'valibot'
-import type { Db } from '../db'
 import type { Data } from '../db/data'
-import { type domains, workspaces } from '../db/schema'
+import type { domains } from '../db/schema'
 import { HokoError } from '../http/errors'
-import { duplicate, iso, liveIds, liveIdsIn, notFound, requireLiveIdsIn } from '../http/resource'
+import { duplicate, iso, liveIdsIn, notFound, requireLiveIdsIn } from '../http/resource'
 import { DOMAIN_NOUN, type DomainQuery, type DomainUpsert, type DomainViewSchema } from './model'
 
 type Row = typeof domains.$inferSelect
@@ -153,19 +152,16 @@ export function deleteDomains(d: Data, workspaceId: string, ids: string[]): Prom
  * A workspace's default domain, where new links go when they name none: one of its domains, or null
  * for the base host. Returns the id set. (The workspace settings API and the CLI call this.)
  */
-export async function setDefaultDomainIn(d: Data, workspaceId: string, domainId: string | null): Promise<string | null> {
-  if (domainId !== null && (await liveIdsIn(d, 'domains', workspaceId, [domainId])).size === 0)
-    throw notFound('defaultDomainId', DOMAIN_NOUN, domainId)
+export async function setDefaultDomain(d: Data, workspaceId: string, domainId: string | null): Promise<string | null> {
+  await checkDefaultDomain(d, workspaceId, domainId)
   await d.orm.update(d.t.workspaces).set({ defaultDomainId: domainId }).where(eq(d.t.workspaces.id, workspaceId))
   return domainId
 }
 
-/** setDefaultDomainIn on the SQLite-only handle, for workspaces/routes.ts until it moves to Data. */
-export function setDefaultDomain(db: Db, workspaceId: string, domainId: string | null): string | null {
-  if (domainId !== null && liveIds(db, 'domains', workspaceId, [domainId]).size === 0)
+/** Only a domain of the workspace itself may be its default (null: the base host). */
+export async function checkDefaultDomain(d: Data, workspaceId: string, domainId: string | null): Promise<void> {
+  if (domainId !== null && (await liveIdsIn(d, 'domains', workspaceId, [domainId])).size === 0)
     throw notFound('defaultDomainId', DOMAIN_NOUN, domainId)
-  db.update(workspaces).set({ defaultDomainId: domainId }).where(eq(workspaces.id, workspaceId)).run()
-  return domainId
 }
 
 /** The domain of this workspace with that name, if any. */

@@ -74,7 +74,7 @@ async function admit(deps: GuardDeps, request: Request, set: SetHeaders): Promis
   if (known) return known
   const authorization = request.headers.get('authorization')
   const session = authorization === null ? readCookie(request.headers.get('cookie'), SESSION_COOKIE) : null
-  const auth = session ? deps.authenticateSession(request, session) : await deps.authenticate(authorization)
+  const auth = session ? await deps.authenticateSession(request, session) : await deps.authenticate(authorization)
   // In memory the answer is at hand; from Redis it is one round trip away.
   const rl = deps.limiter.hit(auth.workspaceId, auth.rateLimit)
   return rl instanceof Promise ? rl.then((r) => limited(request, set, auth, r)) : limited(request, set, auth, rl)

@@ -1,8 +1,7 @@
 import { and, asc, eq, isNull } from 'drizzle-orm'
 import { nanoid } from 'nanoid'
-import type { Queryable } from '../db'
 import type { Data } from '../db/data'
-import { apiKeys } from '../db/schema'
+import type { apiKeys } from '../db/schema'
 import { HokoError } from '../http/errors'
 import { effectiveRateLimit, PLANS, type Plan } from '../workspaces/plans'
 import { isScope, SCOPES, type Scope } from './scopes'
@@ -48,13 +47,7 @@ function newKey(input: NewKey, now: Date): { row: typeof apiKeys.$inferInsert; c
   return { row, created: { id, key, name, scopes: input.scopes, expiresAt: input.expiresAt?.toISOString() ?? null } }
 }
 
-export function createKey(db: Queryable, input: NewKey, now = new Date()): CreatedKey {
-  const { row, created } = newKey(input, now)
-  db.insert(apiKeys).values(row).run()
-  return created
-}
-
-export async function createKeyIn(d: Data, input: NewKey, now = new Date()): Promise<CreatedKey> {
+export async function createKey(d: Data, input: NewKey, now = new Date()): Promise<CreatedKey> {
   const { row, created } = newKey(input, now)
   await d.orm.insert(d.t.apiKeys).values(row)
   return created
@@ -72,31 +65,32 @@ export type KeyView = {
   revokedAt: string | null
 }
 
-export function listKeys(db: Queryable, workspaceId: string): KeyView[] {
-  return db
-    .select()
-    .from(apiKeys)
-    .where(eq(apiKeys.workspaceId, workspaceId))
-    .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id))
-    .all()
-    .map((k) => ({
-      id: k.id,
-      name: k.name,
-      prefix: k.prefix,
-      scopes: k.scopes.split(','),
-      createdAt: k.createdAt.toISOString(),
-      lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
-      expiresAt: k.expiresAt?.toISOString() ?? null,
-      revoked: k.revokedAt !== null,
-      revokedAt: k.revokedAt?.toISOString() ?? null,
-    }))
+export const keyView = (k: typeof apiKeys.$inferSelect): KeyView => ({
+  id: k.id,
+  name: k.name,
+  prefix: k.prefix,
+  scopes: k.scopes.split(','),
+  createdAt: k.createdAt.toISOString(),
+  lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+  expiresAt: k.expiresAt?.toISOString() ?? null,
+  revoked: k.revokedAt !== null,
+  revokedAt: k.revokedAt?.toISOString() ?? null,
+})
+
+export async function listKeys(d: Data, workspaceId: string): Promise<KeyView[]> {
+  const k = d.t.apiKeys
+  return (await d.orm.select().from(k).where(eq(k.workspaceId, workspaceId)).orderBy(asc(k.createdAt), asc(k.id))).map(keyView)
 }
 
-export function revokeKey(db: Queryable, id: string, now = new Date()): { id: string; revokedAt: string } {
-  const row = db.select({ revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.id, id)).get()
-  if (!row) throw new KeyError(`no API key with id "${id}"`)
-  if (row.revokedAt) throw new KeyError(`API key "${id}" was already revoked at ${row.revokedAt.toISOString()}`)
-  db.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).run()
+export async function revokeKey(d: Data, id: string, now = new Date()): Promise<{ id: string; revokedAt: string }> {
+  const k = d.t.apiKeys
+  // The update is the check: of two revocations at once, one changes the row.
+  const revoked = await d.orm.update(k).set({ revokedAt: now }).where(and(eq(k.id, id), isNull(k.revokedAt))).returning({ id: k.id })
+  if (revoked.length === 0) {
+    const row = (await d.orm.select({ revokedAt: k.revokedAt }).from(k).where(eq(k.id, id)))[0]
+    if (!row) throw new KeyError(`no API key with id "${id}"`)
+    throw new KeyError(`API key "${id}" was already revoked at ${row.revokedAt?.toISOString()}`)
+  }
   return { id, revokedAt: now.toISOString() }
 }
 
