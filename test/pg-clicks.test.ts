@@ -4,7 +4,7 @@ import { rollUpPg } from '../src/analytics/rollups'
 import { clickPartitions, monthOf, monthStart, partitionName } from '../src/clicks/partitions'
 import { retentionPassPg } from '../src/clicks/retention'
 import type { ClickRow } from '../src/clicks/row'
-import { JSON_LIST, ridAt, ridTime } from '../src/clicks/store'
+import { ridAt, ridTime } from '../src/clicks/store'
 import { PgClickWriter } from '../src/clicks/pg-writer'
 import { type Data, pgData } from '../src/db/data'
 import { runPgMigrations } from '../src/db/pg'
@@ -132,7 +132,7 @@ describe.skipIf(!postgresAvailable())('clicks on PostgreSQL', () => {
       await Promise.all(rows.map((r) => w.write(r)))
       expect(w.written - before).toBe(1200)
       expect(batches.length).toBeLessThan(1200)
-      const ids = (await d.all<{ id: string }>(`SELECT id FROM clicks WHERE id IN (SELECT value FROM ${JSON_LIST})`, [JSON.stringify(rows.map((r) => r.id))])).map((r) => r.id)
+      const ids = (await d.all<{ id: string }>(`SELECT id FROM clicks WHERE id IN (SELECT value FROM ${d.list})`, [JSON.stringify(rows.map((r) => r.id))])).map((r) => r.id)
       expect(new Set(ids).size).toBe(1200)
     })
   })

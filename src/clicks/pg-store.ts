@@ -1,7 +1,7 @@
 import { countClick, FENCE_LOCK, FENCE_SQL, ROLLUP_LOCK, type RollupCounts, upsertCounts } from '../analytics/rollups'
 import type { Data } from '../db/data'
 import { Lru } from '../lru'
-import { JSON_LIST, compactId, compactIp, decodeId, encodeId, ID_MARK, MIN_PREFIX, Nonces, packedId, PER_MS, ridAt, ridTime, type ClickInput } from './store'
+import { compactId, compactIp, decodeId, encodeId, ID_MARK, MIN_PREFIX, Nonces, packedId, PER_MS, ridAt, ridTime, type ClickInput } from './store'
 
 /**
  * The compact click storage of src/clicks/store.ts on PostgreSQL: the same rows, dictionaries and
@@ -68,7 +68,7 @@ class PgDict {
         const others = part.filter(([, p]) => !found.has(p.values[0]!)).map(([, p]) => p.values[0])
         if (others.length > 0)
           for (const { id, v } of await tx.all<{ id: number; v: string }>(
-            `SELECT id, ${first} AS v FROM ${this.table} WHERE ${first} IN (SELECT value FROM ${JSON_LIST})`,
+            `SELECT id, ${first} AS v FROM ${this.table} WHERE ${first} IN (SELECT value FROM ${tx.list})`,
             [JSON.stringify(others)],
           ))
             found.set(v, id)
@@ -256,7 +256,7 @@ export class PgClickStore {
       const { rids, fence: seen } = await this.insertRows(tx, pending)
       const fence = seen ?? (await tx.get<{ f: number }>(FENCE_SQL))?.f ?? 0
       const behind = [...rids].filter((rid) => rid <= fence)
-      if (behind.length > 0) await tx.run(`DELETE FROM click_rows WHERE rid IN (SELECT CAST(value AS BIGINT) FROM ${JSON_LIST})`, [JSON.stringify(behind)])
+      if (behind.length > 0) await tx.run(`DELETE FROM click_rows WHERE rid IN (SELECT CAST(value AS BIGINT) FROM ${tx.list})`, [JSON.stringify(behind)])
       pending = pending.filter((e) => !rids.has(e.c.rid!) || e.c.rid! <= fence)
       for (const e of pending) this.renew(e.c, fence)
     }
@@ -278,7 +278,7 @@ export class PgClickStore {
       const next = new Map<number, number>()
       for (const { ms, m } of await tx.all<{ ms: number; m: number | null }>(
         `SELECT CAST(value AS BIGINT) AS ms, (SELECT max(rid) FROM click_rows WHERE rid >= CAST(value AS BIGINT) * ${PER_MS}
-           AND rid < CAST(value AS BIGINT) * ${PER_MS} + ${PER_MS}) AS m FROM ${JSON_LIST}`,
+           AND rid < CAST(value AS BIGINT) * ${PER_MS} + ${PER_MS}) AS m FROM ${tx.list}`,
         [JSON.stringify(msList.map(String))],
       ))
         next.set(ms, m === null ? ridAt(ms) : m + 1)

@@ -2,7 +2,7 @@ import type { Db } from '../db'
 import type { Data } from '../db/data'
 import { log } from '../log'
 import { clickPartitions, type ClickPartitions, monthRids, partitionName } from './partitions'
-import { JSON_LIST, ridAt } from './store'
+import { ridAt } from './store'
 import { startDbThread, THREAD_PRELUDE } from '../db/thread'
 
 /**
@@ -208,7 +208,7 @@ export async function retentionPassPg(d: Data, days: number, partitions: ClickPa
         [upTo],
       )
       if (gone.length > 0)
-        await tx.run(`DELETE FROM click_legacy_ids WHERE rid IN (SELECT CAST(value AS BIGINT) FROM ${JSON_LIST})`, [JSON.stringify(gone.map((r) => r.rid))])
+        await tx.run(`DELETE FROM click_legacy_ids WHERE rid IN (SELECT CAST(value AS BIGINT) FROM ${tx.list})`, [JSON.stringify(gone.map((r) => r.rid))])
       return gone.length
     })
     total += n

@@ -15,12 +15,6 @@ export const PER_MS = 1024
 export const ridTime = (rid: number) => Math.floor(rid / PER_MS)
 export const ridAt = (ms: number) => ms * PER_MS
 
-/**
- * PostgreSQL's table of a JSON array parameter (`value`, text), for the click code that runs there
- * only. The parameter is cast from text: Bun.sql would send a string bound to json as a JSON string.
- */
-export const JSON_LIST = 'json_array_elements_text(CAST(? AS TEXT)::json)'
-
 /** A shared beginning shorter than this is not worth a dictionary entry. */
 export const MIN_PREFIX = 24
 
