@@ -22,18 +22,13 @@ async function link(fields: Record<string, unknown>) {
 const visit = (path: string, headers: Record<string, string> = {}, init: RequestInit = {}) =>
   fetch(`${s.url}${path}`, { redirect: 'manual', ...init, headers: { 'user-agent': UA.chromeWindows, ...headers } })
 
-function clicksOf(linkId: string): any[] {
-  const db = s.sql()
-  try {
-    // Visitor and session ids as the API shows them (the redirect's own are stored as 16 bytes).
-    return (db.query('SELECT * FROM clicks WHERE link_id = ? ORDER BY created_at, id').all(linkId) as any[]).map((c) => ({
-      ...c,
-      visitor_id: visitorText(c.visitor_id),
-      visitor_session_id: visitorText(c.visitor_session_id),
-    }))
-  } finally {
-    db.close()
-  }
+async function clicksOf(linkId: string): Promise<any[]> {
+  // Visitor and session ids as the API shows them (SQLite stores the redirect's own as 16 bytes).
+  return (await s.rows('SELECT * FROM clicks WHERE link_id = ? ORDER BY created_at, id', [linkId])).map((c) => ({
+    ...c,
+    visitor_id: visitorText(c.visitor_id),
+    visitor_session_id: visitorText(c.visitor_session_id),
+  }))
 }
 
 function expectSafePage(res: Response) {
@@ -69,7 +64,7 @@ describe('resolution', () => {
     const clickId = location.searchParams.get('hoko_id')
     expect(clickId).toMatch(/^[0-9a-f-]{36}$/)
     expect(res.headers.get('cache-control')).toBe('private, no-store')
-    const clicks = clicksOf(l.id)
+    const clicks = await clicksOf(l.id)
     expect(clicks).toHaveLength(1)
     expect(clicks[0].id).toBe(clickId)
     expect(clicks[0].destination).toBe(res.headers.get('location'))
@@ -99,7 +94,7 @@ describe('resolution', () => {
     const gone = await visit(`/${without.shortId}`)
     expect(gone.status).toBe(410)
     expectSafePage(gone)
-    expect(clicksOf(without.id)).toHaveLength(0)
+    expect(await clicksOf(without.id)).toHaveLength(0)
     const future = await link({ expiresAt: new Date(Date.now() + 3_600_000).toISOString(), expiredUrl: 'https://example.com/expired' })
     expect((await visit(`/${future.shortId}`)).headers.get('location')).toStartWith('https://example.com/landing')
   })
@@ -142,7 +137,7 @@ describe('resolution', () => {
     expect(html).toContain('<title>Deals &lt;b&gt;&quot;now&quot;&lt;/b&gt;</title>')
     expect(html).not.toContain('<b>')
     expect(html).not.toContain('<script')
-    expect(clicksOf(l.id)).toHaveLength(1)
+    expect(await clicksOf(l.id)).toHaveLength(1)
   })
 })
 
@@ -156,7 +151,7 @@ describe('password-protected links', () => {
     expect(html).toContain('<form method="post">')
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
     expect(html).not.toContain('<script>')
-    expect(clicksOf(l.id)).toHaveLength(0)
+    expect(await clicksOf(l.id)).toHaveLength(0)
 
     const post = (password: string, ip: string) =>
       visit(`/${l.shortId}?utm_source=mail`, { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip }, {
@@ -166,12 +161,12 @@ describe('password-protected links', () => {
     const wrong = await post('nope', '203.0.113.7')
     expect(wrong.status).toBe(401)
     expect(await wrong.text()).toContain('Wrong password')
-    expect(clicksOf(l.id)).toHaveLength(0)
+    expect(await clicksOf(l.id)).toHaveLength(0)
 
     const right = await post('launch', '203.0.113.7')
     expect(right.status).toBe(303)
     expect(right.headers.get('location')).toMatch(/^https:\/\/example\.com\/landing\?utm_source=mail&hoko_id=/)
-    expect(clicksOf(l.id)).toHaveLength(1)
+    expect(await clicksOf(l.id)).toHaveLength(1)
   })
 
   test('repeated wrong passwords from one address are refused for a while', async () => {
@@ -238,7 +233,7 @@ describe('destination and click capture', () => {
     expect(loc.searchParams.getAll('color')).toHaveLength(1)
     expect(loc.searchParams.get('ref')).toBe('friend')
     expect(loc.searchParams.has('qr')).toBe(false)
-    const [click] = clicksOf(l.id)
+    const [click] = await clicksOf(l.id)
     expect(JSON.parse(click.utm)).toEqual({ source: 'google', medium: 'cpc', campaign: 'winter', referral: 'friend' })
     expect(click.qr).toBe(1)
   })
@@ -253,7 +248,7 @@ describe('destination and click capture', () => {
       'accept-language': 'ar-SA,ar;q=0.9,en;q=0.8',
     })
     expect(res.status).toBe(302)
-    const [c] = clicksOf(l.id)
+    const [c] = await clicksOf(l.id)
     expect(c).toMatchObject({
       workspace_id: expect.any(String),
       short_id: l.shortId,
@@ -274,9 +269,7 @@ describe('destination and click capture', () => {
       bot: 0,
       ip: '8.8.8.0',
     })
-    const db = s.sql()
-    const whole = db.query("SELECT count(*) AS n FROM clicks WHERE ip = '8.8.8.8'").get() as { n: number }
-    db.close()
+    const [whole] = await s.rows<{ n: number }>("SELECT count(*) AS n FROM clicks WHERE ip = '8.8.8.8'")
     expect(whole.n).toBe(0)
   })
 
@@ -290,11 +283,11 @@ describe('destination and click capture', () => {
     expect(vid).toContain('SameSite=Lax')
     const jar = cookies.map((c) => c.split(';')[0]).join('; ')
     await visit(`/${l.shortId}`, { cookie: jar })
-    const [a, b] = clicksOf(l.id)
+    const [a, b] = await clicksOf(l.id)
     expect(a.visitor_id).toEqual(b.visitor_id)
     expect(a.visitor_session_id).toEqual(b.visitor_session_id)
     await visit(`/${l.shortId}`)
-    expect(clicksOf(l.id)[2].visitor_id).not.toEqual(a.visitor_id)
+    expect((await clicksOf(l.id))[2].visitor_id).not.toEqual(a.visitor_id)
   })
 
   test('the session cookie is renewed on every click, the visitor cookie when a session starts', async () => {
@@ -310,7 +303,7 @@ describe('destination and click capture', () => {
     const later = await visit(`/${l.shortId}`, { cookie: jar[0] })
     expect(names(later)).toEqual(['hoko_vid', 'hoko_sid'])
     expect(later.headers.getSetCookie()[0].split(';')[0]).toBe(jar[0])
-    const [a, b, c] = clicksOf(l.id)
+    const [a, b, c] = await clicksOf(l.id)
     expect(new Set([a.visitor_id, b.visitor_id, c.visitor_id]).size).toBe(1)
     expect([a.visitor_session_id === b.visitor_session_id, b.visitor_session_id === c.visitor_session_id]).toEqual([true, false])
   })
@@ -340,7 +333,7 @@ describe('destination and click capture', () => {
         'X-Forwarded-For: 81.2.69.160\r\nX-Forwarded-For: 8.8.8.8\r\nConnection: close\r\n\r\n',
     )
     await done
-    expect(clicksOf(l.id).map((c) => c.country_code)).toEqual(['US'])
+    expect((await clicksOf(l.id)).map((c) => c.country_code)).toEqual(['US'])
   })
 
   test('X-Forwarded-For is ignored unless HOKO_TRUST_PROXY is set', async () => {
@@ -349,9 +342,7 @@ describe('destination and click capture', () => {
       const [col] = await (await other.api('/api/collections', { method: 'POST', json: [{ name: 'c' }] })).json()
       const [l] = await (await other.api('/api/links', { method: 'POST', json: [{ url: 'https://example.com', collectionId: col.id }] })).json()
       await fetch(`${other.url}/${l.shortId}`, { redirect: 'manual', headers: { 'x-forwarded-for': '8.8.8.8', 'user-agent': UA.chromeWindows } })
-      const db = other.sql()
-      const c = db.query('SELECT country_code, ip FROM clicks').get() as any
-      db.close()
+      const [c] = await other.rows('SELECT country_code, ip FROM clicks')
       expect(c).toEqual({ country_code: null, ip: '127.0.0.0' })
     } finally {
       await other.stop()
@@ -372,9 +363,7 @@ describe('destination and click capture', () => {
       const [l] = await (await other.api('/api/links', { method: 'POST', json: [{ url: 'https://example.com', collectionId: col.id }] })).json()
       for (const ip of ['8.8.8.8', '1.1.1.1'])
         await fetch(`${other.url}/${l.shortId}`, { redirect: 'manual', headers: { 'x-forwarded-for': ip, 'user-agent': UA.chromeWindows } })
-      const db = other.sql()
-      const rows = db.query('SELECT country, country_code, city, ip FROM clicks ORDER BY id').all()
-      db.close()
+      const rows = await other.rows('SELECT country, country_code, city, ip FROM clicks ORDER BY id')
       expect(rows).toEqual([
         { country, country_code: 'US', city: 'Mountain View', ip: '8.8.8.0' },
         { country: null, country_code: null, city: null, ip: '1.1.1.0' },
@@ -389,7 +378,7 @@ describe('destination and click capture', () => {
     const l = await link({})
     const res = await visit(`/${l.shortId}`, { 'user-agent': UA.googlebot })
     expect(res.status).toBe(302)
-    expect(clicksOf(l.id)).toMatchObject([{ bot: 1 }])
+    expect(await clicksOf(l.id)).toMatchObject([{ bot: 1 }])
     const analytics = await (await s.api(`/api/analytics?linkId=${l.id}`)).json()
     expect(analytics).toEqual([])
     const summary = await (await s.api(`/api/analytics/summary?linkId=${l.id}`)).json()
@@ -401,7 +390,7 @@ describe('destination and click capture', () => {
     const res = await visit(`/${l.shortId}`, {}, { method: 'HEAD' })
     expect(res.status).toBe(302)
     expect(res.headers.get('location')).toBe('https://example.com/landing')
-    expect(clicksOf(l.id)).toHaveLength(0)
+    expect(await clicksOf(l.id)).toHaveLength(0)
   })
 
   test('clicks are visible to the analytics API as soon as the redirect is answered', async () => {

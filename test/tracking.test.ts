@@ -5,14 +5,7 @@ import { removeDir, startServer, type TestServer, UA } from './harness'
 let s: TestServer
 let link: any
 
-const clickCount = () => {
-  const db = s.sql()
-  try {
-    return (db.query('SELECT count(*) AS n FROM clicks WHERE link_id = ?').get(link.id) as { n: number }).n
-  } finally {
-    db.close()
-  }
-}
+const clickCount = async () => (await s.rows<{ n: number }>('SELECT count(*) AS n FROM clicks WHERE link_id = ?', [link.id]))[0].n
 const script = (headers: Record<string, string>, shortId = link.shortId, query = '') =>
   fetch(`${s.url}/${shortId}/analytics.js${query}`, { headers: { 'user-agent': UA.chromeWindows, ...headers } })
 const tokenOf = (js: string) => /var T="([^"]+)"/.exec(js)?.[1]
@@ -62,7 +55,7 @@ describe('embedded click tracking', () => {
       expect(js).not.toContain('fetch')
     }
     expect((await (await script({ referer: 'https://shop.example.com/' }, 'no-such-link')).text())).not.toContain('fetch')
-    expect(clickCount()).toBe(0)
+    expect(await clickCount()).toBe(0)
   })
 
   test('a page on the destination host (or its www twin) gets a signed capture script, uncached', async () => {
@@ -73,7 +66,7 @@ describe('embedded click tracking', () => {
       expect(tokenOf(js)).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
       expect(js).toContain(`"https://go.example.test/${link.shortId}/analytics.js?utm_source=blog"`)
     }
-    expect(clickCount()).toBe(0)
+    expect(await clickCount()).toBe(0)
   })
 
   test('the capture request records one click with the page URL and the script URL utm, once', async () => {
@@ -97,12 +90,12 @@ describe('embedded click tracking', () => {
     // A replayed token records nothing.
     const replay = await capture(body, { origin: 'https://shop.example.com' })
     expect(replay.status).toBe(400)
-    expect(clickCount()).toBe(1)
+    expect(await clickCount()).toBe(1)
   })
 
   test('forged, foreign or mismatched captures record nothing', async () => {
     const fresh = async () => tokenOf(await (await script({ referer: 'https://shop.example.com/' })).text())!
-    const before = clickCount()
+    const before = await clickCount()
     const page = 'https://shop.example.com/p'
     const t1 = await fresh()
     const [payload, sig] = t1.split('.')
@@ -136,7 +129,7 @@ describe('embedded click tracking', () => {
       expect(res.status).toBe(400)
       expect(res.headers.get('x-hoko-error')).toBe(code)
     }
-    expect(clickCount()).toBe(before)
+    expect(await clickCount()).toBe(before)
   })
 
   test('capture tokens expire', () => {
@@ -152,7 +145,7 @@ describe('embedded click tracking', () => {
   })
 
   test('hostile page URLs in a capture are refused with a 400 and record nothing', async () => {
-    const before = clickCount()
+    const before = await clickCount()
     const hostile = [
       'https://evil.com\\@shop.example.com/phish', // a browser's host here is evil.com
       'https://shop.example.com\\@evil.com/',
@@ -177,7 +170,7 @@ describe('embedded click tracking', () => {
       const res = await capture({ token, url: 'https://shop.example.com/p', sessionId: 's' }, { origin })
       expect({ origin, status: res.status }).toEqual({ origin, status: 400 })
     }
-    expect(clickCount()).toBe(before)
+    expect(await clickCount()).toBe(before)
   })
 
   test('hostile Origin or Referer headers get the no-op script, without a token', async () => {
@@ -237,12 +230,7 @@ describe('embedded click tracking', () => {
         body: JSON.stringify({ token, url: 'https://shop.example.com/closed', sessionId: 's' }),
       })
       expect(post.status).toBe(400)
-      const db = s.sql()
-      try {
-        expect((db.query('SELECT count(*) AS n FROM clicks WHERE link_id = ?').get(l.id) as { n: number }).n).toBe(0)
-      } finally {
-        db.close()
-      }
+      expect((await s.rows<{ n: number }>('SELECT count(*) AS n FROM clicks WHERE link_id = ?', [l.id]))[0].n).toBe(0)
     }
   })
 

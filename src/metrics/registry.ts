@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import pkg from '../../package.json'
-import type { ClickWriter } from '../clicks/writer'
+import type { ClickSink } from '../clicks/writer'
 import type { Data } from '../db/data'
 import type { RateLimiter, SlidingWindowLimiter } from '../http/rate-limit'
 import type { LinkCache } from '../redirect/cache'
@@ -14,7 +14,7 @@ export type MetricSources = {
   links: LinkCache
   limiter: RateLimiter
   keylessLimiter: SlidingWindowLimiter
-  clicks: { writer: ClickWriter }
+  clicks: { writer: ClickSink }
 }
 
 type Labels = Record<string, string>
@@ -84,11 +84,10 @@ export class Metrics {
   watch(sources: MetricSources): void {
     const { links, limiter, keylessLimiter } = sources
     const dbPath = sources.config.dbPath
-    if (sources.data.sqlite)
-      sources.clicks.writer.committed = (rows, ms) => {
-        this.clickBatch.observe(rows)
-        this.clickCommit.observe(ms / 1000)
-      }
+    sources.clicks.writer.committed = (rows, ms) => {
+      this.clickBatch.observe(rows)
+      this.clickCommit.observe(ms / 1000)
+    }
     const r = this.redirects
     this.counterFrom('hoko_redirects_total', 'Visits of a short link, by outcome.', ['outcome'], () => [
       [{ outcome: 'redirect' }, r.redirect],
@@ -98,7 +97,7 @@ export class Metrics {
       [{ outcome: 'password_wrong' }, r.wrongPassword],
       [{ outcome: 'password_locked' }, r.tooManyAttempts],
     ])
-    this.counterFrom('hoko_clicks_written_total', 'Clicks committed to the database.', [], () => (sources.data.sqlite ? sources.clicks.writer.written : 0))
+    this.counterFrom('hoko_clicks_written_total', 'Clicks committed to the database.', [], () => sources.clicks.writer.written)
     this.counterFrom('hoko_link_cache_lookups_total', 'Link cache lookups by the redirect and tracking, by result.', ['result'], () => [
       [{ result: 'hit' }, links.hits],
       [{ result: 'miss' }, links.misses],
