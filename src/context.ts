@@ -67,7 +67,7 @@ export function createContext(opts: { db: Db; data?: Data; config: Config; baseU
   const now = opts.now ?? Date.now
   const data = opts.data ?? sqliteData(opts.db)
   const sessions = createSessionStore(data, opts.secret, now)
-  const webhooks = new Outbox(opts.db, () => ctx.baseUrl)
+  const webhooks = new Outbox(data, () => ctx.baseUrl)
   const ctx: AppContext = {
     data,
     db: opts.db,
@@ -76,7 +76,7 @@ export function createContext(opts: { db: Db; data?: Data; config: Config; baseU
     secret: opts.secret,
     links: new LinkCache(data, opts.config.linkCacheSize, opts.config.coherenceMs),
     // Clicks of workspaces subscribed to link.clicked add their events in the click writer's commit.
-    clicks: new Clicks(opts.db, opts.config, (rows) => webhooks.clicked(rows)),
+    clicks: new Clicks(data, opts.config, { sqlite: (rows) => webhooks.clicked(rows), pg: (tx, rows) => webhooks.clickedIn(tx, rows) }),
     authenticate: createAuthenticator(data, opts.config.rateLimit),
     sessions,
     authenticateSession: createSessionAuthenticator(data, sessions, { baseUrl: () => ctx.baseUrl, defaultRateLimit: opts.config.rateLimit }),
@@ -90,7 +90,7 @@ export function createContext(opts: { db: Db; data?: Data; config: Config; baseU
     webhooks,
     metrics: new Metrics(),
   }
-  if (data.sqlite) webhooks.refreshClickSubscribers()
+  void webhooks.refreshClickSubscribers()
   ctx.metrics.watch(ctx)
   return ctx
 }

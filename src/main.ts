@@ -102,14 +102,11 @@ function print(flags: Flags, json: unknown, text: string) {
   console.log(flags.json ? JSON.stringify(json, null, 2) : text)
 }
 
-/**
- * Runs `fn` on the migrated database (either engine), which stays open until `fn`'s promise is done.
- * `db`: the synchronous handle (a stand-in on PostgreSQL), for what is still built on it (the Outbox).
- */
-async function withData<T>(fn: (d: Data, db: Db) => Promise<T>): Promise<T> {
+/** Runs `fn` on the migrated database (either engine), which stays open until `fn`'s promise is done. */
+async function withData<T>(fn: (d: Data) => Promise<T>): Promise<T> {
   const storage = await openStorage(loadConfig(), { poolSize: 2 })
   try {
-    return await fn(storage.data, storage.db)
+    return await fn(storage.data)
   } finally {
     await storage.close()
   }
@@ -316,12 +313,12 @@ async function run(argv: string[]): Promise<void> {
       const onConflict = flags['on-conflict'] ?? 'skip'
       if (onConflict !== 'skip' && onConflict !== 'fail') throw new UsageError(`--on-conflict must be skip or fail; got "${onConflict}"`)
       const bytes = readFile(file)
-      const report = await withData(async (d, db) => {
+      const report = await withData(async (d) => {
         const ws = await workspaceOrFail(d, required(flags, 'workspace'))
         // The running server's delivery worker sends what the import queues (link.created).
         const config = loadConfig()
         const baseUrl = config.baseUrl ?? `http://localhost:${config.port}`
-        const outbox = new Outbox(db, () => baseUrl)
+        const outbox = new Outbox(d, () => baseUrl)
         return importLinks(d, bytes, {
           workspaceId: ws.id,
           baseHost: baseHostOf(baseUrl),

@@ -4,10 +4,11 @@ import { log, setLogLevel } from './log'
 import type { Config } from './config'
 import { openStorage } from './db/open'
 import type { Data } from './db/data'
-import { startRollups } from './analytics/rollups'
+import { startPgRollups, startRollups } from './analytics/rollups'
 import { startCheckpointer } from './db/checkpointer'
 import { autoVacuumMode } from './db/vacuum'
-import { startRetention } from './clicks/retention'
+import { startRetention, startRetentionPg } from './clicks/retention'
+import { keepPartitionsAhead } from './clicks/partitions'
 import { resolveSecret } from './db/settings'
 import { createKey } from './keys/service'
 import { SCOPES } from './keys/scopes'
@@ -47,7 +48,9 @@ export async function serve(config: Config) {
   const secret = await resolveSecret(data, config.secret)
   const firstKey = await bootstrap(data)
   const checkpointer = data.sqlite ? startCheckpointer(db) : null
-  const rollups = data.sqlite ? startRollups(db) : null
+  // PostgreSQL: this month's click partition and the next two's, before the first click.
+  const partitions = data.sqlite ? null : await keepPartitionsAhead(data)
+  const rollups = data.sqlite ? startRollups(db) : startPgRollups(data)
 
   // The port is known only after listening (PORT=0 picks a free one), and baseUrl depends on it.
   const ctx = createContext({ db, data, config, baseUrl: config.baseUrl ?? '', secret, redis })
@@ -58,13 +61,11 @@ export async function serve(config: Config) {
 
   const deletedClicks = ctx.metrics.counter('hoko_clicks_deleted_total', 'Raw clicks deleted by retention (HOKO_CLICK_RETENTION_DAYS).')
   const days = config.clickRetentionDays
-  const retention =
-    days === null || !data.sqlite
-      ? null
-      : startRetention(db, days, {
-          deleted: (n) => deletedClicks.inc(n),
-          passed: (n) => log('info', 'click retention deleted raw clicks', { clicks: n, olderThanDays: days }),
-        })
+  const retainedBy = {
+    deleted: (n: number) => deletedClicks.inc(n),
+    passed: (n: number) => log('info', 'click retention deleted raw clicks', { clicks: n, olderThanDays: days }),
+  }
+  const retention = days === null ? null : data.sqlite ? startRetention(db, days, retainedBy) : startRetentionPg(data, days, retainedBy)
   if (retention && data.sqlite && autoVacuumMode(db) !== 'incremental')
     log(
       'warn',
@@ -75,13 +76,12 @@ export async function serve(config: Config) {
     )
 
   // Webhooks changed by another process (the CLI, a second server) reach the click writer within a second.
-  const subscriptions = setInterval(() => data.sqlite && ctx.webhooks.refreshClickSubscribers(), 1000)
-  // TRANSITION: the delivery worker is still on the SQLite handle.
-  const deliveries = data.sqlite ? new DeliveryWorker(db, config) : null
+  const subscriptions = setInterval(() => void ctx.webhooks.refreshClickSubscribers(), 1000)
+  const deliveries = new DeliveryWorker(data, config)
   const attempts = ctx.metrics.counter('hoko_webhook_deliveries_total', 'Webhook delivery attempts by result.', ['result'])
-  if (deliveries) deliveries.onAttempt = (result) => attempts.labels(result).inc()
-  ctx.metrics.registerGauge('hoko_webhook_outbox_backlog', 'Webhook deliveries waiting in the outbox (due or not).', [], () => deliveries?.backlog() ?? 0)
-  if (deliveries && config.webhookDelivery) {
+  deliveries.onAttempt = (result) => attempts.labels(result).inc()
+  ctx.metrics.registerGauge('hoko_webhook_outbox_backlog', 'Webhook deliveries waiting in the outbox (due or not).', [], () => deliveries.backlog())
+  if (config.webhookDelivery) {
     ctx.webhooks.onEmit = () => deliveries.wake()
     deliveries.start()
   }
@@ -120,11 +120,12 @@ export async function serve(config: Config) {
     console.log(`${signal}: finishing in-flight requests, then closing the database`)
     await app.stop()
     clearInterval(subscriptions)
-    await deliveries?.stop()
+    await deliveries.stop()
     // After-response hooks (the request log) of the last answers run on the next turns.
     await Bun.sleep(5)
     await retention?.stop()
-    await rollups?.stop()
+    await rollups.stop()
+    partitions?.stop()
     await checkpointer?.stop()
     redis?.close()
     await storage.close()

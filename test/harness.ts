@@ -164,12 +164,15 @@ export const ENGINE: 'sqlite' | 'pg' = process.env.HOKO_TEST_ENGINE === 'pg' ? '
 let cluster: Promise<PgCluster> | null = null
 let databases = 0
 export async function newPgDatabase(): Promise<string> {
-  if (!cluster) {
-    cluster = startPostgres()
-    // stop() runs pg_ctl synchronously before its first await: the exit handler finishes it.
-    cluster.then((c) => process.once('exit', () => void c.stop()))
-  }
+  cluster ??= startPostgres()
   return (await cluster).createDatabase(`hoko_${process.pid}_${++databases}`)
+}
+
+/** After the last test file (test/preload.ts): `bun test` emits no 'exit' event, and pg_ctl's server would outlive it. */
+export async function stopPgCluster(): Promise<void> {
+  const c = cluster
+  cluster = null
+  if (c) await (await c).stop()
 }
 
 /** Rows of a query on a SQLite file or a postgres:// URL, integers as numbers. */

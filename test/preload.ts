@@ -2,12 +2,16 @@ import { afterAll } from 'bun:test'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { stopPgCluster } from './harness'
 import { checkResponses } from './openapi.check'
 
 /**
  * Loaded before every test file (bunfig.toml): the harness records each /api answer to this file,
  * and after the last file every one of them is held against /openapi.json.
  */
+// The private PostgreSQL of HOKO_TEST_ENGINE=pg, started on first use by the harness.
+afterAll(() => stopPgCluster())
+
 if (!process.env.HOKO_TEST_RESPONSE_LOG) {
   const dir = mkdtempSync(join(tmpdir(), 'hoko-responses-'))
   process.env.HOKO_TEST_RESPONSE_LOG = join(dir, 'responses.jsonl')

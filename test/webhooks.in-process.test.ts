@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../src/config'
 import { forbiddenReason, resolveTarget } from '../src/webhooks/address'
 import { newSecret, signatureHeader } from '../src/webhooks/signing'
 import { DeliveryWorker, FAILING_DISABLE_MS } from '../src/webhooks/worker'
+import { sqliteData } from '../src/db/data'
 import { startInProcess, type InProcess } from './in-process'
 
 describe('the SSRF address check', () => {
@@ -111,7 +112,7 @@ describe('the delivery worker', () => {
   let worker: DeliveryWorker
   beforeAll(async () => {
     app = await startInProcess({ env: { HOKO_WEBHOOK_ALLOW_PRIVATE: '1' } })
-    worker = new DeliveryWorker(app.db, { webhookAllowPrivate: true, webhookRetrySchedule: [0, 60_000] })
+    worker = new DeliveryWorker(sqliteData(app.db), { webhookAllowPrivate: true, webhookRetrySchedule: [0, 60_000] })
     worker.start()
   })
   afterAll(async () => {

@@ -176,7 +176,9 @@ describe('events', () => {
     const [col] = (await post('/api/collections', [{ name: 'wh' }])).body
     const created = (await post('/api/links', [1, 2, 3].map((i) => ({ url: `https://example.com/${i}`, collectionId: col.id, title: `L${i}` })))).body
     const got = await arrived('link.created', 3)
-    expect(got.map((x) => x.e.data).filter((d) => created.some((c: any) => c.id === d.id))).toEqual(created)
+    // Sent up to four at a time: they may arrive in any order.
+    const byTitle = (a: any, b: any) => a.title.localeCompare(b.title)
+    expect(got.map((x) => x.e.data).filter((d) => created.some((c: any) => c.id === d.id)).sort(byTitle)).toEqual([...created].sort(byTitle))
     const updated = (await put('/api/links', [{ id: created[0].id, title: 'Changed' }, { id: created[1].id, utm: { source: 'mail' } }])).body
     const upd = await arrived('link.updated', 2)
     expect(upd.map((x) => x.e.data).sort((a, b) => a.title.localeCompare(b.title))).toEqual([updated[0], updated[1]].sort((a, b) => a.title.localeCompare(b.title)))
@@ -422,7 +424,8 @@ test('kill -9 right after a committed change: the event is delivered after the r
     await first.proc.exited
     expect(rx.at('/crash')).toEqual([])
 
-    const again = await startServer({ dir: first.dir, env: ENV })
+    // The same database: the SQLite file in first.dir, or first's PostgreSQL database.
+    const again = await startServer({ dir: first.dir, env: { ...ENV, HOKO_DATABASE_URL: first.databaseUrl } })
     try {
       await until('the event from before the crash', () => rx.at('/crash').length === 1)
       const e = verify(rx.at('/crash')[0], hook.secret)
@@ -432,6 +435,8 @@ test('kill -9 right after a committed change: the event is delivered after the r
       await again.stop()
     }
   } finally {
+    // A failure before the kill leaves it running: a server left behind would keep the test run waiting.
+    if (first.proc.exitCode === null && first.proc.signalCode === null) first.proc.kill('SIGKILL')
     removeDir(first.dir)
   }
 }, 60_000)
@@ -452,10 +457,12 @@ describe('SSRF: without HOKO_WEBHOOK_ALLOW_PRIVATE', () => {
   test('a webhook to the local receiver is refused at send time and the receiver sees no request', async () => {
     // Saved while the override was on (as in development), then served without it.
     const dev = await startServer({ env: { ...ENV, HOKO_WEBHOOK_DELIVERY: '0' } })
-    const plain = await createWebhook('/ssrf', ['partner.created'], dev)
-    const named = await createWebhook('/ssrf-named', ['partner.created'], dev, `http://localhost:${rx.port}`)
-    await dev.stop()
-    const strict = await startServer({ dir: dev.dir, env: { HOKO_WEBHOOK_DELIVERY: '1', HOKO_WEBHOOK_RETRY_SCHEDULE: '0' } })
+    // Stopped even when a step fails: a server left behind would keep the test run waiting.
+    const [plain, named] = await Promise.all([
+      createWebhook('/ssrf', ['partner.created'], dev),
+      createWebhook('/ssrf-named', ['partner.created'], dev, `http://localhost:${rx.port}`),
+    ]).finally(() => dev.stop())
+    const strict = await startServer({ dir: dev.dir, env: { HOKO_DATABASE_URL: dev.databaseUrl, HOKO_WEBHOOK_DELIVERY: '1', HOKO_WEBHOOK_RETRY_SCHEDULE: '0' } })
     try {
       // The first start printed the key; this one prints none.
       const key = dev.key

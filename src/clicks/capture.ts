@@ -1,12 +1,13 @@
 import type { Config } from '../config'
-import type { Db } from '../db'
+import type { Data } from '../db/data'
 import type { Link } from '../links/row'
 import { Geo, type Location } from './geo'
 import { clientIp, truncateIp } from './ip'
 import { AgentParser, type Agent } from './ua'
 import type { ClickRow } from './row'
 import { ridTime, type ClickInput } from './store'
-import { ClickWriter } from './writer'
+import { PgClickWriter } from './pg-writer'
+import { ClickWriter, type ClickSink } from './writer'
 
 /** What a request says about its visitor, worked out once per visit. */
 export type Visitor = { ip: string | null; agent: Agent; location: Location; language: string | null }
@@ -43,20 +44,20 @@ function utmText(utm: Record<string, string> | null): string | null {
 export class Clicks {
   private readonly agents = new AgentParser()
   private readonly geo: Geo
-  private made: ClickWriter | null = null
+  private made: ClickSink | null = null
 
   constructor(
-    private readonly db: Db,
+    private readonly data: Data,
     private readonly config: Pick<Config, 'trustProxy' | 'geoipDb'>,
-    /** Runs in each group commit's transaction, after its inserts (webhook events). */
-    private readonly inCommit?: (rows: ClickRow[]) => void,
+    /** Run in each group commit's transaction, after its inserts (webhook events): one per engine. */
+    private readonly inCommit: { sqlite?: (rows: ClickRow[]) => void; pg?: (tx: Data, rows: ClickRow[]) => Promise<void> } = {},
   ) {
     this.geo = new Geo(config.geoipDb)
   }
 
-  /** Made on first use: on PostgreSQL the SQLite writer fails there, not at start. */
-  get writer(): ClickWriter {
-    return (this.made ??= new ClickWriter(this.db.$client, this.inCommit))
+  /** The engine's group-committed writer; SQLite's stays synchronous inside, on the one connection. */
+  get writer(): ClickSink {
+    return (this.made ??= this.data.sqlite ? new ClickWriter(this.data.sqlite, this.inCommit.sqlite) : new PgClickWriter(this.data, this.inCommit.pg))
   }
 
   describe(request: Request, socketIp: () => string | undefined): Visitor {
@@ -67,7 +68,7 @@ export class Clicks {
 
   /** A new click's id: made before the click is recorded, since the destination carries it. */
   newId(): { id: string; rid: number; nonce: Uint8Array } {
-    return this.writer.store.newId()
+    return this.writer.newId()
   }
 
   /**

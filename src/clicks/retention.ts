@@ -1,4 +1,8 @@
 import type { Db } from '../db'
+import type { Data } from '../db/data'
+import { log } from '../log'
+import { clickPartitions, type ClickPartitions, monthRids, partitionName } from './partitions'
+import { ridAt } from './store'
 import { startDbThread, THREAD_PRELUDE } from '../db/thread'
 
 /**
@@ -146,4 +150,107 @@ export function startRetention(
       if (data.passDeleted !== undefined) on.passed?.(data.passDeleted)
     },
   })
+}
+
+/** Clicks deleted per statement by retention on PostgreSQL (months that cannot go whole, the boundary month). */
+const PG_DELETE_ROWS = 5000
+
+/**
+ * One retention pass on PostgreSQL, by one instance at a time (an advisory lock). Raw clicks older
+ * than the cutoff and already counted by the rollups (at or below the mark) go:
+ * - a month entirely before both, none of whose clicks a lead or sale points to, is dropped whole
+ *   (DROP TABLE of its partition: no row-by-row delete, no dead rows to vacuum);
+ * - the others (the boundary month, months with converted clicks, the default partition) lose their
+ *   old clicks by DELETE, PG_DELETE_ROWS at a time, those of conversions kept.
+ * Returns how many clicks went.
+ */
+export async function retentionPassPg(d: Data, days: number, partitions: ClickPartitions, deleted: (n: number) => void): Promise<number> {
+  const cutoff = ridAt(Date.now() - days * 86_400_000)
+  const mark = (await d.get<{ m: number }>('SELECT click_rowid AS m FROM rollup_state WHERE id = 1'))?.m ?? 0
+  const upTo = Math.min(mark, cutoff - 1)
+  if (upTo <= 0) return 0
+  let total = 0
+  const kept = (from: string) =>
+    `NOT EXISTS (SELECT 1 FROM leads WHERE click_rid = ${from}.rid) AND NOT EXISTS (SELECT 1 FROM sales WHERE click_rid = ${from}.rid)`
+  for (const month of await partitions.list()) {
+    const [from, to] = monthRids(month)
+    if (to - 1 > upTo) break
+    const n = await d.tx(async (tx) => {
+      if (!(await tx.get<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${RETENTION_LOCK}) AS ok`))?.ok) return -1
+      // Dropping a partition locks click_rows whole: never queue the clicks behind a long query for it.
+      await tx.run("SET LOCAL lock_timeout = '200ms'")
+      const converted = await tx.get(
+        `SELECT 1 AS x FROM leads WHERE click_rid >= CAST(? AS BIGINT) AND click_rid < CAST(? AS BIGINT)
+         UNION ALL SELECT 1 FROM sales WHERE click_rid >= CAST(? AS BIGINT) AND click_rid < CAST(? AS BIGINT) LIMIT 1`,
+        [from, to, from, to],
+      )
+      if (converted) return -1
+      const name = partitionName(month)
+      const { n } = (await tx.get<{ n: number }>(`SELECT count(*) AS n FROM ${name}`))!
+      await tx.run(`DROP TABLE ${name}`)
+      await tx.run('DELETE FROM click_legacy_ids WHERE rid >= CAST(? AS BIGINT) AND rid < CAST(? AS BIGINT)', [from, to])
+      return n
+    }).catch((e) => {
+      if ((e as { errno?: string }).errno === LOCK_NOT_AVAILABLE) return -1 // tried again next pass
+      throw e
+    })
+    if (n < 0) continue
+    partitions.dropped(month)
+    total += n
+    if (n > 0) deleted(n)
+  }
+  // What is left at or below upTo: kept clicks of conversions, and clicks the whole months above did not take.
+  for (;;) {
+    const n = await d.tx(async (tx) => {
+      if (!(await tx.get<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${RETENTION_LOCK}) AS ok`))?.ok) return 0
+      const gone = await tx.all<{ rid: number }>(
+        `DELETE FROM click_rows WHERE rid IN (SELECT rid FROM click_rows r WHERE rid <= CAST(? AS BIGINT) AND ${kept('r')} ORDER BY rid LIMIT ${PG_DELETE_ROWS}) RETURNING rid`,
+        [upTo],
+      )
+      if (gone.length > 0)
+        await tx.run(`DELETE FROM click_legacy_ids WHERE rid IN (SELECT CAST(value AS BIGINT) FROM ${tx.list})`, [JSON.stringify(gone.map((r) => r.rid))])
+      return gone.length
+    })
+    total += n
+    if (n > 0) deleted(n)
+    if (n < PG_DELETE_ROWS) break
+  }
+  return total
+}
+
+const RETENTION_LOCK = "hashtext('hoko click retention')"
+/** SQLSTATE of a lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03'
+
+/** Retention on PostgreSQL: a pass every `intervalMs` on the event loop (the work is the database's). */
+export function startRetentionPg(
+  d: Data,
+  days: number,
+  on: { deleted: (n: number) => void; passed?: (n: number) => void },
+  intervalMs = 1000,
+): { stop(): Promise<void> } {
+  let stopping = false
+  let timer: ReturnType<typeof setTimeout> | null = null
+  let running: Promise<void> = Promise.resolve()
+  const partitions = clickPartitions(d)
+  const tick = () => {
+    running = retentionPassPg(d, days, partitions, on.deleted)
+      .then((n) => {
+        if (n > 0) on.passed?.(n)
+      })
+      .catch((e) => {
+        if (!stopping) log('error', 'click retention pass failed', { error: String(e) })
+      })
+      .then(() => {
+        if (!stopping) timer = setTimeout(tick, intervalMs)
+      })
+  }
+  tick()
+  return {
+    async stop() {
+      stopping = true
+      if (timer) clearTimeout(timer)
+      await running
+    },
+  }
 }

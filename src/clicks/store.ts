@@ -10,16 +10,16 @@ import type { ClickRow } from './row'
  */
 
 /** Clicks per millisecond the rowid has room for; a busier millisecond borrows from the next. */
-const PER_MS = 1024
+export const PER_MS = 1024
 /** The millisecond of a click's rowid, and the first rowid of a millisecond (time ranges as rowid ranges). */
 export const ridTime = (rid: number) => Math.floor(rid / PER_MS)
 export const ridAt = (ms: number) => ms * PER_MS
 
 /** A shared beginning shorter than this is not worth a dictionary entry. */
-const MIN_PREFIX = 24
+export const MIN_PREFIX = 24
 
 /** Marks where the click's own id stood in its destination: destinations of one link share one text. */
-const ID_MARK = '\u0001'
+export const ID_MARK = '\u0001'
 
 /** A click to store; `rid` is set when its id came from ClickStore.newId (the redirect, embedded tracking). */
 export type ClickInput = ClickRow & { rid?: number; nonce?: Uint8Array }
@@ -48,7 +48,7 @@ export function encodeId(rid: number, nonce: Uint8Array): string {
 /** 22 base64url characters whose last 4 bits are zero: exactly 16 bytes, read back the same. */
 const SIXTEEN_BYTES = /^[A-Za-z0-9_-]{21}[AQgw]$/
 /** Redirect-made visitor and session ids (22 base64url characters) as their 16 bytes; anything else as is. */
-function compactId(value: string | null): string | Uint8Array | null {
+export function compactId(value: string | null): string | Uint8Array | null {
   return value !== null && value.length === 22 && SIXTEEN_BYTES.test(value) ? Buffer.from(value, 'base64url') : value
 }
 
@@ -158,7 +158,7 @@ function keyOf(values: SQLQueryBindings[]): string {
 }
 
 /** An 8-byte nonce with the UUID variant bits, from a pool of random bytes. */
-class Nonces {
+export class Nonces {
   private pool = new Uint8Array(0)
   private at = 0
   next(): Uint8Array {

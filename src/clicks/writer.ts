@@ -8,12 +8,27 @@ const LOCKED_FOR_MS = 5000
 const isBusy = (e: unknown) => (e as { code?: string }).code === 'SQLITE_BUSY'
 
 /**
+ * What the click pipeline (capture.ts) writes through, on either engine: ClickWriter below on SQLite,
+ * PgClickWriter (pg-writer.ts) on PostgreSQL. `write` settles once the click is committed, and the
+ * row then carries the id it was committed with.
+ */
+export interface ClickSink {
+  /** A new click's id, in time order; the click's time is in it. */
+  newId(now?: number): { id: string; rid: number; nonce: Uint8Array }
+  write(row: ClickInput): Promise<void>
+  /** Rows committed since start: for tests, benchmarks and /metrics. */
+  written: number
+  /** Told of every commit, its rows and milliseconds (for /metrics). */
+  committed?: (rows: number, ms: number) => void
+}
+
+/**
  * Group commit. One SQLite commit per click caps a 2-core machine near 23k clicks/s; a transaction of
  * many inserts runs several times faster. Clicks that arrive during one turn of the event loop are
  * queued and written together on the next; each caller's promise settles once its row is committed,
  * so a redirect that was answered is a click that survives `kill -9`.
  */
-export class ClickWriter {
+export class ClickWriter implements ClickSink {
   private rows: ClickInput[] = []
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = []
   private scheduled = false
@@ -67,6 +82,10 @@ export class ClickWriter {
         wait.run()
       }
     }
+  }
+
+  newId(now?: number): { id: string; rid: number; nonce: Uint8Array } {
+    return this.store.newId(now)
   }
 
   write(row: ClickInput): Promise<void> {

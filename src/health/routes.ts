@@ -2,13 +2,12 @@ import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
 import { HokoError } from '../http/errors'
 
-export const healthRoutes = ({ db }: AppContext) => {
-  const ping = db.$client.prepare('SELECT 1 AS ok')
-  return new Elysia({ name: 'hoko-health' }).get(
+export const healthRoutes = ({ data }: AppContext) =>
+  new Elysia({ name: 'hoko-health' }).get(
     '/healthz',
-    ({ set }) => {
+    async ({ set }) => {
       try {
-        ping.get()
+        await data.get('SELECT 1 AS ok')
       } catch {
         throw new HokoError('unavailable')
       }
@@ -17,4 +16,3 @@ export const healthRoutes = ({ db }: AppContext) => {
     },
     { detail: { summary: 'Health check: answers once the database does', tags: ['Operations'], security: [] } },
   )
-}

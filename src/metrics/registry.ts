@@ -1,8 +1,7 @@
 import { statSync } from 'node:fs'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import pkg from '../../package.json'
-import type { ClickWriter } from '../clicks/writer'
-import type { Db } from '../db'
+import type { ClickSink } from '../clicks/writer'
 import type { Data } from '../db/data'
 import type { RateLimiter, SlidingWindowLimiter } from '../http/rate-limit'
 import type { LinkCache } from '../redirect/cache'
@@ -10,13 +9,12 @@ import type { Decision } from '../redirect/decide'
 
 /** The parts of the app (see src/context.ts) that keep counts of their own, read when scraped. */
 export type MetricSources = {
-  db: Db
   data: Data
   config: { dbPath: string }
   links: LinkCache
   limiter: RateLimiter
   keylessLimiter: SlidingWindowLimiter
-  clicks: { writer: ClickWriter }
+  clicks: { writer: ClickSink }
 }
 
 type Labels = Record<string, string>
@@ -84,13 +82,12 @@ export class Metrics {
 
   /** Reads the app's own counts when scraped, and hears of every click commit; once per app. */
   watch(sources: MetricSources): void {
-    const { db, links, limiter, keylessLimiter } = sources
+    const { links, limiter, keylessLimiter } = sources
     const dbPath = sources.config.dbPath
-    if (sources.data.sqlite)
-      sources.clicks.writer.committed = (rows, ms) => {
-        this.clickBatch.observe(rows)
-        this.clickCommit.observe(ms / 1000)
-      }
+    sources.clicks.writer.committed = (rows, ms) => {
+      this.clickBatch.observe(rows)
+      this.clickCommit.observe(ms / 1000)
+    }
     const r = this.redirects
     this.counterFrom('hoko_redirects_total', 'Visits of a short link, by outcome.', ['outcome'], () => [
       [{ outcome: 'redirect' }, r.redirect],
@@ -100,7 +97,7 @@ export class Metrics {
       [{ outcome: 'password_wrong' }, r.wrongPassword],
       [{ outcome: 'password_locked' }, r.tooManyAttempts],
     ])
-    this.counterFrom('hoko_clicks_written_total', 'Clicks committed to the database.', [], () => (sources.data.sqlite ? sources.clicks.writer.written : 0))
+    this.counterFrom('hoko_clicks_written_total', 'Clicks committed to the database.', [], () => sources.clicks.writer.written)
     this.counterFrom('hoko_link_cache_lookups_total', 'Link cache lookups by the redirect and tracking, by result.', ['result'], () => [
       [{ result: 'hit' }, links.hits],
       [{ result: 'miss' }, links.misses],
@@ -111,10 +108,14 @@ export class Metrics {
       [{ limiter: 'keyless' }, keylessLimiter.refused],
     ])
 
-    const lag = db.$client.prepare<{ lag: number }, []>(
-      'SELECT count(*) AS lag FROM click_rows WHERE rid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0)',
-    )
-    this.registerGauge('hoko_rollup_lag_clicks', 'Clicks not yet counted in the analytics rollups.', [], () => Math.max(0, lag.get()?.lag ?? 0))
+    this.registerGauge('hoko_rollup_lag_clicks', 'Clicks not yet counted in the analytics rollups.', [], async () => {
+      const row = await sources.data.get<{ lag: number }>(
+        'SELECT count(*) AS lag FROM click_rows WHERE rid > coalesce((SELECT click_rowid FROM rollup_state WHERE id = 1), 0)',
+      )
+      return Math.max(0, row?.lag ?? 0)
+    })
+    // PostgreSQL keeps its files to itself: its size is the server's business (pg_database_size), not a file here.
+    if (!sources.data.sqlite) return
     const size = (path: string) => {
       try {
         return statSync(path).size
@@ -122,10 +123,15 @@ export class Metrics {
         return 0
       }
     }
-    this.registerGauge('hoko_database_size_bytes', 'Size of the SQLite database file, by file (main and write-ahead log).', ['file'], () => [
-      [{ file: 'main' }, size(dbPath)],
-      [{ file: 'wal' }, size(`${dbPath}-wal`)],
-    ])
+    this.registerGauge(
+      'hoko_database_size_bytes',
+      'Size of the SQLite database file, by file (main and write-ahead log); not reported on PostgreSQL.',
+      ['file'],
+      () => [
+        [{ file: 'main' }, size(dbPath)],
+        [{ file: 'wal' }, size(`${dbPath}-wal`)],
+      ],
+    )
   }
 
   /** After each API response; `route` is the matched pattern (bounded), never the raw path. */
@@ -137,16 +143,16 @@ export class Metrics {
 
   /**
    * A gauge read when scraped, for a feature that keeps its own state (the webhooks outbox
-   * backlog, say): `read` returns one value, or one value per label set of `labelNames`.
+   * backlog, say): `read` returns (or promises) one value, or one value per label set of `labelNames`.
    */
-  registerGauge(name: string, help: string, labelNames: readonly string[], read: () => Reading): void {
+  registerGauge(name: string, help: string, labelNames: readonly string[], read: () => Reading | Promise<Reading>): void {
     new Gauge({
       name,
       help,
       labelNames,
       registers: [this.registry],
-      collect() {
-        const value = read()
+      async collect() {
+        const value = await read()
         if (typeof value === 'number') return this.set(value)
         for (const [labels, n] of value) this.set(labels, n)
       },

@@ -1,5 +1,5 @@
-import type { Db } from '../db'
-import { requireLiveIds } from '../http/resource'
+import type { Data } from '../db/data'
+import { requireLiveIdsIn } from '../http/resource'
 import type * as v from 'valibot'
 import { sameShape } from '../http/same-shape'
 import { DELIVERY_NOUN, type DeliveryQuery, type DeliveryViewSchema, WEBHOOK_NOUN } from './model'
@@ -27,71 +27,57 @@ function deliveryView(d: DeliveryRow, attempts: AttemptRow[]) {
   }
 }
 
-function withAttempts(db: Db, rows: DeliveryRow[]) {
+async function withAttempts(d: Data, rows: DeliveryRow[]) {
   const attempts = new Map<string, AttemptRow[]>(rows.map((r) => [r.id, []]))
   if (rows.length > 0)
-    for (const a of db.$client
-      .query<AttemptRow, [string]>(
-        `SELECT delivery_id AS deliveryId, created_at AS createdAt, status, duration_ms AS durationMs, response, error
-           FROM webhook_attempts WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY created_at, id`,
-      )
-      .all(JSON.stringify(rows.map((r) => r.id))))
+    for (const a of await d.all<AttemptRow>(
+      `SELECT delivery_id AS "deliveryId", created_at AS "createdAt", status, duration_ms AS "durationMs", response, error
+         FROM webhook_attempts WHERE delivery_id IN (SELECT value FROM ${d.list}) ORDER BY created_at, id`,
+      [JSON.stringify(rows.map((r) => r.id))],
+    ))
       attempts.get(a.deliveryId)!.push(a)
   return rows.map((r) => deliveryView(r, attempts.get(r.id)!))
 }
 
 /** GET /api/webhooks/deliveries: newest first unless asked; id and webhookId or-ed, status and-ed. */
-export function listDeliveries(db: Db, workspaceId: string, q: DeliveryQuery) {
+export async function listDeliveries(d: Data, workspaceId: string, q: DeliveryQuery) {
   const ids: string[] = []
   const params: (string | number)[] = [workspaceId]
   if (q.id) ids.push('id = ?'), params.push(q.id)
   if (q.webhookId) ids.push('webhook_id = ?'), params.push(q.webhookId)
   if (q.status) params.push(q.status)
   const dir = q.sort === 'asc' ? 'ASC' : 'DESC'
-  const rows = db.$client
-    .query<DeliveryRow, (string | number)[]>(
-      `SELECT ${DELIVERY.select()} FROM webhook_deliveries WHERE workspace_id = ?
+  const rows = await d.all<DeliveryRow>(
+    `SELECT ${DELIVERY.select()} FROM webhook_deliveries WHERE workspace_id = ?
        ${ids.length ? `AND (${ids.join(' OR ')})` : ''} ${q.status ? 'AND status = ?' : ''}
        ORDER BY created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`,
-    )
-    .all(...params, q.take, q.skip)
-  return withAttempts(db, rows)
+    [...params, q.take, q.skip],
+  )
+  return withAttempts(d, rows)
 }
 
-const byIds = (db: Db, ids: string[]) =>
-  db.$client
-    .query<DeliveryRow, [string]>(`SELECT ${DELIVERY.select()} FROM webhook_deliveries WHERE id IN (SELECT value FROM json_each(?))`)
-    .all(JSON.stringify(ids))
-
 /** POST /api/webhooks/deliveries/retry: each delivery is due again now, whatever its status, as the same message. */
-export function retryDeliveries(db: Db, workspaceId: string, ids: string[], outbox: Outbox) {
-  const rows = db.transaction(
-    () => {
-      requireLiveIds(db, 'webhook_deliveries', workspaceId, ids, DELIVERY_NOUN)
-      db.$client
-        .query(`UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ? WHERE id IN (SELECT value FROM json_each(?))`)
-        .run(Date.now(), JSON.stringify(ids))
-      return byIds(db, ids)
-    },
-    { behavior: 'immediate' },
-  )
+export async function retryDeliveries(d: Data, workspaceId: string, ids: string[], outbox: Outbox) {
+  const rows = await d.tx(async (tx) => {
+    await requireLiveIdsIn(tx, 'webhook_deliveries', workspaceId, ids, DELIVERY_NOUN)
+    return tx.all<DeliveryRow>(
+      `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ? WHERE id IN (SELECT value FROM ${tx.list}) RETURNING ${DELIVERY.select()}`,
+      [Date.now(), JSON.stringify(ids)],
+    )
+  })
   outbox.onEmit()
   const order = new Map(ids.map((id, i) => [id, i]))
-  return withAttempts(db, rows).sort((a, b) => order.get(a.id)! - order.get(b.id)!)
+  return (await withAttempts(d, rows)).sort((a, b) => order.get(a.id)! - order.get(b.id)!)
 }
 
 /** POST /api/webhooks/test: a webhook.test message for each webhook, subscribed or not. */
-export function sendTests(db: Db, workspaceId: string, ids: string[], outbox: Outbox) {
-  return db.transaction(
-    () => {
-      requireLiveIds(db, 'webhooks', workspaceId, ids, WEBHOOK_NOUN)
-      const rows = ids.flatMap((id) =>
-        outbox.emit(workspaceId, 'webhook.test', () => [{ webhookId: id, message: 'A test event sent from Hoko.' }], [id]),
-      )
-      return withAttempts(db, rows)
-    },
-    { behavior: 'immediate' },
-  )
+export function sendTests(d: Data, workspaceId: string, ids: string[], outbox: Outbox) {
+  return d.tx(async (tx) => {
+    await requireLiveIdsIn(tx, 'webhooks', workspaceId, ids, WEBHOOK_NOUN)
+    const rows: DeliveryRow[] = []
+    for (const id of ids) rows.push(...(await outbox.emitIn(tx, workspaceId, 'webhook.test', () => [{ webhookId: id, message: 'A test event sent from Hoko.' }], [id])))
+    return withAttempts(tx, rows)
+  })
 }
 
 // The view and its documented schema (./model) cannot drift apart.

@@ -1,12 +1,13 @@
+import type { Database } from 'bun:sqlite'
 import { CLICK_VIEW, clickView } from '../analytics/service'
 import { baseHostOf } from '../domains/hosts'
 import type { ClickRow } from '../clicks/row'
-import type { Db } from '../db'
 import type { Data } from '../db/data'
 import { TableColumns } from '../db/columns'
 import { webhookDeliveries } from '../db/schema'
 import { fromRow, LINK, type LinkRow } from '../links/row'
 import { linkView, type LinkView } from '../links/view'
+import { log } from '../log'
 import type { EventType } from './model'
 
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect
@@ -22,81 +23,72 @@ const clickPayload = (row: ClickRow, baseHost: string) => ({
 const subscribedTo = (d: Data) =>
   d.engine === 'pg' ? 'disabled = 0 AND jsonb_exists(events::jsonb, ?)' : 'disabled = 0 AND EXISTS (SELECT 1 FROM json_each(events) WHERE value = ?)'
 
+const subscribers = async (d: Data, workspaceId: string, type: EventType) =>
+  (await d.all<{ id: string }>(`SELECT id FROM webhooks WHERE workspace_id = ? AND ${subscribedTo(d)}`, [workspaceId, type])).map((h) => h.id)
+
+/** The messages telling `item` to each of `hooks`. */
+function messages(workspaceId: string, type: EventType, item: unknown, hooks: string[], now: number): DeliveryRow[] {
+  const body = JSON.stringify({ type, timestamp: new Date(now).toISOString(), data: item })
+  return hooks.map((webhookId) => ({ id: Bun.randomUUIDv7(), workspaceId, webhookId, type, body, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now }))
+}
+
 /**
- * The durable outbox of webhook events. `emit` runs inside the transaction of the change it tells
+ * The durable outbox of webhook events. `emitIn` runs inside the transaction of the change it tells
  * of, so the message is committed with the change or not at all; the delivery worker sends it later.
  */
 export class Outbox {
   /** Workspaces with an enabled webhook subscribed to link.clicked: the one question the click writer asks. */
   private clickWorkspaces = new Set<string>()
-  private readonly subscribed
-  private readonly insert
-  private readonly clickSubscribers
-  private readonly link
-  private readonly tags
+  private reading: Promise<void> | null = null
+  private nextReading: Promise<void> | null = null
+  /** TRANSITION: the synchronous SQLite statements of emit/clicked/linkView, for callers not moved to emitIn yet. */
+  private sync: ReturnType<typeof syncStatements> | null = null
   /** Told when messages were added, so that the worker sends them before its next poll. */
   onEmit: () => void = () => {}
 
   constructor(
-    db: Db,
+    private readonly data: Data,
     private readonly baseUrl: () => string,
-  ) {
-    const c = db.$client
-    const subscribedTo = 'disabled = 0 AND EXISTS (SELECT 1 FROM json_each(events) WHERE value = ?)'
-    this.subscribed = c.prepare<{ id: string }, [string, string]>(`SELECT id FROM webhooks WHERE workspace_id = ? AND ${subscribedTo}`)
-    this.insert = c.prepare<unknown, [DeliveryRow]>(DELIVERY.insert())
-    this.clickSubscribers = c.prepare<{ workspace_id: string }, [string]>(`SELECT DISTINCT workspace_id FROM webhooks WHERE ${subscribedTo}`)
-    // Any link, deleted or not: a click may be committed just after its link was deleted.
-    this.link = c.prepare<LinkRow, [string]>(`SELECT ${LINK.select()} FROM links WHERE id = ?`)
-    this.tags = c.prepare<{ tag_id: string }, [string]>('SELECT tag_id FROM link_tags WHERE link_id = ? ORDER BY tag_id')
+  ) {}
+
+  private statements() {
+    if (!this.data.sqlite) throw new Error('this code path still uses the SQLite-only outbox (Outbox.emit/clicked/linkView): use emitIn/clickedIn/linkViewIn')
+    return (this.sync ??= syncStatements(this.data.sqlite))
   }
 
-  /**
-   * In the caller's transaction: one message per item of `data` for each enabled webhook of the
-   * workspace subscribed to `type`. `data` is built only when some webhook subscribes.
-   */
+  /** TRANSITION: `emitIn` on the SQLite connection, synchronously, for callers not moved yet. */
   emit(workspaceId: string, type: EventType, data: () => unknown[], webhookIds?: string[]): DeliveryRow[] {
-    const hooks = webhookIds ?? this.subscribed.all(workspaceId, type).map((h) => h.id)
+    const { subscribed, insert } = this.statements()
+    const hooks = webhookIds ?? subscribed.all(workspaceId, type).map((h) => h.id)
     if (hooks.length === 0) return []
     const now = Date.now()
-    const timestamp = new Date(now).toISOString()
-    const out: DeliveryRow[] = []
-    for (const item of data()) {
-      const body = JSON.stringify({ type, timestamp, data: item })
-      for (const webhookId of hooks) {
-        const row: DeliveryRow = { id: Bun.randomUUIDv7(), workspaceId, webhookId, type, body, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now }
-        this.insert.run(row)
-        out.push(row)
-      }
-    }
+    const out = data().flatMap((item) => messages(workspaceId, type, item, hooks, now))
+    for (const row of out) insert.run(row)
     if (out.length > 0) this.onEmit()
     return out
   }
 
   /**
-   * `emit` on either engine, in the caller's transaction `tx` (src/db/data.ts): the features moved
-   * to the engine-neutral data layer call this one.
+   * In the caller's transaction `tx` (src/db/data.ts), on either engine: one message per item of
+   * `data` for each enabled webhook of the workspace subscribed to `type` (or for `webhookIds`).
+   * `data` is built only when some webhook subscribes.
    */
   async emitIn(tx: Data, workspaceId: string, type: EventType, data: () => unknown[], webhookIds?: string[]): Promise<DeliveryRow[]> {
-    const hooks =
-      webhookIds ??
-      (await tx.all<{ id: string }>(`SELECT id FROM webhooks WHERE workspace_id = ? AND ${subscribedTo(tx)}`, [workspaceId, type])).map((h) => h.id)
+    const hooks = webhookIds ?? (await subscribers(tx, workspaceId, type))
     if (hooks.length === 0) return []
     const now = Date.now()
-    const timestamp = new Date(now).toISOString()
-    const out: DeliveryRow[] = []
-    for (const item of data()) {
-      const body = JSON.stringify({ type, timestamp, data: item })
-      for (const webhookId of hooks)
-        out.push({ id: Bun.randomUUIDv7(), workspaceId, webhookId, type, body, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now })
-    }
-    // One statement per 500 messages: a batch of 10,000 links is not 10,000 round trips on PostgreSQL.
-    for (let i = 0; i < out.length; i += 500) await tx.orm.insert(tx.t.webhookDeliveries).values(out.slice(i, i + 500))
-    if (out.length > 0) this.onEmit()
+    const out = data().flatMap((item) => messages(workspaceId, type, item, hooks, now))
+    await this.store(tx, out)
     return out
   }
 
-  /** `linkView` on either engine. */
+  /** One statement per 500 messages: a batch of 10,000 links is not 10,000 round trips on PostgreSQL. */
+  private async store(tx: Data, out: DeliveryRow[]): Promise<void> {
+    for (let i = 0; i < out.length; i += 500) await tx.orm.insert(tx.t.webhookDeliveries).values(out.slice(i, i + 500))
+    if (out.length > 0) this.onEmit()
+  }
+
+  /** The API view of a link, whatever its state (a conversion or click may outlive it). */
   async linkViewIn(d: Data, id: string, seen?: Map<string, LinkView>): Promise<LinkView> {
     let view = seen?.get(id)
     if (!view) {
@@ -108,15 +100,31 @@ export class Outbox {
     return view
   }
 
-  /** After webhook writes here, and every second for those of other processes (the CLI, a second server). */
-  refreshClickSubscribers(): void {
-    this.clickWorkspaces = new Set(this.clickSubscribers.all('link.clicked').map((r) => r.workspace_id))
+  /**
+   * After webhook writes here, and every second for those of other processes (the CLI, a second
+   * server). Never rejects: a failed read is logged, and the previous set holds until the next one.
+   * One read at a time; callers meanwhile share one more read after it (it sees their writes), so a
+   * slow database does not pile reads up.
+   */
+  refreshClickSubscribers(): Promise<void> {
+    if (!this.reading) return (this.reading = this.readClickSubscribers().finally(() => (this.reading = null)))
+    return (this.nextReading ??= this.reading.then(() => {
+      this.nextReading = null
+      return this.refreshClickSubscribers()
+    }))
+  }
+  private async readClickSubscribers(): Promise<void> {
+    try {
+      const rows = await this.data.all<{ workspaceId: string }>(`SELECT DISTINCT workspace_id AS "workspaceId" FROM webhooks WHERE ${subscribedTo(this.data)}`, [
+        'link.clicked',
+      ])
+      this.clickWorkspaces = new Set(rows.map((r) => r.workspaceId))
+    } catch (e) {
+      log('warn', 'webhook subscriptions to link.clicked not read; will retry', { error: String(e) })
+    }
   }
 
-  /**
-   * The click writer's hook, in its group commit: link.clicked for the human clicks of subscribed
-   * workspaces. With no subscriber at all it costs one comparison per commit.
-   */
+  /** TRANSITION: `clickedIn` on the SQLite connection, synchronously, for the click writer until it moves. */
   clicked(rows: ClickRow[]): void {
     if (this.clickWorkspaces.size === 0) return
     const hooks = new Map<string, string[]>()
@@ -124,36 +132,52 @@ export class Outbox {
     for (const row of rows) {
       if (row.bot === 1 || !this.clickWorkspaces.has(row.workspaceId)) continue
       let ids = hooks.get(row.workspaceId)
-      if (!ids) hooks.set(row.workspaceId, (ids = this.subscribed.all(row.workspaceId, 'link.clicked').map((h) => h.id)))
+      if (!ids) hooks.set(row.workspaceId, (ids = this.statements().subscribed.all(row.workspaceId, 'link.clicked').map((h) => h.id)))
       this.emit(row.workspaceId, 'link.clicked', () => [{ click: clickPayload(row, baseHostOf(this.baseUrl())), link: this.linkView(row.linkId, links) }], ids)
     }
   }
 
-  /** `clicked` on either engine, in the click writer's transaction `tx`. */
+  /**
+   * The click writer's hook, in its group commit `tx`: link.clicked for the human clicks of
+   * subscribed workspaces, stored in one statement. With no subscriber at all it costs one
+   * comparison per commit.
+   */
   async clickedIn(tx: Data, rows: ClickRow[]): Promise<void> {
     if (this.clickWorkspaces.size === 0) return
     const hooks = new Map<string, string[]>()
     const links = new Map<string, LinkView>()
+    const now = Date.now()
+    const out: DeliveryRow[] = []
     for (const row of rows) {
       if (row.bot === 1 || !this.clickWorkspaces.has(row.workspaceId)) continue
       let ids = hooks.get(row.workspaceId)
-      if (!ids)
-        hooks.set(
-          row.workspaceId,
-          (ids = (await tx.all<{ id: string }>(`SELECT id FROM webhooks WHERE workspace_id = ? AND ${subscribedTo(tx)}`, [row.workspaceId, 'link.clicked'])).map((h) => h.id)),
-        )
+      if (!ids) hooks.set(row.workspaceId, (ids = await subscribers(tx, row.workspaceId, 'link.clicked')))
+      if (ids.length === 0) continue
       const link = await this.linkViewIn(tx, row.linkId, links)
-      await this.emitIn(tx, row.workspaceId, 'link.clicked', () => [{ click: clickPayload(row, baseHostOf(this.baseUrl())), link }], ids)
+      out.push(...messages(row.workspaceId, 'link.clicked', { click: clickPayload(row, baseHostOf(this.baseUrl())), link }, ids, now))
     }
+    await this.store(tx, out)
   }
 
-  /** The API view of a link, whatever its state (a conversion or click may outlive it). */
+  /** TRANSITION: `linkViewIn` on the SQLite connection, synchronously, for callers not moved yet. */
   linkView(id: string, seen?: Map<string, LinkView>): LinkView {
     let view = seen?.get(id)
     if (!view) {
-      view = linkView(fromRow(this.link.get(id)!), this.tags.all(id).map((t) => t.tag_id), this.baseUrl())
+      view = linkView(fromRow(this.statements().link.get(id)!), this.statements().tags.all(id).map((t) => t.tag_id), this.baseUrl())
       seen?.set(id, view)
     }
     return view
+  }
+}
+
+/** TRANSITION: the statements of the synchronous emit/clicked/linkView (SQLite only), gone with their last caller. */
+function syncStatements(c: Database) {
+  const subscribed = 'disabled = 0 AND EXISTS (SELECT 1 FROM json_each(events) WHERE value = ?)'
+  return {
+    subscribed: c.prepare<{ id: string }, [string, string]>(`SELECT id FROM webhooks WHERE workspace_id = ? AND ${subscribed}`),
+    insert: c.prepare<unknown, [DeliveryRow]>(DELIVERY.insert()),
+    // Any link, deleted or not: a click may be committed just after its link was deleted.
+    link: c.prepare<LinkRow, [string]>(`SELECT ${LINK.select()} FROM links WHERE id = ?`),
+    tags: c.prepare<{ tag_id: string }, [string]>('SELECT tag_id FROM link_tags WHERE link_id = ? ORDER BY tag_id'),
   }
 }

@@ -9,16 +9,17 @@ import { deleteWebhooks, listWebhooks, rotateSecrets, upsertWebhooks } from './w
 const tags = ['Webhooks']
 
 export const webhookRoutes = (ctx: AppContext) => {
-  const { db, webhooks: outbox } = ctx
+  const { data, webhooks: outbox } = ctx
   const allowHttp = ctx.config.webhookAllowPrivate
-  /** Subscriptions changed here: the click writer knows at once, not at the next refresh. */
-  const changed = <T>(out: T) => {
-    outbox.refreshClickSubscribers()
-    return out
+  /** Subscriptions changed here: the click writer knows before the answer, not at the next refresh. */
+  const changed = async <T>(out: Promise<T>) => {
+    const result = await out
+    await outbox.refreshClickSubscribers()
+    return result
   }
   return new Elysia({ prefix: '/api/webhooks' })
     .use(scoped(ctx))
-    .get('', ({ auth, query }) => listWebhooks(db, auth.workspaceId, query), {
+    .get('', ({ auth, query }) => listWebhooks(data, auth.workspaceId, query), {
       scope: 'webhooksRead',
       query: WebhookQuery,
       detail: { summary: 'Get webhooks', tags },
@@ -28,7 +29,7 @@ export const webhookRoutes = (ctx: AppContext) => {
       ({ auth, body, set }) => {
         checkBatchSize(auth, 'webhooks', body.length)
         set.status = 201
-        return changed(upsertWebhooks(db, auth.workspaceId, body, allowHttp))
+        return changed(upsertWebhooks(data, auth.workspaceId, body, allowHttp))
       },
       { scope: 'webhooksWrite', ...jsonBody(CreateWebhooksBody), detail: { summary: 'Create webhooks (the answer shows each secret, once)', tags } },
     )
@@ -36,7 +37,7 @@ export const webhookRoutes = (ctx: AppContext) => {
       '',
       ({ auth, body }) => {
         checkBatchSize(auth, 'webhooks', body.length)
-        return changed(upsertWebhooks(db, auth.workspaceId, body, allowHttp))
+        return changed(upsertWebhooks(data, auth.workspaceId, body, allowHttp))
       },
       { scope: 'webhooksWrite', ...jsonBody(UpsertWebhooksBody), detail: { summary: 'Update or create webhooks', tags } },
     )
@@ -44,7 +45,7 @@ export const webhookRoutes = (ctx: AppContext) => {
       '',
       ({ auth, body }) => {
         checkBatchSize(auth, 'webhooks', body.length)
-        return changed(deleteWebhooks(db, auth.workspaceId, body))
+        return changed(deleteWebhooks(data, auth.workspaceId, body))
       },
       { scope: 'webhooksWrite', ...jsonBody(IdList), detail: { summary: 'Delete webhooks and their deliveries', tags } },
     )
@@ -52,11 +53,11 @@ export const webhookRoutes = (ctx: AppContext) => {
       '/rotate-secret',
       ({ auth, body }) => {
         checkBatchSize(auth, 'webhooks', body.length)
-        return rotateSecrets(db, auth.workspaceId, body)
+        return rotateSecrets(data, auth.workspaceId, body)
       },
       { scope: 'webhooksWrite', ...jsonBody(IdList), detail: { summary: 'Rotate webhook secrets (the old one also signs for 24 hours)', tags } },
     )
-    .get('/deliveries', ({ auth, query }) => listDeliveries(db, auth.workspaceId, query), {
+    .get('/deliveries', ({ auth, query }) => listDeliveries(data, auth.workspaceId, query), {
       scope: 'webhooksRead',
       query: DeliveryQuery,
       detail: { summary: 'Get webhook deliveries and their attempts', tags },
@@ -65,7 +66,7 @@ export const webhookRoutes = (ctx: AppContext) => {
       '/deliveries/retry',
       ({ auth, body }) => {
         checkBatchSize(auth, 'webhook deliveries', body.length)
-        return retryDeliveries(db, auth.workspaceId, body, outbox)
+        return retryDeliveries(data, auth.workspaceId, body, outbox)
       },
       { scope: 'webhooksWrite', ...jsonBody(IdList), detail: { summary: 'Send webhook deliveries again now', tags } },
     )
@@ -74,7 +75,7 @@ export const webhookRoutes = (ctx: AppContext) => {
       ({ auth, body, set }) => {
         checkBatchSize(auth, 'webhooks', body.length)
         set.status = 201
-        return sendTests(db, auth.workspaceId, body, outbox)
+        return sendTests(data, auth.workspaceId, body, outbox)
       },
       { scope: 'webhooksWrite', ...jsonBody(IdList), detail: { summary: 'Send a webhook.test event', tags } },
     )

@@ -1,9 +1,9 @@
-import { and, asc, desc, eq, inArray } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
 import type * as v from 'valibot'
-import type { Db } from '../db'
-import { webhookAttempts, webhookDeliveries, webhooks } from '../db/schema'
+import type { Data } from '../db/data'
+import type { webhooks } from '../db/schema'
 import { HokoError } from '../http/errors'
-import { deleteByIds, iso, liveIds, notFound, requireLiveIds } from '../http/resource'
+import { deleteByIdsIn, iso, liveIdsIn, notFound, requireLiveIdsIn } from '../http/resource'
 import { WEBHOOK_NOUN, type WebhookQuery, type WebhookUpsert, type WebhookViewSchema } from './model'
 import { newSecret } from './signing'
 
@@ -24,17 +24,17 @@ export const webhookView = (w: WebhookRow): v.InferOutput<typeof WebhookViewSche
 })
 export type WebhookView = ReturnType<typeof webhookView>
 
-export function listWebhooks(db: Db, workspaceId: string, q: WebhookQuery): WebhookView[] {
+export async function listWebhooks(d: Data, workspaceId: string, q: WebhookQuery): Promise<WebhookView[]> {
   const order = q.sort === 'asc' ? asc : desc
-  return db
+  const { webhooks } = d.t
+  const rows = await d.orm
     .select()
     .from(webhooks)
     .where(and(eq(webhooks.workspaceId, workspaceId), q.id ? eq(webhooks.id, q.id) : undefined))
     .orderBy(order(webhooks.createdAt), order(webhooks.id))
     .limit(q.take)
     .offset(q.skip)
-    .all()
-    .map(webhookView)
+  return rows.map(webhookView)
 }
 
 /**
@@ -42,68 +42,71 @@ export function listWebhooks(db: Db, workspaceId: string, q: WebhookQuery): Webh
  * description), the others are created with a new secret, which only this answer shows.
  * Plain http needs HOKO_WEBHOOK_ALLOW_PRIVATE. Re-enabling a webhook forgets its failures.
  */
-export function upsertWebhooks(db: Db, workspaceId: string, items: WebhookUpsert[], allowHttp: boolean): (WebhookView & { secret?: string })[] {
-  return db.transaction(
-    () => {
-      const live = liveIds(db, 'webhooks', workspaceId, items.flatMap((i) => (i.id ? [i.id] : [])))
-      const seen = new Map<string, number>()
-      items.forEach((item, i) => {
-        if (item.id) {
-          if (seen.has(item.id)) throw new HokoError('duplicate_value', { path: `webhooks[${i}].id`, value: item.id, firstPath: `webhooks[${seen.get(item.id)}].id` })
-          seen.set(item.id, i)
-          if (!live.has(item.id)) throw notFound(`webhooks[${i}].id`, WEBHOOK_NOUN, item.id)
-        } else {
-          if (item.url === undefined) throw new HokoError('webhook_field_required', { path: `webhooks[${i}].url` })
-          if (item.events === undefined) throw new HokoError('webhook_field_required', { path: `webhooks[${i}].events` })
-        }
-        if (item.url !== undefined && !allowHttp && !item.url.toLowerCase().startsWith('https:'))
-          throw new HokoError('webhook_url_not_https', { path: `webhooks[${i}].url` })
-      })
-      const now = new Date()
-      return items.map(({ id, disabled, ...fields }) => {
-        const present = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
-        if (disabled !== undefined) Object.assign(present, { disabled, ...(disabled ? {} : { failingSince: null }) })
-        if (id) return webhookView(db.update(webhooks).set({ ...present, updatedAt: now }).where(eq(webhooks.id, id)).returning().get())
-        const secret = newSecret()
-        const row = db
-          .insert(webhooks)
-          .values({ ...(present as { url: string; events: string[] }), id: Bun.randomUUIDv7(), workspaceId, secret, createdAt: now, updatedAt: now })
-          .returning()
-          .get()
-        return { ...webhookView(row), secret }
-      })
-    },
-    { behavior: 'immediate' },
-  )
+export function upsertWebhooks(d: Data, workspaceId: string, items: WebhookUpsert[], allowHttp: boolean): Promise<(WebhookView & { secret?: string })[]> {
+  return d.tx(async (tx) => {
+    const { webhooks } = tx.t
+    const live = await liveIdsIn(tx, 'webhooks', workspaceId, items.flatMap((i) => (i.id ? [i.id] : [])))
+    const seen = new Map<string, number>()
+    items.forEach((item, i) => {
+      if (item.id) {
+        if (seen.has(item.id)) throw new HokoError('duplicate_value', { path: `webhooks[${i}].id`, value: item.id, firstPath: `webhooks[${seen.get(item.id)}].id` })
+        seen.set(item.id, i)
+        if (!live.has(item.id)) throw notFound(`webhooks[${i}].id`, WEBHOOK_NOUN, item.id)
+      } else {
+        if (item.url === undefined) throw new HokoError('webhook_field_required', { path: `webhooks[${i}].url` })
+        if (item.events === undefined) throw new HokoError('webhook_field_required', { path: `webhooks[${i}].events` })
+      }
+      if (item.url !== undefined && !allowHttp && !item.url.toLowerCase().startsWith('https:'))
+        throw new HokoError('webhook_url_not_https', { path: `webhooks[${i}].url` })
+    })
+    const now = new Date()
+    const out: (WebhookView & { secret?: string })[] = []
+    for (const { id, disabled, ...fields } of items) {
+      const present = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
+      if (disabled !== undefined) Object.assign(present, { disabled, ...(disabled ? {} : { failingSince: null }) })
+      if (id) {
+        const [row] = await tx.orm.update(webhooks).set({ ...present, updatedAt: now }).where(eq(webhooks.id, id)).returning()
+        out.push(webhookView(row))
+        continue
+      }
+      const secret = newSecret()
+      const [row] = await tx.orm
+        .insert(webhooks)
+        .values({ ...(present as { url: string; events: string[] }), id: Bun.randomUUIDv7(), workspaceId, secret, createdAt: now, updatedAt: now })
+        .returning()
+      out.push({ ...webhookView(row), secret })
+    }
+    return out
+  })
 }
 
 /** DELETE: the webhooks, their deliveries and attempts, for good. */
-export function deleteWebhooks(db: Db, workspaceId: string, ids: string[]) {
-  return deleteByIds(db, 'webhooks', workspaceId, ids, WEBHOOK_NOUN, (list) => {
-    const deliveries = db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(inArray(webhookDeliveries.webhookId, list))
-    db.delete(webhookAttempts).where(inArray(webhookAttempts.deliveryId, deliveries)).run()
-    db.delete(webhookDeliveries).where(inArray(webhookDeliveries.webhookId, list)).run()
+export function deleteWebhooks(d: Data, workspaceId: string, ids: string[]) {
+  return deleteByIdsIn(d, 'webhooks', workspaceId, ids, WEBHOOK_NOUN, async (tx, list) => {
+    const { webhookAttempts, webhookDeliveries } = tx.t
+    const deliveries = tx.orm.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(inArray(webhookDeliveries.webhookId, list))
+    await tx.orm.delete(webhookAttempts).where(inArray(webhookAttempts.deliveryId, deliveries))
+    await tx.orm.delete(webhookDeliveries).where(inArray(webhookDeliveries.webhookId, list))
   })
 }
 
 /** A new secret for each webhook; the one it replaces keeps signing (as a second signature) for 24 hours. */
-export function rotateSecrets(db: Db, workspaceId: string, ids: string[]): (WebhookView & { secret: string })[] {
-  return db.transaction(
-    () => {
-      requireLiveIds(db, 'webhooks', workspaceId, ids, WEBHOOK_NOUN)
-      const now = new Date()
-      return ids.map((id) => {
-        const old = db.select().from(webhooks).where(eq(webhooks.id, id)).get()!
-        const secret = newSecret()
-        const row = db
-          .update(webhooks)
-          .set({ secret, previousSecret: old.secret, previousSecretExpiresAt: new Date(now.getTime() + ROTATION_OVERLAP_MS), updatedAt: now })
-          .where(eq(webhooks.id, id))
-          .returning()
-          .get()
-        return { ...webhookView(row), secret }
-      })
-    },
-    { behavior: 'immediate' },
-  )
+export function rotateSecrets(d: Data, workspaceId: string, ids: string[]): Promise<(WebhookView & { secret: string })[]> {
+  return d.tx(async (tx) => {
+    const { webhooks } = tx.t
+    await requireLiveIdsIn(tx, 'webhooks', workspaceId, ids, WEBHOOK_NOUN)
+    const now = new Date()
+    const out: (WebhookView & { secret: string })[] = []
+    for (const id of ids) {
+      const secret = newSecret()
+      // The old secret moves over in the same statement: a rotation racing this one cannot lose it.
+      const [row] = await tx.orm
+        .update(webhooks)
+        .set({ secret, previousSecret: sql`${webhooks.secret}`, previousSecretExpiresAt: new Date(now.getTime() + ROTATION_OVERLAP_MS), updatedAt: now })
+        .where(eq(webhooks.id, id))
+        .returning()
+      out.push({ ...webhookView(row), secret })
+    }
+    return out
+  })
 }

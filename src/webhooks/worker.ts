@@ -1,5 +1,5 @@
 import type { Config } from '../config'
-import type { Db } from '../db'
+import type { Data } from '../db/data'
 import { log } from '../log'
 import { resolveTarget } from './address'
 import { signatureHeader } from './signing'
@@ -40,58 +40,36 @@ async function head(res: Response): Promise<string> {
 }
 
 /**
- * Sends what the outbox holds: due deliveries are claimed with one UPDATE (atomic across servers
- * on the same file), sent at most CONCURRENCY at a time, and their outcome recorded. Any 2xx
- * succeeds; a 410 fails the delivery and disables the webhook; anything else is retried on the
- * schedule (jittered), then failed.
+ * Sends what the outbox holds: due deliveries are claimed with one UPDATE that pushes their due
+ * time out by CLAIM_MS (a lease: the rows of a server that died mid-attempt come back), sent at most
+ * CONCURRENCY at a time, and their outcome recorded. Several servers on one database never claim the
+ * same row at once: SQLite runs one writer at a time, and on PostgreSQL the claim locks the rows it
+ * takes and skips those another server's claim holds (FOR UPDATE SKIP LOCKED). Any 2xx succeeds; a
+ * 410 fails the delivery and disables the webhook; anything else is retried on the schedule
+ * (jittered), then failed.
  */
 export class DeliveryWorker {
   private inflight = 0
   private timer: ReturnType<typeof setInterval> | null = null
   private woken = false
+  /** A claim is under way; `again` asks for another as soon as it ends (a wake that came meanwhile). */
+  private claiming: Promise<void> | null = null
+  private again = false
   private prunedAt = 0
   /** Told the result of every attempt (for /metrics): succeeded, retry, failed or gone (a 410). */
   onAttempt: (result: 'succeeded' | 'retry' | 'failed' | 'gone') => void = () => {}
-  private readonly claim
-  private readonly hook
-  private readonly record
+  private readonly claimSql: string
 
   constructor(
-    private readonly db: Db,
+    private readonly data: Data,
     private readonly config: Pick<Config, 'webhookAllowPrivate' | 'webhookRetrySchedule'>,
   ) {
-    const c = db.$client
-    this.claim = c.prepare<Claimed, [number, number, number]>(
-      `UPDATE webhook_deliveries SET next_attempt_at = ?1
-         WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?2 ORDER BY next_attempt_at LIMIT ?3)
-         RETURNING id, webhook_id AS webhookId, body, attempts`,
-    )
-    this.hook = c.prepare<Hook, [string]>(
-      `SELECT url, disabled, secret, previous_secret AS previousSecret, previous_secret_expires_at AS previousSecretExpiresAt
-         FROM webhooks WHERE id = ?`,
-    )
-    const attempt = c.prepare(
-      'INSERT INTO webhook_attempts (id, delivery_id, created_at, status, duration_ms, response, error) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    )
-    const update = c.prepare('UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ? WHERE id = ?')
-    const succeeded = c.prepare('UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL')
-    const failing = c.prepare('UPDATE webhooks SET failing_since = coalesce(failing_since, ?) WHERE id = ? RETURNING failing_since AS since')
-    const disable = c.prepare('UPDATE webhooks SET disabled = 1, updated_at = ? WHERE id = ? AND disabled = 0')
-    this.record = c.transaction(
-      (d: Claimed, started: number, took: number, o: Outcome, next: { status: string; at: number }, hookState: 'ok' | 'failed' | 'gone' | 'none') => {
-        attempt.run(Bun.randomUUIDv7(), d.id, started, o.status, took, o.response, o.error)
-        update.run(next.status, d.attempts + 1, next.at, d.id)
-        if (hookState === 'ok') succeeded.run(d.webhookId)
-        else if (hookState === 'gone') disable.run(Date.now(), d.webhookId)
-        else if (hookState === 'failed') {
-          const since = (failing.get(started, d.webhookId) as { since: number } | null)?.since
-          if (since !== undefined && since <= started - FAILING_DISABLE_MS) {
-            disable.run(Date.now(), d.webhookId)
-            log('warn', 'webhook disabled: every delivery failed for 5 days', { webhookId: d.webhookId })
-          }
-        }
-      },
-    ).immediate
+    // Without SKIP LOCKED, READ COMMITTED lets a second server's claim wait on the first one's rows and
+    // then take them again (its subquery chose them before the first committed): sent twice.
+    this.claimSql = `UPDATE webhook_deliveries SET next_attempt_at = ?
+         WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?
+                      ${data.engine === 'pg' ? 'FOR UPDATE SKIP LOCKED' : ''})
+         RETURNING id, webhook_id AS "webhookId", body, attempts`
   }
 
   start(): void {
@@ -103,6 +81,7 @@ export class DeliveryWorker {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
+    await this.claiming
     const deadline = Date.now() + TIMEOUT_MS + 1000
     while (this.inflight > 0 && Date.now() < deadline) await Bun.sleep(20)
   }
@@ -117,20 +96,34 @@ export class DeliveryWorker {
     }, 0)
   }
 
-  /** Deliveries waiting to be sent (due or not), for the benchmark. */
-  backlog(): number {
-    return this.db.$client.query<{ n: number }, []>("SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'pending'").get()!.n
+  /** Deliveries waiting to be sent (due or not), for /metrics. */
+  async backlog(): Promise<number> {
+    return (await this.data.get<{ n: number }>("SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'pending'"))!.n
   }
 
   private tick(): void {
     if (!this.timer) return
+    if (this.claiming) {
+      this.again = true
+      return
+    }
+    this.claiming = this.claim().finally(() => {
+      this.claiming = null
+      if (this.again) {
+        this.again = false
+        this.tick()
+      }
+    })
+  }
+
+  private async claim(): Promise<void> {
     const free = CONCURRENCY - this.inflight
     if (free <= 0) return
     const now = Date.now()
     let claimed: Claimed[]
     try {
-      claimed = this.claim.all(now + CLAIM_MS, now, free)
-      if (now - this.prunedAt > 3600_000) this.prune(now)
+      claimed = await this.data.all<Claimed>(this.claimSql, [now + CLAIM_MS, now, free])
+      if (now - this.prunedAt > 3600_000) await this.prune(now)
     } catch (e) {
       log('warn', 'webhook deliveries not claimed; will retry', { error: String(e) })
       return
@@ -146,21 +139,27 @@ export class DeliveryWorker {
     }
   }
 
-  private prune(now: number): void {
+  private async prune(now: number): Promise<void> {
     this.prunedAt = now
-    const c = this.db.$client
-    c.transaction(() => {
-      c.query(
+    await this.data.tx(async (tx) => {
+      // One server at a time on PostgreSQL: the others skip this hour's pruning rather than wait.
+      if (tx.engine === 'pg' && !(await tx.get<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock(hashtext('hoko webhook prune')) AS ok"))?.ok) return
+      await tx.run(
         `DELETE FROM webhook_attempts WHERE delivery_id IN
            (SELECT id FROM webhook_deliveries WHERE status != 'pending' AND created_at < ?)`,
-      ).run(now - RETENTION_MS)
-      c.query("DELETE FROM webhook_deliveries WHERE status != 'pending' AND created_at < ?").run(now - RETENTION_MS)
-    }).immediate()
+        [now - RETENTION_MS],
+      )
+      await tx.run("DELETE FROM webhook_deliveries WHERE status != 'pending' AND created_at < ?", [now - RETENTION_MS])
+    })
   }
 
   private async send(d: Claimed): Promise<void> {
     const started = Date.now()
-    const hook = this.hook.get(d.webhookId)
+    const hook = await this.data.get<Hook>(
+      `SELECT url, disabled, secret, previous_secret AS "previousSecret", previous_secret_expires_at AS "previousSecretExpiresAt"
+         FROM webhooks WHERE id = ?`,
+      [d.webhookId],
+    )
     let outcome: Outcome
     if (!hook || hook.disabled) outcome = { status: null, response: null, error: hook ? 'the webhook is disabled' : 'the webhook was deleted' }
     else outcome = await this.post(d, hook, started)
@@ -175,9 +174,39 @@ export class DeliveryWorker {
     // Jitter: ±20%, so that a receiver back from an outage is not hit by every retry at once.
     else next = { status: 'pending', at: Date.now() + Math.round(schedule[attempts] * (0.8 + Math.random() * 0.4)) }
     this.onAttempt(ok ? 'succeeded' : gone ? 'gone' : next.status === 'pending' ? 'retry' : 'failed')
-    if (!hook || hook.disabled) return void this.record(d, started, took, outcome, next, 'none')
-    this.record(d, started, took, outcome, next, ok ? 'ok' : gone ? 'gone' : 'failed')
-    if (gone) log('warn', 'webhook disabled: the receiver answered 410 Gone', { webhookId: d.webhookId })
+    await this.record(d, started, took, outcome, next, !hook || hook.disabled ? 'none' : ok ? 'ok' : gone ? 'gone' : 'failed')
+    if (gone && hook && !hook.disabled) log('warn', 'webhook disabled: the receiver answered 410 Gone', { webhookId: d.webhookId })
+  }
+
+  /** The attempt, the delivery's new state and the webhook's health, in one transaction. */
+  private record(d: Claimed, started: number, took: number, o: Outcome, next: { status: string; at: number }, hookState: 'ok' | 'failed' | 'gone' | 'none') {
+    return this.data.tx(async (tx) => {
+      await tx.run('INSERT INTO webhook_attempts (id, delivery_id, created_at, status, duration_ms, response, error) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        Bun.randomUUIDv7(),
+        d.id,
+        started,
+        o.status,
+        took,
+        o.response,
+        o.error,
+      ])
+      await tx.run('UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ? WHERE id = ?', [next.status, d.attempts + 1, next.at, d.id])
+      const disable = () => tx.run('UPDATE webhooks SET disabled = 1, updated_at = ? WHERE id = ? AND disabled = 0', [Date.now(), d.webhookId])
+      if (hookState === 'ok') await tx.run('UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL', [d.webhookId])
+      else if (hookState === 'gone') await disable()
+      else if (hookState === 'failed') {
+        const since = (
+          await tx.get<{ since: number }>('UPDATE webhooks SET failing_since = coalesce(failing_since, ?) WHERE id = ? RETURNING failing_since AS since', [
+            started,
+            d.webhookId,
+          ])
+        )?.since
+        if (since !== undefined && since <= started - FAILING_DISABLE_MS) {
+          await disable()
+          log('warn', 'webhook disabled: every delivery failed for 5 days', { webhookId: d.webhookId })
+        }
+      }
+    })
   }
 
   /** One attempt: the address checked (see address.ts), then a signed POST to exactly that address. */
