@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Database } from 'bun:sqlite'
+import { SQL } from 'bun'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expectBilingual, removeDir, startServer, UA, type TestServer } from './harness'
-import { insertClicks } from './clicks-sql'
+import { PgClickWriter } from '../src/clicks/pg-writer'
+import { pgData } from '../src/db/data'
+import { blankClick, insertClicks } from './clicks-sql'
 
 const FIXTURES = join(import.meta.dir, 'fixtures/import')
 const fixture = (name: string) => Bun.file(join(FIXTURES, name)).text()
@@ -271,17 +274,21 @@ describe('GET /api/analytics/export', () => {
     ;[linkId, otherLinkId] = made.map((l: any) => l.id)
     await fetch(`${s.url}/clk-a?utm_source=%3Dformula`, { redirect: 'manual', headers: { 'user-agent': UA.chromeWindows, referer: '@evil.example' } })
     await fetch(`${s.url}/clk-b`, { redirect: 'manual', headers: { 'user-agent': UA.iphone } })
-    // 4,500 more, written by SQL beside the running server: more than two pages of the stream.
-    const db = new Database(s.dbPath)
-    db.exec('PRAGMA busy_timeout = 5000')
-    const ws = (db.query("SELECT id FROM workspaces WHERE slug = 'default'").get() as { id: string }).id
-    insertClicks(
-      db,
-      Array.from({ length: 4500 }, (_, i) => ({
-        workspaceId: ws, linkId, shortId: 'clk-a', createdAt: Date.parse('2025-01-01T00:00:00Z') + Math.floor(i / 3) * 1000, destination: 'https://example.com/clicks',
-      })),
-    )
-    db.close()
+    // 4,500 more, written beside the running server: more than two pages of the stream.
+    const [{ id: ws }] = await s.rows<{ id: string }>("SELECT id FROM workspaces WHERE slug = 'default'")
+    const clicks = Array.from({ length: 4500 }, (_, i) => ({
+      workspaceId: ws, linkId, shortId: 'clk-a', createdAt: Date.parse('2025-01-01T00:00:00Z') + Math.floor(i / 3) * 1000, destination: 'https://example.com/clicks',
+    }))
+    if (s.databaseUrl) {
+      const client = new SQL(s.databaseUrl, { max: 2, bigint: true })
+      await new PgClickWriter(pgData(client)).insertAll(clicks.map((c) => blankClick(c)))
+      await client.close()
+    } else {
+      const db = new Database(s.dbPath)
+      db.exec('PRAGMA busy_timeout = 5000')
+      insertClicks(db, clicks)
+      db.close()
+    }
   })
 
   test('NDJSON: every click of the filters, oldest first, one JSON object a line', async () => {
