@@ -1,6 +1,5 @@
 import type { Config } from './config'
-import type { Db } from './db'
-import { type Data, sqliteData } from './db/data'
+import type { Data } from './db/data'
 import { Clicks } from './clicks/capture'
 import { type RateLimiter, SlidingWindowLimiter } from './http/rate-limit'
 import { type Authenticate, createAuthenticator } from './keys/service'
@@ -23,8 +22,6 @@ import { Outbox } from './webhooks/outbox'
 export type AppContext = {
   /** The database on either engine (src/db/data.ts). */
   data: Data
-  /** The synchronous SQLite handle of the code not yet moved to `data` (fails on PostgreSQL). */
-  db: Db
   config: Config
   /** Public origin of short links; set after listening when PORT=0 picks the port. */
   baseUrl: string
@@ -62,21 +59,20 @@ export type AppContext = {
  * brakes and the used capture tokens (sessions are in the database already). The keyless per-address
  * limit stays in each instance's memory: it protects that instance's own work.
  */
-export function createContext(opts: { db: Db; data?: Data; config: Config; baseUrl: string; secret: string; now?: () => number; redis?: Redis | null }): AppContext {
+export function createContext(opts: { data: Data; config: Config; baseUrl: string; secret: string; now?: () => number; redis?: Redis | null }): AppContext {
   const shared = opts.redis?.client
   const now = opts.now ?? Date.now
-  const data = opts.data ?? sqliteData(opts.db)
+  const data = opts.data
   const sessions = createSessionStore(data, opts.secret, now)
   const webhooks = new Outbox(data, () => ctx.baseUrl)
   const ctx: AppContext = {
     data,
-    db: opts.db,
     config: opts.config,
     baseUrl: opts.baseUrl,
     secret: opts.secret,
     links: new LinkCache(data, opts.config.linkCacheSize, opts.config.coherenceMs),
     // Clicks of workspaces subscribed to link.clicked add their events in the click writer's commit.
-    clicks: new Clicks(data, opts.config, { sqlite: (rows) => webhooks.clicked(rows), pg: (tx, rows) => webhooks.clickedIn(tx, rows) }),
+    clicks: new Clicks(data, opts.config, { sqlite: (rows) => webhooks.clickedOnSqlite(rows), pg: (tx, rows) => webhooks.clicked(tx, rows) }),
     authenticate: createAuthenticator(data, opts.config.rateLimit),
     sessions,
     authenticateSession: createSessionAuthenticator(data, sessions, { baseUrl: () => ctx.baseUrl, defaultRateLimit: opts.config.rateLimit }),

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config'
 import { RedisUnreachable } from './cluster/redis'
 import { ISO_DATE, ISO_DATE_TIME, isRealDate } from './dates'
-import { openDatabase, runMigrations, type Db } from './db'
+import { openDatabase, runMigrations } from './db'
 import type { Data } from './db/data'
 import { openStorage } from './db/open'
 import { backup, BackupError } from './db/backup'
@@ -112,14 +112,15 @@ async function withData<T>(fn: (d: Data) => Promise<T>): Promise<T> {
   }
 }
 
-/** withData for the commands not yet on the engine-neutral layer: SQLite only. */
-async function withDb<T>(fn: (db: Db) => T | Promise<T>): Promise<T> {
+/** `hoko vacuum`, which rewrites the SQLite file: PostgreSQL reclaims space by itself (autovacuum). */
+async function vacuumSqlite() {
   const config = loadConfig()
-  if (config.databaseUrl) throw new UsageError('this command does not run on PostgreSQL yet (HOKO_DATABASE_URL is set)')
+  if (config.databaseUrl)
+    throw new UsageError('hoko vacuum compacts the SQLite file; PostgreSQL (HOKO_DATABASE_URL) reclaims space by itself with autovacuum')
   const db = openDatabase(config.dbPath)
   try {
     runMigrations(db)
-    return await fn(db)
+    return vacuum(db)
   } finally {
     db.$client.close()
   }
@@ -194,7 +195,7 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'vacuum': {
       if (sub) throw new UsageError(`vacuum takes no arguments, got "${sub}"`)
-      const r = await withDb((db) => vacuum(db))
+      const r = await vacuumSqlite()
       const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`
       return print(flags, r, `vacuumed: ${mb(r.bytesBefore)} (${mb(r.freeBytesBefore)} of it free) → ${mb(r.bytesAfter)}; auto-vacuum is ${r.autoVacuum}`)
     }
@@ -327,7 +328,7 @@ async function run(argv: string[]): Promise<void> {
           format: format as never,
           onConflict,
           onWritten: async (tx, out) => {
-            await outbox.emitIn(tx, ws.id, 'link.created', () => out.map((r) => linkView(r.link, r.tagIds, baseUrl)))
+            await outbox.emit(tx, ws.id, 'link.created', () => out.map((r) => linkView(r.link, r.tagIds, baseUrl)))
           },
         })
       })

@@ -44,16 +44,16 @@ export async function serve(config: Config) {
   // Before anything else: a Redis that cannot be reached stops the start (RedisUnreachable).
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : null
   const storage = await openStorage(config)
-  const { db, data } = storage
+  const { sqliteDb: db, data } = storage
   const secret = await resolveSecret(data, config.secret)
   const firstKey = await bootstrap(data)
-  const checkpointer = data.sqlite ? startCheckpointer(db) : null
+  const checkpointer = db ? startCheckpointer(db) : null
   // PostgreSQL: this month's click partition and the next two's, before the first click.
-  const partitions = data.sqlite ? null : await keepPartitionsAhead(data)
-  const rollups = data.sqlite ? startRollups(db) : startPgRollups(data)
+  const partitions = db ? null : await keepPartitionsAhead(data)
+  const rollups = db ? startRollups(db) : startPgRollups(data)
 
   // The port is known only after listening (PORT=0 picks a free one), and baseUrl depends on it.
-  const ctx = createContext({ db, data, config, baseUrl: config.baseUrl ?? '', secret, redis })
+  const ctx = createContext({ data, config, baseUrl: config.baseUrl ?? '', secret, redis })
   if (redis) await shareLinkCache(redis, ctx.links)
   const app = createApp(ctx).listen({ port: config.port, hostname: config.host })
   const port = app.server!.port
@@ -65,8 +65,8 @@ export async function serve(config: Config) {
     deleted: (n: number) => deletedClicks.inc(n),
     passed: (n: number) => log('info', 'click retention deleted raw clicks', { clicks: n, olderThanDays: days }),
   }
-  const retention = days === null ? null : data.sqlite ? startRetention(db, days, retainedBy) : startRetentionPg(data, days, retainedBy)
-  if (retention && data.sqlite && autoVacuumMode(db) !== 'incremental')
+  const retention = days === null ? null : db ? startRetention(db, days, retainedBy) : startRetentionPg(data, days, retainedBy)
+  if (retention && db && autoVacuumMode(db) !== 'incremental')
     log(
       'warn',
       'HOKO_CLICK_RETENTION_DAYS is set, but this database file predates incremental vacuum: new clicks reuse the ' +

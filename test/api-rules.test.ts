@@ -3,10 +3,11 @@ import { createApp } from '../src/app'
 import { createContext } from '../src/context'
 import { loadConfig } from '../src/config'
 import { openDatabase, runMigrations } from '../src/db'
+import { sqliteData } from '../src/db/data'
 import { openStorage } from '../src/db/open'
 import { createKey } from '../src/keys/service'
 import { type Scope, SCOPES } from '../src/keys/scopes'
-import { ENDPOINTS, label, send, storedDataOf } from './endpoints'
+import { ENDPOINTS, label, send, storedData } from './endpoints'
 import { expectBilingual, removeDir, startServer, type TestServer } from './harness'
 
 let s: TestServer
@@ -30,7 +31,7 @@ beforeAll(async () => {
   revokedKey = revoked.key
   await storage.close()
   s.cliJson(['key', 'revoke', revoked.id])
-  stored = () => storedDataOf(s)
+  stored = () => storedData(s)
 }, 30_000)
 afterAll(async () => {
   await s.stop()
@@ -40,7 +41,7 @@ afterAll(async () => {
 test('the table covers every /api route the app registers', () => {
   const db = openDatabase(':memory:')
   runMigrations(db)
-  const app = createApp(createContext({ db, config: loadConfig({}), baseUrl: 'http://localhost', secret: 'test-secret-0123456789' }))
+  const app = createApp(createContext({ data: sqliteData(db), config: loadConfig({}), baseUrl: 'http://localhost', secret: 'test-secret-0123456789' }))
   const registered = app.routes
     .filter((r) => r.path.startsWith('/api') && r.method !== 'ALL')
     .map((r) => `${r.method} ${r.path}`)

@@ -424,32 +424,31 @@ function storedQueries(workspaceId?: string): [string, string, string[]][] {
  * Every stored row of the data tables (of one workspace, if given), as text: equal before and after
  * a request means the request wrote nothing there.
  */
-export function storedData(db: Database, workspaceId?: string): string {
-  const rows: Record<string, unknown[]> = {}
-  for (const [name, text, args] of storedQueries(workspaceId)) rows[name] = db.query(text).all(...args)
-  return JSON.stringify(rows)
-}
+/** Something to read stored rows from: a test server on either engine, or an in-process app's SQLite file (`rowsOf`). */
+export type RowSource = Pick<TestServer, 'rows'>
+export const rowsOf = (db: Database): RowSource => ({ rows: async <T>(text: string, params: unknown[] = []) => db.query(text).all(...(params as never[])) as T[] })
 
-/** storedData of a server on either engine. */
-export async function storedDataOf(s: Pick<TestServer, 'rows'>, workspaceId?: string): Promise<string> {
+export async function storedData(s: RowSource, workspaceId?: string): Promise<string> {
   const rows: Record<string, unknown[]> = {}
   for (const [name, text, args] of storedQueries(workspaceId)) rows[name] = await s.rows(text, args)
   return JSON.stringify(rows)
 }
 
 /** Ids, short ids and external ids of a workspace's data: none may appear in another workspace's answers. */
-export function identifiersOf(db: Database, workspaceId: string): string[] {
-  const q = (sql: string) => (db.query(sql).all(workspaceId) as { v: string | null }[]).map((r) => r.v).filter((v): v is string => !!v)
-  return [
-    ...['collections', 'tags', 'partners', 'customers', 'domains', 'links', 'clicks', 'leads', 'sales', 'webhooks', 'webhook_deliveries', 'commissions'].flatMap((t) => q(`SELECT id AS v FROM ${t} WHERE workspace_id = ?`)),
-    ...q('SELECT name AS v FROM domains WHERE workspace_id = ?'),
-    ...q('SELECT secret AS v FROM webhooks WHERE workspace_id = ?'),
-    ...q('SELECT previous_secret AS v FROM webhooks WHERE workspace_id = ?'),
-    ...q('SELECT short_id AS v FROM links WHERE workspace_id = ?'),
-    ...q('SELECT external_id AS v FROM links WHERE workspace_id = ?'),
-    ...q('SELECT external_id AS v FROM customers WHERE workspace_id = ?'),
-    ...q('SELECT id AS v FROM api_keys WHERE workspace_id = ?'),
-    ...q('SELECT id AS v FROM invites WHERE workspace_id = ?'),
-    ...q('SELECT user_id AS v FROM memberships WHERE workspace_id = ?'),
-  ]
+export async function identifiersOf(s: RowSource, workspaceId: string): Promise<string[]> {
+  const rows = await s.rows<{ v: string | null }>(IDENTIFIERS.join(' UNION ALL '), IDENTIFIERS.map(() => workspaceId))
+  return rows.flatMap((r) => (r.v ? [r.v] : []))
 }
+
+const IDENTIFIERS = [
+  ...['collections', 'tags', 'partners', 'customers', 'domains', 'links', 'clicks', 'leads', 'sales', 'webhooks', 'webhook_deliveries', 'commissions'].map((t) => `SELECT id AS v FROM ${t} WHERE workspace_id = ?`),
+  'SELECT name AS v FROM domains WHERE workspace_id = ?',
+  'SELECT secret AS v FROM webhooks WHERE workspace_id = ?',
+  'SELECT previous_secret AS v FROM webhooks WHERE workspace_id = ?',
+  'SELECT short_id AS v FROM links WHERE workspace_id = ?',
+  'SELECT external_id AS v FROM links WHERE workspace_id = ?',
+  'SELECT external_id AS v FROM customers WHERE workspace_id = ?',
+  'SELECT id AS v FROM api_keys WHERE workspace_id = ?',
+  'SELECT id AS v FROM invites WHERE workspace_id = ?',
+  'SELECT user_id AS v FROM memberships WHERE workspace_id = ?',
+]

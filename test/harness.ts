@@ -172,6 +172,8 @@ export async function newPgDatabase(): Promise<string> {
 export async function stopPgCluster(): Promise<void> {
   const c = cluster
   cluster = null
+  for (const r of readers.values()) await r.close()
+  readers.clear()
   if (c) await (await c).stop()
 }
 
@@ -185,14 +187,13 @@ export async function queryRows<T>(target: string, text: string, params: unknown
       db.close()
     }
   }
-  const client = new Bun.SQL(target, { max: 1, bigint: true })
-  try {
-    const rows = (await client.unsafe(dollarParams(text), params)) as Record<string, unknown>[]
-    return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]))) as T[]
-  } finally {
-    await client.close()
-  }
+  let client = readers.get(target)
+  if (!client) readers.set(target, (client = new Bun.SQL(target, { max: 1, bigint: true, idleTimeout: 5 })))
+  const rows = (await client.unsafe(dollarParams(text), params)) as Record<string, unknown>[]
+  return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]))) as T[]
 }
+/** One reading connection per database, kept for the suites' many reads (closed when idle for 5 s). */
+const readers = new Map<string, InstanceType<typeof Bun.SQL>>()
 
 export async function freePort(): Promise<number> {
   const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() })

@@ -42,7 +42,7 @@ export async function startInProcess(opts: { env?: Record<string, string>; now?:
   setLogLevel(config.logLevel)
   const secret = await resolveSecret(sqliteData(db), config.secret)
   const baseUrl = 'http://hoko.test'
-  const app = createApp(createContext({ db, config, baseUrl, secret, now: opts.now }))
+  const app = createApp(createContext({ data: sqliteData(db), config, baseUrl, secret, now: opts.now }))
 
   const workspace = async (slug: string) => {
     const d = sqliteData(db)

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Database } from 'bun:sqlite'
 import { ENDPOINTS, identifiersOf, label, type Prepared, send, type Session, storedData, userSession } from './endpoints'
 import { removeDir, startServer, type TestServer, UA } from './harness'
 
@@ -13,7 +12,6 @@ let theirKey: string
 /** A user of theirs, logged in: the session-only endpoints are called with it. */
 let theirSession: Session
 let mineId: string
-let reader: Database
 
 async function json(res: Promise<Response>) {
   const r = await res
@@ -39,11 +37,9 @@ beforeAll(async () => {
   mine = await seed(s.key, 'mine')
   await seed(theirKey, 'theirs')
   theirSession = await userSession(s, theirKey)
-  reader = s.sql()
-  mineId = (reader.query("SELECT id FROM workspaces WHERE slug = 'default'").get() as { id: string }).id
+  mineId = (await s.rows<{ id: string }>("SELECT id FROM workspaces WHERE slug = 'default'"))[0].id
 })
 afterAll(async () => {
-  reader.close()
   await s.stop()
   removeDir(s.dir)
 })
@@ -115,14 +111,14 @@ describe('another workspace', () => {
  */
 describe('every endpoint, called by another workspace', () => {
   async function expectUntouched(req: unknown, call: () => Promise<Response>) {
-    const before = storedData(reader, mineId)
+    const before = await storedData(s, mineId)
     const res = await call()
     const text = await res.text()
     expect(res.status).toBeLessThan(500)
     const sent = JSON.stringify([(req as Prepared).query, (req as Prepared).body])
-    const leaked = identifiersOf(reader, mineId).filter((id) => text.includes(id) && !sent.includes(id))
+    const leaked = (await identifiersOf(s, mineId)).filter((id) => text.includes(id) && !sent.includes(id))
     expect(leaked).toEqual([])
-    expect(storedData(reader, mineId)).toBe(before)
+    expect(await storedData(s, mineId)).toBe(before)
     return { status: res.status, text, type: res.headers.get('content-type') ?? '' }
   }
 
@@ -131,7 +127,7 @@ describe('every endpoint, called by another workspace', () => {
     const theirs = () => (e.session ? theirSession : theirKey)
     test(`${label(e)}: a request naming this workspace's data neither changes nor reveals it`, async () => {
       const req = await e.prepare(s, s.key)
-      const names = identifiersOf(reader, mineId).some((id) => JSON.stringify([(req as Prepared).query, (req as Prepared).body]).includes(id))
+      const names = (await identifiersOf(s, mineId)).some((id) => JSON.stringify([(req as Prepared).query, (req as Prepared).body]).includes(id))
       const r = await expectUntouched(req, () => send(s, e, req, theirs()))
       // A write that names another workspace's records is refused; a read finds nothing.
       if (names && e.method !== 'GET') expect(r.status).toBe(400)

@@ -4,6 +4,7 @@ import { createApp } from '../src/app'
 import { loadConfig } from '../src/config'
 import { createContext } from '../src/context'
 import { openDatabase, runMigrations } from '../src/db'
+import { sqliteData } from '../src/db/data'
 import { ERROR_STATUSES, stripDialect, toSchema } from '../src/docs/openapi'
 import { API_RESPONSES } from '../src/docs/responses'
 import { ErrorBody, ForbiddenBody, RateLimitedBody } from '../src/http/error-schema'
@@ -20,7 +21,7 @@ const ERROR_SCHEMAS: Record<number, v.GenericSchema> = { 403: ForbiddenBody, 429
 export async function checkResponses(file: string): Promise<number> {
   const db = openDatabase(':memory:')
   runMigrations(db)
-  const app = createApp(createContext({ db, config: loadConfig({}), baseUrl: 'http://localhost', secret: 'openapi-check-0123456789' }))
+  const app = createApp(createContext({ data: sqliteData(db), config: loadConfig({}), baseUrl: 'http://localhost', secret: 'openapi-check-0123456789' }))
   const doc = (await (await app.handle(new Request('http://localhost/openapi.json'))).json()) as any
   db.$client.close()
   const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean)

@@ -6,12 +6,13 @@ import { createApp } from '../src/app'
 import { loadConfig } from '../src/config'
 import { createContext } from '../src/context'
 import { openDatabase, runMigrations } from '../src/db'
+import { sqliteData } from '../src/db/data'
 import { API_RESPONSES } from '../src/docs/responses'
 import { ROOT } from './harness'
 
 const db = openDatabase(':memory:')
 runMigrations(db)
-const app = createApp(createContext({ db, config: loadConfig({}), baseUrl: 'http://localhost', secret: 'openapi-test-0123456789' }))
+const app = createApp(createContext({ data: sqliteData(db), config: loadConfig({}), baseUrl: 'http://localhost', secret: 'openapi-test-0123456789' }))
 const apiRoutes = app.routes.filter((r) => r.path.startsWith('/api') && r.method !== 'ALL')
 
 /** What toJsonSchema leaves out of each request schema, as `METHOD /path part: message` lines. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import { collection, partner, storedData, tag } from './endpoints'
+import { collection, partner, rowsOf, storedData, tag } from './endpoints'
 import { startInProcess, type InProcess } from './in-process'
 
 /** Link upsert (POST/PUT /api/links): the cases between items of one batch, in process. */
@@ -22,7 +22,7 @@ async function call(method: string, json: unknown): Promise<Answer> {
   return { status: res.status, body: await res.json() }
 }
 const put = (items: unknown[]) => call('PUT', items)
-const stored = () => storedData(s.db.$client, s.workspaceId)
+const stored = () => storedData(rowsOf(s.db.$client), s.workspaceId)
 async function create(item: Record<string, unknown> = {}): Promise<any> {
   const r = await call('POST', [{ url: 'https://example.com', collectionId: c, ...item }])
   expect(r.status).toBe(201)
@@ -34,11 +34,11 @@ async function get(id: string): Promise<any> {
 }
 /** A refused batch: 400, a message naming `path`, and nothing stored changed. */
 async function refused(items: unknown[], path: string, method = 'PUT') {
-  const before = stored()
+  const before = await stored()
   const r = await call(method, items)
   expect(r.status).toBe(400)
   expect(r.body.error.en).toStartWith(`${path}: `)
-  expect(stored()).toBe(before)
+  expect(await stored()).toBe(before)
   return r.body.error.en as string
 }
 const ext = () => `ext-${crypto.randomUUID()}`
@@ -125,10 +125,10 @@ describe('ids and short ids in one batch', () => {
   test('a link named twice in a batch is refused, and so is a DELETE naming it twice', async () => {
     const a = await create()
     expect(await refused([{ id: a.id, title: '1' }, { id: a.id, title: '2' }], 'links[1].id')).toContain('first at links[0].id')
-    const before = stored()
+    const before = await stored()
     const del = await s.api('/api/links', { method: 'DELETE', json: [a.id, a.id] })
     expect(del.status).toBe(400)
-    expect(stored()).toBe(before)
+    expect(await stored()).toBe(before)
   })
 
   test('two new links cannot choose the same short id; a deleted link keeps its short id', async () => {
@@ -182,11 +182,11 @@ describe('atomicity', () => {
         const batch = items.map((it, i) => ('url' in it ? it : { id: existing[i + 1].id, ...it }))
         const bad = failing(existing)[which % 7]
         const position = at % (batch.length + 1)
-        const before = stored()
+        const before = await stored()
         const r = await put([...batch.slice(0, position), bad.item, ...batch.slice(position)])
         expect(r.status).toBe(400)
         expect(r.body.error.en).toStartWith(`links[${position}].${bad.field}: `)
-        expect(stored()).toBe(before)
+        expect(await stored()).toBe(before)
 
         const ok = await put(batch)
         expect(ok.status).toBe(200)

@@ -64,7 +64,7 @@ export function commissionEarner(outbox: Outbox) {
     await tx.run(COMMISSION.insertPositional(), COMMISSION.values(row))
     return commissionView(row)
   }
-  const announce = (tx: Data, workspaceId: string, view: CommissionView) => outbox.emitIn(tx, workspaceId, 'commission.created', () => [view])
+  const announce = (tx: Data, workspaceId: string, view: CommissionView) => outbox.emit(tx, workspaceId, 'commission.created', () => [view])
   return { earn, announce }
 }
 export type CommissionEarner = ReturnType<typeof commissionEarner>

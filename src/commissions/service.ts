@@ -1,6 +1,6 @@
 import type { Data } from '../db/data'
 import { HokoError } from '../http/errors'
-import { requireLiveIdsIn } from '../http/resource'
+import { requireLiveIds } from '../http/resource'
 import type { Outbox } from '../webhooks/outbox'
 import { type CommissionQuery, type CommissionUpdate, COMMISSION_NOUN, type Filters, type SummaryQuery, TRANSITIONS } from './model'
 import { COMMISSION, COMMISSION_COLUMNS, commissionView, type CommissionRow } from './view'
@@ -41,7 +41,7 @@ export async function listCommissions(d: Data, workspaceId: string, q: Commissio
 export function updateCommissions(d: Data, outbox: Outbox, workspaceId: string, items: CommissionUpdate[]) {
   return d.tx(async (tx) => {
     const ids = items.map((i) => i.id)
-    await requireLiveIdsIn(tx, 'commissions', workspaceId, ids, COMMISSION_NOUN)
+    await requireLiveIds(tx, 'commissions', workspaceId, ids, COMMISSION_NOUN)
     const list = JSON.stringify(ids)
     const current = await tx.all<CommissionRow>(
       `SELECT ${COMMISSION_COLUMNS} FROM commissions c WHERE c.id IN (SELECT value FROM ${tx.list})${tx.engine === 'pg' ? ' FOR UPDATE' : ''}`,
@@ -67,7 +67,7 @@ export function updateCommissions(d: Data, outbox: Outbox, workspaceId: string, 
       ))
         updated.set(row.id, row)
     const views = items.map((item) => commissionView(updated.get(item.id)!))
-    await outbox.emitIn(tx, workspaceId, 'commission.updated', () => views)
+    await outbox.emit(tx, workspaceId, 'commission.updated', () => views)
     return views
   })
 }

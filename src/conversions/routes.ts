@@ -16,7 +16,7 @@ export const conversionRoutes = (ctx: AppContext) => {
   const idempotent = createIdempotentRunner(ctx.data)
   // Inside the idempotent runner's transaction: a replay runs no work, so it earns nothing twice.
   const commissions = commissionEarner(ctx.webhooks)
-  const linkView = (d: Data, id: string) => ctx.webhooks.linkViewIn(d, id)
+  const linkView = (d: Data, id: string) => ctx.webhooks.linkView(d, id)
   const answer = (set: { status?: number | string; headers: Record<string, string | number> }, r: Replayable) => {
     set.status = r.status
     if (r.replayed) set.headers['idempotent-replayed'] = 'true'
@@ -31,7 +31,7 @@ export const conversionRoutes = (ctx: AppContext) => {
     const answer = await track(async (e, now) => {
       earned = await commissions.earn(tx, workspaceId, e, now)
     })
-    await ctx.webhooks.emitIn(tx, workspaceId, type, () => [answer])
+    await ctx.webhooks.emit(tx, workspaceId, type, () => [answer])
     if (earned) await commissions.announce(tx, workspaceId, earned)
     return answer
   }

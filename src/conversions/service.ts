@@ -20,7 +20,7 @@ type CustomerRow = {
 /** Called in the conversion's transaction with the event just written (the partner's commission). */
 export type OnConversion = (e: Earning, now: number) => Promise<void>
 
-/** The API view of a link, whatever its state: a conversion may come long after its link was retired (Outbox.linkViewIn). */
+/** The API view of a link, whatever its state: a conversion may come long after its link was retired (Outbox.linkView). */
 export type LinkViewOf = (d: Data, linkId: string) => Promise<LinkView>
 
 /**

@@ -1,7 +1,7 @@
-import { and, asc, count, desc, eq, or, type Column, type SQL, sql } from 'drizzle-orm'
+import { and, asc, count, desc, eq, or, type SQL } from 'drizzle-orm'
 import type { Data } from '../db/data'
 import type { customers } from '../db/schema'
-import { iso, likeContains } from '../http/resource'
+import { iso, likeAsciiSql, likeContains } from '../http/resource'
 import type * as v from 'valibot'
 import { sameShape } from '../http/same-shape'
 import type { CustomerQuery, CustomerViewSchema } from './model'
@@ -19,14 +19,6 @@ const view = (c: Row) => ({
   updatedAt: iso(c.updatedAt),
 })
 
-const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
-const ASCII_FOLD = sql.raw(`'${UPPER}', '${UPPER.toLowerCase()}'`)
-/** LIKE ignoring the case of A–Z only, as SQLite's LIKE does; PostgreSQL's LIKE minds case, and its lower() would fold other letters too. */
-const contains = (d: Data, column: Column, pattern: string) =>
-  d.engine === 'pg'
-    ? sql`translate(${column}, ${ASCII_FOLD}) LIKE translate(${pattern}, ${ASCII_FOLD}) ESCAPE '\\'`
-    : sql`${column} LIKE ${pattern} ESCAPE '\\'`
-
 /** Several id filters widen the answer (OR), as on GET /api/links; `search` narrows it (AND). */
 export async function listCustomers(d: Data, workspaceId: string, q: CustomerQuery) {
   const customers = d.t.customers
@@ -39,7 +31,7 @@ export async function listCustomers(d: Data, workspaceId: string, q: CustomerQue
     or(...filters),
     pattern === undefined
       ? undefined
-      : or(contains(d, customers.name, pattern), contains(d, customers.email, pattern), contains(d, customers.externalId, pattern)),
+      : or(likeAsciiSql(d, customers.name, pattern), likeAsciiSql(d, customers.email, pattern), likeAsciiSql(d, customers.externalId, pattern)),
   )
   const order = q.sort === 'asc' ? asc : desc
   const rows = await d.orm

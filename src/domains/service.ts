@@ -3,7 +3,8 @@ import type * as v from 'valibot'
 import type { Data } from '../db/data'
 import type { domains } from '../db/schema'
 import { HokoError } from '../http/errors'
-import { duplicate, iso, liveIdsIn, notFound, requireLiveIdsIn } from '../http/resource'
+import { duplicate, iso, liveIds, notFound, requireLiveIds } from '../http/resource'
+import { lockLinkWrites } from '../links/statements'
 import { DOMAIN_NOUN, type DomainQuery, type DomainUpsert, type DomainViewSchema } from './model'
 
 type Row = typeof domains.$inferSelect
@@ -53,13 +54,10 @@ const pointsAt = (url: string | null | undefined, name: string) => !!url && new 
 
 /**
  * On PostgreSQL, where another instance may write at the same time, domain writes take the lock of
- * link writes ('hoko links', as links/upsert.ts on PostgreSQL): a name taken meanwhile is the
- * documented 400 rather than a unique violation, and no link lands on a domain while it is renamed
- * or deleted. Domain writes are rare; SQLite has one writer anyway.
+ * link writes: a name taken meanwhile is the documented 400 rather than a unique violation, and no
+ * link lands on a domain while it is renamed or deleted. Domain writes are rare.
  */
-async function domainWritesTakeTurns(tx: Data) {
-  if (tx.engine === 'pg') await tx.run("SELECT pg_advisory_xact_lock(hashtext('hoko links'))")
-}
+const domainWritesTakeTurns = lockLinkWrites
 
 /**
  * POST and PUT: items with an id update that domain (only the fields present; null clears), items
@@ -72,7 +70,7 @@ export function upsertDomains(d: Data, workspaceId: string, items: DomainUpsert[
     await domainWritesTakeTurns(tx)
     const t = tx.t.domains
     const ids = items.flatMap((it) => (it.id ? [it.id] : []))
-    const live = await liveIdsIn(tx, 'domains', workspaceId, ids)
+    const live = await liveIds(tx, 'domains', workspaceId, ids)
     const existing = new Map((live.size ? await tx.orm.select().from(t).where(inArray(t.id, [...live])) : []).map((r) => [r.id, r]))
     const seenId = new Map<string, number>()
     const seenName = new Map<string, number>()
@@ -133,7 +131,7 @@ export function deleteDomains(d: Data, workspaceId: string, ids: string[]): Prom
   return d.tx(async (tx) => {
     await domainWritesTakeTurns(tx)
     const t = tx.t.domains
-    await requireLiveIdsIn(tx, 'domains', workspaceId, ids, DOMAIN_NOUN)
+    await requireLiveIds(tx, 'domains', workspaceId, ids, DOMAIN_NOUN)
     const rows = await tx.orm.select().from(t).where(inArray(t.id, ids))
     const nameOf = new Map(rows.map((r) => [r.id, r.name]))
     const counts = await liveLinkCounts(tx, rows.map((r) => r.name))
@@ -160,7 +158,7 @@ export async function setDefaultDomain(d: Data, workspaceId: string, domainId: s
 
 /** Only a domain of the workspace itself may be its default (null: the base host). */
 export async function checkDefaultDomain(d: Data, workspaceId: string, domainId: string | null): Promise<void> {
-  if (domainId !== null && (await liveIdsIn(d, 'domains', workspaceId, [domainId])).size === 0)
+  if (domainId !== null && (await liveIds(d, 'domains', workspaceId, [domainId])).size === 0)
     throw notFound('defaultDomainId', DOMAIN_NOUN, domainId)
 }
 

@@ -9,7 +9,7 @@ import type { EventType } from '../webhooks/model'
 import type { Outbox } from '../webhooks/outbox'
 import { scoped } from './api-guard'
 import { HokoError } from './errors'
-import { checkBatchSize, deleteByIdsIn, IdList, jsonBody, liveIdsIn, notFound, type Noun, paged } from './resource'
+import { checkBatchSize, deleteByIds, IdList, jsonBody, liveIds, notFound, type Noun, paged } from './resource'
 
 /**
  * The management API's plain resources — collections, tags, partners — share every rule: GET with
@@ -70,7 +70,7 @@ export function crudService<N extends Name, View>(r: CrudResource<N, View>, outb
   function upsert(d: Data, workspaceId: string, items: Item[]): Promise<View[]> {
     return d.tx(async (tx) => {
       const t = table(tx)
-      const live = await liveIdsIn(tx, r.name, workspaceId, items.flatMap((i) => (i.id ? [i.id] : [])))
+      const live = await liveIds(tx, r.name, workspaceId, items.flatMap((i) => (i.id ? [i.id] : [])))
       items.forEach((item, i) => {
         if (item.id && !live.has(item.id)) throw notFound(`${r.name}[${i}].id`, r.noun, item.id)
         if (!item.id && item.name === undefined)
@@ -90,20 +90,20 @@ export function crudService<N extends Name, View>(r: CrudResource<N, View>, outb
         for (const c of part) views[c.at] = view(rows.get(c.row.id as string))
       }
       if (r.events && outbox) {
-        await outbox.emitIn(tx, workspaceId, r.events.created, () => views.filter((_, i) => !items[i].id))
-        await outbox.emitIn(tx, workspaceId, r.events.updated, () => views.filter((_, i) => items[i].id))
+        await outbox.emit(tx, workspaceId, r.events.created, () => views.filter((_, i) => !items[i].id))
+        await outbox.emit(tx, workspaceId, r.events.updated, () => views.filter((_, i) => items[i].id))
       }
       return views
     })
   }
 
   const remove = (d: Data, workspaceId: string, ids: string[]) =>
-    deleteByIdsIn(d, r.name, workspaceId, ids, r.noun, async (tx, list) => {
+    deleteByIds(d, r.name, workspaceId, ids, r.noun, async (tx, list) => {
       const events = r.events
       if (!events || !outbox) return
       const t = table(tx)
       const rows = await tx.orm.select().from(t).where(inArray(t.id, list))
-      await outbox.emitIn(tx, workspaceId, events.deleted, () => rows.map(view))
+      await outbox.emit(tx, workspaceId, events.deleted, () => rows.map(view))
     })
 
   return { list, upsert, remove }

@@ -1,5 +1,5 @@
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import * as v from 'valibot'
-import type { Db } from '../db'
 import type { Data } from '../db/data'
 import type { AuthContext } from '../keys/service'
 import { HokoError } from './errors'
@@ -81,9 +81,14 @@ const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
  * case and its lower() would fold other letters too, as the database's locale says.
  */
 export const likeAscii = (d: Data, column: string) =>
+  d.engine === 'pg' ? `translate(${column}, ${FOLD}) LIKE translate(?, ${FOLD}) ESCAPE '\\'` : `${column} LIKE ? ESCAPE '\\'`
+const FOLD = `'${UPPER}', '${UPPER.toLowerCase()}'`
+
+/** likeAscii in drizzle's builder: `column` against the likeContains `pattern`. */
+export const likeAsciiSql = (d: Data, column: SQLWrapper, pattern: string): SQL =>
   d.engine === 'pg'
-    ? `translate(${column}, '${UPPER}', '${UPPER.toLowerCase()}') LIKE translate(?, '${UPPER}', '${UPPER.toLowerCase()}') ESCAPE '\\'`
-    : `${column} LIKE ? ESCAPE '\\'`
+    ? sql`translate(${column}, ${sql.raw(FOLD)}) LIKE translate(${pattern}, ${sql.raw(FOLD)}) ESCAPE '\\'`
+    : sql`${column} LIKE ${pattern} ESCAPE '\\'`
 
 /** A POST/PUT body: an array of 1 to 10,000 items. */
 export const batchOf = <T extends v.GenericSchema>(item: T) =>
@@ -133,21 +138,19 @@ const SOFT: Record<TableName, boolean> = {
 }
 
 /** Which of `ids` are live rows of this workspace (one query, however many ids). */
-export function liveIds(db: Db, table: TableName, workspaceId: string, ids: Iterable<string>): Set<string> {
+export async function liveIds(d: Data, table: TableName, workspaceId: string, ids: Iterable<string>): Promise<Set<string>> {
   const list = [...new Set(ids)]
   if (list.length === 0) return new Set()
-  const rows = db.$client
-    .query<{ id: string }, [string, string]>(
-      `SELECT id FROM ${table} WHERE workspace_id = ? ${SOFT[table] ? 'AND deleted_at IS NULL' : ''}
-         AND id IN (SELECT value FROM json_each(?))`,
-    )
-    .all(workspaceId, JSON.stringify(list))
+  const rows = await d.all<{ id: string }>(
+    `SELECT id FROM ${table} WHERE workspace_id = ? ${SOFT[table] ? 'AND deleted_at IS NULL' : ''} AND id IN (SELECT value FROM ${d.list})`,
+    [workspaceId, JSON.stringify(list)],
+  )
   return new Set(rows.map((r) => r.id))
 }
 
 /** Every id must be a live row of this workspace, each once; otherwise 400 naming the first bad one. */
-export function requireLiveIds(db: Db, table: TableName, workspaceId: string, ids: string[], noun: Noun) {
-  const live = liveIds(db, table, workspaceId, ids)
+export async function requireLiveIds(d: Data, table: TableName, workspaceId: string, ids: string[], noun: Noun): Promise<void> {
+  const live = await liveIds(d, table, workspaceId, ids)
   const seen = new Map<string, number>()
   ids.forEach((id, i) => {
     if (seen.has(id)) throw duplicate(`${table}[${i}]`, id, `${table}[${seen.get(id)}]`)
@@ -160,46 +163,7 @@ export function requireLiveIds(db: Db, table: TableName, workspaceId: string, id
  * DELETE for every resource: all or nothing, soft where the table keeps history. `before` runs in
  * the same transaction once the ids are checked, while the rows are still there (webhook events).
  */
-export function deleteByIds(db: Db, table: TableName, workspaceId: string, ids: string[], noun: Noun, before?: (ids: string[]) => void) {
-  return db.transaction(
-    () => {
-      requireLiveIds(db, table, workspaceId, ids, noun)
-      before?.(ids)
-      const list = JSON.stringify(ids)
-      if (SOFT[table])
-        db.$client
-          .query(`UPDATE ${table} SET deleted_at = ?, updated_at = ? WHERE workspace_id = ? AND id IN (SELECT value FROM json_each(?))`)
-          .run(Date.now(), Date.now(), workspaceId, list)
-      else db.$client.query(`DELETE FROM ${table} WHERE workspace_id = ? AND id IN (SELECT value FROM json_each(?))`).run(workspaceId, list)
-      return { deletedIds: ids }
-    },
-    { behavior: 'immediate' },
-  )
-}
-
-// Engine-neutral forms (src/db/data.ts) of the three above; the synchronous ones go when their last caller has moved.
-
-export async function liveIdsIn(d: Data, table: TableName, workspaceId: string, ids: Iterable<string>): Promise<Set<string>> {
-  const list = [...new Set(ids)]
-  if (list.length === 0) return new Set()
-  const rows = await d.all<{ id: string }>(
-    `SELECT id FROM ${table} WHERE workspace_id = ? ${SOFT[table] ? 'AND deleted_at IS NULL' : ''} AND id IN (SELECT value FROM ${d.list})`,
-    [workspaceId, JSON.stringify(list)],
-  )
-  return new Set(rows.map((r) => r.id))
-}
-
-export async function requireLiveIdsIn(d: Data, table: TableName, workspaceId: string, ids: string[], noun: Noun): Promise<void> {
-  const live = await liveIdsIn(d, table, workspaceId, ids)
-  const seen = new Map<string, number>()
-  ids.forEach((id, i) => {
-    if (seen.has(id)) throw duplicate(`${table}[${i}]`, id, `${table}[${seen.get(id)}]`)
-    seen.set(id, i)
-    if (!live.has(id)) throw notFound(`${table}[${i}]`, noun, id)
-  })
-}
-
-export function deleteByIdsIn(
+export function deleteByIds(
   d: Data,
   table: TableName,
   workspaceId: string,
@@ -208,7 +172,7 @@ export function deleteByIdsIn(
   before?: (tx: Data, ids: string[]) => Promise<void>,
 ): Promise<{ deletedIds: string[] }> {
   return d.tx(async (tx) => {
-    await requireLiveIdsIn(tx, table, workspaceId, ids, noun)
+    await requireLiveIds(tx, table, workspaceId, ids, noun)
     await before?.(tx, ids)
     const list = JSON.stringify(ids)
     const now = Date.now()

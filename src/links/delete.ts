@@ -1,5 +1,5 @@
 import type { Data } from '../db/data'
-import { deleteByIdsIn } from '../http/resource'
+import { deleteByIds } from '../http/resource'
 import { LINK_NOUN } from './model'
 import { fromRow } from './row'
 import { linksByIds, type LinkWithTags, lockLinkWrites, tagIdsOf } from './statements'
@@ -13,7 +13,7 @@ export function deleteLinks(d: Data, workspaceId: string, ids: string[], before?
     // Not between another transaction's check of these links and its write of them.
     await lockLinkWrites(tx)
     let links: LinkWithTags[] = []
-    const { deletedIds } = await deleteByIdsIn(tx, 'links', workspaceId, ids, LINK_NOUN, async (tx, ids) => {
+    const { deletedIds } = await deleteByIds(tx, 'links', workspaceId, ids, LINK_NOUN, async (tx, ids) => {
       const rows = new Map((await linksByIds(tx, workspaceId, ids)).map((r) => [r.id, fromRow(r)]))
       const tagIds = await tagIdsOf(tx, ids)
       links = ids.map((id) => ({ link: rows.get(id)!, tagIds: tagIds.get(id)! }))

@@ -2,7 +2,7 @@ import * as v from 'valibot'
 import type { Data } from '../db/data'
 import { type CsvProblem, parseCsv } from '../http/csv'
 import { HokoError } from '../http/errors'
-import { liveIdsIn, notFound } from '../http/resource'
+import { liveIds, notFound } from '../http/resource'
 import { validationError } from '../http/validation'
 import { COLLECTION_NOUN } from '../collections/model'
 import { NewTag } from '../tags/model'
@@ -181,7 +181,7 @@ function chunks<T>(items: T[], size: number): T[][] {
 }
 
 export async function importLinks(d: Data, bytes: Uint8Array, opts: ImportOptions): Promise<ImportReport> {
-  if (opts.collectionId !== undefined && !(await liveIdsIn(d, 'collections', opts.workspaceId, [opts.collectionId])).has(opts.collectionId))
+  if (opts.collectionId !== undefined && !(await liveIds(d, 'collections', opts.workspaceId, [opts.collectionId])).has(opts.collectionId))
     throw notFound('collectionId', COLLECTION_NOUN, opts.collectionId)
   const { format, accepted: read, rejected, rows } = readRows(bytes, opts)
   const accepted = firstOnly(firstOnly(read, rejected, 'shortId'), rejected, 'externalId')

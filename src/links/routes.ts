@@ -23,8 +23,8 @@ export const linkRoutes = (ctx: AppContext) => {
     const written = await upsertLinks(data, auth.workspaceId, items, baseHostOf(ctx.baseUrl), async (tx, out) => {
       const views = (created: boolean) => () =>
         out.filter((_, i) => !items[i].id === created).map((r) => linkView(r.link, r.tagIds, ctx.baseUrl))
-      await outbox.emitIn(tx, auth.workspaceId, 'link.created', views(true))
-      await outbox.emitIn(tx, auth.workspaceId, 'link.updated', views(false))
+      await outbox.emit(tx, auth.workspaceId, 'link.created', views(true))
+      await outbox.emit(tx, auth.workspaceId, 'link.updated', views(false))
     })
     // Before answering: a redirect right after this response must see the new values, on both
     // domains of a link that moved.
@@ -76,7 +76,7 @@ export const linkRoutes = (ctx: AppContext) => {
           maxRows: auth.plan.maxBatch * 10,
           onWritten: async (tx, out) => {
             written.push(...out.map((r) => r.link))
-            await outbox.emitIn(tx, auth.workspaceId, 'link.created', () => out.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl)))
+            await outbox.emit(tx, auth.workspaceId, 'link.created', () => out.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl)))
           },
         })
         cache.evict(written)
@@ -105,7 +105,7 @@ export const linkRoutes = (ctx: AppContext) => {
       async ({ auth, body }) => {
         checkBatchSize(auth, 'links', body.length)
         const deleted = await deleteLinks(data, auth.workspaceId, body, async (tx, links) => {
-          await outbox.emitIn(tx, auth.workspaceId, 'link.deleted', () => links.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl)))
+          await outbox.emit(tx, auth.workspaceId, 'link.deleted', () => links.map((r) => linkView(r.link, r.tagIds, ctx.baseUrl)))
         })
         cache.evict(deleted.links.map((r) => r.link))
         return { deletedIds: deleted.deletedIds }

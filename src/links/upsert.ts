@@ -1,7 +1,7 @@
 import { customAlphabet } from 'nanoid'
 import type { Data } from '../db/data'
 import { HokoError } from '../http/errors'
-import { duplicate, liveIdsIn, notFound } from '../http/resource'
+import { duplicate, liveIds, notFound } from '../http/resource'
 import { COLLECTION_NOUN } from '../collections/model'
 import { PARTNER_NOUN } from '../partners/model'
 import { TAG_NOUN } from '../tags/model'
@@ -93,9 +93,9 @@ async function checkExisting(tx: Data, workspaceId: string, items: LinkUpsert[])
 async function checkReferences(tx: Data, workspaceId: string, items: LinkUpsert[]) {
   const refs = (pick: (it: LinkUpsert) => (string | null | undefined)[]) =>
     items.flatMap((it) => pick(it).filter((x): x is string => typeof x === 'string'))
-  const collections = await liveIdsIn(tx, 'collections', workspaceId, refs((it) => [it.collectionId]))
-  const partners = await liveIdsIn(tx, 'partners', workspaceId, refs((it) => [it.partnerId]))
-  const tags = await liveIdsIn(tx, 'tags', workspaceId, refs((it) => it.tagIds ?? []))
+  const collections = await liveIds(tx, 'collections', workspaceId, refs((it) => [it.collectionId]))
+  const partners = await liveIds(tx, 'partners', workspaceId, refs((it) => [it.partnerId]))
+  const tags = await liveIds(tx, 'tags', workspaceId, refs((it) => it.tagIds ?? []))
   items.forEach((it, i) => {
     if (it.collectionId && !collections.has(it.collectionId)) throw notFound(at(i, 'collectionId'), COLLECTION_NOUN, it.collectionId)
     if (it.partnerId && !partners.has(it.partnerId)) throw notFound(at(i, 'partnerId'), PARTNER_NOUN, it.partnerId)

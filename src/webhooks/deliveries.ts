@@ -1,5 +1,5 @@
 import type { Data } from '../db/data'
-import { requireLiveIdsIn } from '../http/resource'
+import { requireLiveIds } from '../http/resource'
 import type * as v from 'valibot'
 import { sameShape } from '../http/same-shape'
 import { DELIVERY_NOUN, type DeliveryQuery, type DeliveryViewSchema, WEBHOOK_NOUN } from './model'
@@ -59,7 +59,7 @@ export async function listDeliveries(d: Data, workspaceId: string, q: DeliveryQu
 /** POST /api/webhooks/deliveries/retry: each delivery is due again now, whatever its status, as the same message. */
 export async function retryDeliveries(d: Data, workspaceId: string, ids: string[], outbox: Outbox) {
   const rows = await d.tx(async (tx) => {
-    await requireLiveIdsIn(tx, 'webhook_deliveries', workspaceId, ids, DELIVERY_NOUN)
+    await requireLiveIds(tx, 'webhook_deliveries', workspaceId, ids, DELIVERY_NOUN)
     return tx.all<DeliveryRow>(
       `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ? WHERE id IN (SELECT value FROM ${tx.list}) RETURNING ${DELIVERY.select()}`,
       [Date.now(), JSON.stringify(ids)],
@@ -73,9 +73,9 @@ export async function retryDeliveries(d: Data, workspaceId: string, ids: string[
 /** POST /api/webhooks/test: a webhook.test message for each webhook, subscribed or not. */
 export function sendTests(d: Data, workspaceId: string, ids: string[], outbox: Outbox) {
   return d.tx(async (tx) => {
-    await requireLiveIdsIn(tx, 'webhooks', workspaceId, ids, WEBHOOK_NOUN)
+    await requireLiveIds(tx, 'webhooks', workspaceId, ids, WEBHOOK_NOUN)
     const rows: DeliveryRow[] = []
-    for (const id of ids) rows.push(...(await outbox.emitIn(tx, workspaceId, 'webhook.test', () => [{ webhookId: id, message: 'A test event sent from Hoko.' }], [id])))
+    for (const id of ids) rows.push(...(await outbox.emit(tx, workspaceId, 'webhook.test', () => [{ webhookId: id, message: 'A test event sent from Hoko.' }], [id])))
     return withAttempts(tx, rows)
   })
 }

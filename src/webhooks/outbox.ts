@@ -33,7 +33,7 @@ function messages(workspaceId: string, type: EventType, item: unknown, hooks: st
 }
 
 /**
- * The durable outbox of webhook events. `emitIn` runs inside the transaction of the change it tells
+ * The durable outbox of webhook events. `emit` runs inside the transaction of the change it tells
  * of, so the message is committed with the change or not at all; the delivery worker sends it later.
  */
 export class Outbox {
@@ -41,8 +41,7 @@ export class Outbox {
   private clickWorkspaces = new Set<string>()
   private reading: Promise<void> | null = null
   private nextReading: Promise<void> | null = null
-  /** TRANSITION: the synchronous SQLite statements of emit/clicked/linkView, for callers not moved to emitIn yet. */
-  private sync: ReturnType<typeof syncStatements> | null = null
+  private sqliteStatements: ReturnType<typeof sqliteStatements> | null = null
   /** Told when messages were added, so that the worker sends them before its next poll. */
   onEmit: () => void = () => {}
 
@@ -51,29 +50,12 @@ export class Outbox {
     private readonly baseUrl: () => string,
   ) {}
 
-  private statements() {
-    if (!this.data.sqlite) throw new Error('this code path still uses the SQLite-only outbox (Outbox.emit/clicked/linkView): use emitIn/clickedIn/linkViewIn')
-    return (this.sync ??= syncStatements(this.data.sqlite))
-  }
-
-  /** TRANSITION: `emitIn` on the SQLite connection, synchronously, for callers not moved yet. */
-  emit(workspaceId: string, type: EventType, data: () => unknown[], webhookIds?: string[]): DeliveryRow[] {
-    const { subscribed, insert } = this.statements()
-    const hooks = webhookIds ?? subscribed.all(workspaceId, type).map((h) => h.id)
-    if (hooks.length === 0) return []
-    const now = Date.now()
-    const out = data().flatMap((item) => messages(workspaceId, type, item, hooks, now))
-    for (const row of out) insert.run(row)
-    if (out.length > 0) this.onEmit()
-    return out
-  }
-
   /**
    * In the caller's transaction `tx` (src/db/data.ts), on either engine: one message per item of
    * `data` for each enabled webhook of the workspace subscribed to `type` (or for `webhookIds`).
    * `data` is built only when some webhook subscribes.
    */
-  async emitIn(tx: Data, workspaceId: string, type: EventType, data: () => unknown[], webhookIds?: string[]): Promise<DeliveryRow[]> {
+  async emit(tx: Data, workspaceId: string, type: EventType, data: () => unknown[], webhookIds?: string[]): Promise<DeliveryRow[]> {
     const hooks = webhookIds ?? (await subscribers(tx, workspaceId, type))
     if (hooks.length === 0) return []
     const now = Date.now()
@@ -89,7 +71,7 @@ export class Outbox {
   }
 
   /** The API view of a link, whatever its state (a conversion or click may outlive it). */
-  async linkViewIn(d: Data, id: string, seen?: Map<string, LinkView>): Promise<LinkView> {
+  async linkView(d: Data, id: string, seen?: Map<string, LinkView>): Promise<LinkView> {
     let view = seen?.get(id)
     if (!view) {
       const row = await d.get<LinkRow>(`SELECT ${LINK.select()} FROM links WHERE id = ?`, [id])
@@ -124,17 +106,34 @@ export class Outbox {
     }
   }
 
-  /** TRANSITION: `clickedIn` on the SQLite connection, synchronously, for the click writer until it moves. */
-  clicked(rows: ClickRow[]): void {
+  /**
+   * `clicked` for SQLite's click writer, whose group commit is synchronous on the one connection (the
+   * redirect's hot path, src/clicks/writer.ts): the same messages, through prepared statements.
+   */
+  clickedOnSqlite(rows: ClickRow[]): void {
     if (this.clickWorkspaces.size === 0) return
+    const st = (this.sqliteStatements ??= sqliteStatements(this.data.sqlite!))
     const hooks = new Map<string, string[]>()
     const links = new Map<string, LinkView>()
+    const now = Date.now()
+    let added = 0
     for (const row of rows) {
       if (row.bot === 1 || !this.clickWorkspaces.has(row.workspaceId)) continue
       let ids = hooks.get(row.workspaceId)
-      if (!ids) hooks.set(row.workspaceId, (ids = this.statements().subscribed.all(row.workspaceId, 'link.clicked').map((h) => h.id)))
-      this.emit(row.workspaceId, 'link.clicked', () => [{ click: clickPayload(row, baseHostOf(this.baseUrl())), link: this.linkView(row.linkId, links) }], ids)
+      if (!ids) hooks.set(row.workspaceId, (ids = st.subscribed.all(row.workspaceId, 'link.clicked').map((h) => h.id)))
+      if (ids.length === 0) continue
+      let link = links.get(row.linkId)
+      if (!link) {
+        // Any link, deleted or not: a click may be committed just after its link was deleted.
+        link = linkView(fromRow(st.link.get(row.linkId)!), st.tags.all(row.linkId).map((t) => t.tag_id), this.baseUrl())
+        links.set(row.linkId, link)
+      }
+      for (const message of messages(row.workspaceId, 'link.clicked', { click: clickPayload(row, baseHostOf(this.baseUrl())), link }, ids, now)) {
+        st.insert.run(message)
+        added++
+      }
     }
+    if (added > 0) this.onEmit()
   }
 
   /**
@@ -142,7 +141,7 @@ export class Outbox {
    * subscribed workspaces, stored in one statement. With no subscriber at all it costs one
    * comparison per commit.
    */
-  async clickedIn(tx: Data, rows: ClickRow[]): Promise<void> {
+  async clicked(tx: Data, rows: ClickRow[]): Promise<void> {
     if (this.clickWorkspaces.size === 0) return
     const hooks = new Map<string, string[]>()
     const links = new Map<string, LinkView>()
@@ -153,30 +152,20 @@ export class Outbox {
       let ids = hooks.get(row.workspaceId)
       if (!ids) hooks.set(row.workspaceId, (ids = await subscribers(tx, row.workspaceId, 'link.clicked')))
       if (ids.length === 0) continue
-      const link = await this.linkViewIn(tx, row.linkId, links)
+      const link = await this.linkView(tx, row.linkId, links)
       out.push(...messages(row.workspaceId, 'link.clicked', { click: clickPayload(row, baseHostOf(this.baseUrl())), link }, ids, now))
     }
     await this.store(tx, out)
   }
 
-  /** TRANSITION: `linkViewIn` on the SQLite connection, synchronously, for callers not moved yet. */
-  linkView(id: string, seen?: Map<string, LinkView>): LinkView {
-    let view = seen?.get(id)
-    if (!view) {
-      view = linkView(fromRow(this.statements().link.get(id)!), this.statements().tags.all(id).map((t) => t.tag_id), this.baseUrl())
-      seen?.set(id, view)
-    }
-    return view
-  }
 }
 
-/** TRANSITION: the statements of the synchronous emit/clicked/linkView (SQLite only), gone with their last caller. */
-function syncStatements(c: Database) {
+/** The prepared statements of clickedOnSqlite. */
+function sqliteStatements(c: Database) {
   const subscribed = 'disabled = 0 AND EXISTS (SELECT 1 FROM json_each(events) WHERE value = ?)'
   return {
     subscribed: c.prepare<{ id: string }, [string, string]>(`SELECT id FROM webhooks WHERE workspace_id = ? AND ${subscribed}`),
     insert: c.prepare<unknown, [DeliveryRow]>(DELIVERY.insert()),
-    // Any link, deleted or not: a click may be committed just after its link was deleted.
     link: c.prepare<LinkRow, [string]>(`SELECT ${LINK.select()} FROM links WHERE id = ?`),
     tags: c.prepare<{ tag_id: string }, [string]>('SELECT tag_id FROM link_tags WHERE link_id = ? ORDER BY tag_id'),
   }

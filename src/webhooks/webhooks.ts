@@ -3,7 +3,7 @@ import type * as v from 'valibot'
 import type { Data } from '../db/data'
 import type { webhooks } from '../db/schema'
 import { HokoError } from '../http/errors'
-import { deleteByIdsIn, iso, liveIdsIn, notFound, requireLiveIdsIn } from '../http/resource'
+import { deleteByIds, iso, liveIds, notFound, requireLiveIds } from '../http/resource'
 import { WEBHOOK_NOUN, type WebhookQuery, type WebhookUpsert, type WebhookViewSchema } from './model'
 import { newSecret } from './signing'
 
@@ -45,7 +45,7 @@ export async function listWebhooks(d: Data, workspaceId: string, q: WebhookQuery
 export function upsertWebhooks(d: Data, workspaceId: string, items: WebhookUpsert[], allowHttp: boolean): Promise<(WebhookView & { secret?: string })[]> {
   return d.tx(async (tx) => {
     const { webhooks } = tx.t
-    const live = await liveIdsIn(tx, 'webhooks', workspaceId, items.flatMap((i) => (i.id ? [i.id] : [])))
+    const live = await liveIds(tx, 'webhooks', workspaceId, items.flatMap((i) => (i.id ? [i.id] : [])))
     const seen = new Map<string, number>()
     items.forEach((item, i) => {
       if (item.id) {
@@ -82,7 +82,7 @@ export function upsertWebhooks(d: Data, workspaceId: string, items: WebhookUpser
 
 /** DELETE: the webhooks, their deliveries and attempts, for good. */
 export function deleteWebhooks(d: Data, workspaceId: string, ids: string[]) {
-  return deleteByIdsIn(d, 'webhooks', workspaceId, ids, WEBHOOK_NOUN, async (tx, list) => {
+  return deleteByIds(d, 'webhooks', workspaceId, ids, WEBHOOK_NOUN, async (tx, list) => {
     const { webhookAttempts, webhookDeliveries } = tx.t
     const deliveries = tx.orm.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(inArray(webhookDeliveries.webhookId, list))
     await tx.orm.delete(webhookAttempts).where(inArray(webhookAttempts.deliveryId, deliveries))
@@ -94,7 +94,7 @@ export function deleteWebhooks(d: Data, workspaceId: string, ids: string[]) {
 export function rotateSecrets(d: Data, workspaceId: string, ids: string[]): Promise<(WebhookView & { secret: string })[]> {
   return d.tx(async (tx) => {
     const { webhooks } = tx.t
-    await requireLiveIdsIn(tx, 'webhooks', workspaceId, ids, WEBHOOK_NOUN)
+    await requireLiveIds(tx, 'webhooks', workspaceId, ids, WEBHOOK_NOUN)
     const now = new Date()
     const out: (WebhookView & { secret: string })[] = []
     for (const id of ids) {
