@@ -1,5 +1,5 @@
 import { Database } from 'bun:sqlite'
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { dollarParams } from '../src/db/data'
@@ -168,32 +168,40 @@ export async function newPgDatabase(): Promise<string> {
   return (await cluster).createDatabase(`hoko_${process.pid}_${++databases}`)
 }
 
-/** After the last test file (test/preload.ts): `bun test` emits no 'exit' event, and pg_ctl's server would outlive it. */
-export async function stopPgCluster(): Promise<void> {
+/**
+ * After the last test file (test/preload.ts): the readers of `rows` closed, and the private PostgreSQL
+ * stopped (`bun test` emits no 'exit' event, and pg_ctl's server would outlive it).
+ */
+export async function closeTestDatabases(): Promise<void> {
   const c = cluster
   cluster = null
   for (const r of readers.values()) await r.close()
   readers.clear()
+  for (const r of fileReaders.values()) r.db.close()
+  fileReaders.clear()
   if (c) await (await c).stop()
 }
 
 /** Rows of a query on a SQLite file or a postgres:// URL, integers as numbers. */
 export async function queryRows<T>(target: string, text: string, params: unknown[] = []): Promise<T[]> {
   if (!target.startsWith('postgres')) {
-    const db = new Database(target, { readonly: true })
-    try {
-      return db.query(text).all(...(params as never[])) as T[]
-    } finally {
-      db.close()
+    // Kept open while the file is the same one (a test may put another file in its place).
+    const ino = statSync(target).ino
+    let open = fileReaders.get(target)
+    if (open?.ino !== ino) {
+      open?.db.close()
+      fileReaders.set(target, (open = { db: new Database(target, { readonly: true }), ino }))
     }
+    return open.db.query(text).all(...(params as never[])) as T[]
   }
   let client = readers.get(target)
   if (!client) readers.set(target, (client = new Bun.SQL(target, { max: 1, bigint: true, idleTimeout: 5 })))
   const rows = (await client.unsafe(dollarParams(text), params)) as Record<string, unknown>[]
   return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]))) as T[]
 }
-/** One reading connection per database, kept for the suites' many reads (closed when idle for 5 s). */
+/** One reading connection per database, kept for the suites' many reads (PostgreSQL's closed when idle for 5 s). */
 const readers = new Map<string, InstanceType<typeof Bun.SQL>>()
+const fileReaders = new Map<string, { db: Database; ino: number }>()
 
 export async function freePort(): Promise<number> {
   const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() })

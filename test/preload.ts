@@ -2,15 +2,15 @@ import { afterAll } from 'bun:test'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { stopPgCluster } from './harness'
+import { closeTestDatabases } from './harness'
 import { checkResponses } from './openapi.check'
 
 /**
  * Loaded before every test file (bunfig.toml): the harness records each /api answer to this file,
  * and after the last file every one of them is held against /openapi.json.
  */
-// The private PostgreSQL of HOKO_TEST_ENGINE=pg, started on first use by the harness.
-afterAll(() => stopPgCluster())
+// The readers of s.rows() and the private PostgreSQL of HOKO_TEST_ENGINE=pg, opened on first use by the harness.
+afterAll(() => closeTestDatabases())
 
 if (!process.env.HOKO_TEST_RESPONSE_LOG) {
   const dir = mkdtempSync(join(tmpdir(), 'hoko-responses-'))
