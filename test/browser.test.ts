@@ -25,14 +25,7 @@ let link: any
 
 const page = (body: string) => new Response(`<!doctype html><html><head><meta charset="utf-8"></head><body>${body}</body></html>`, { headers: { 'content-type': 'text/html' } })
 
-const clicks = (): any[] => {
-  const db = s.sql()
-  try {
-    return db.query('SELECT * FROM clicks WHERE link_id = ? ORDER BY created_at, id').all(link.id)
-  } finally {
-    db.close()
-  }
-}
+const clicks = (): Promise<any[]> => s.rows('SELECT * FROM clicks WHERE link_id = ? ORDER BY created_at, id', [link.id])
 
 async function hokoCookie(context: Awaited<ReturnType<Browser['newContext']>>) {
   return (await context.cookies(shopUrl)).find((c) => c.name === 'hoko_id')?.value
@@ -91,7 +84,7 @@ describe.skipIf(!haveChromium)('in a real browser', () => {
     const cookie = (await context.cookies(shopUrl)).find((c) => c.name === 'hoko_id')!
     expect(cookie.sameSite).toBe('Lax')
     expect(cookie.expires - Date.now() / 1000).toBeGreaterThan(89 * 24 * 3600)
-    expect(clicks().at(-1).id).toBe(clickId)
+    expect((await clicks()).at(-1).id).toBe(clickId)
 
     // A newer click replaces the cookie.
     await tab.goto(`${go}/${link.shortId}`)
@@ -102,13 +95,13 @@ describe.skipIf(!haveChromium)('in a real browser', () => {
   })
 
   test('an embedding page on the destination host records a click whose id becomes the cookie and converts', async () => {
-    const before = clicks().length
+    const before = (await clicks()).length
     const context = await browser.newContext()
     const tab = await context.newPage()
     await tab.goto(`${shopUrl}/embed?s=${link.shortId}`)
     await tab.waitForFunction(() => document.cookie.includes('hoko_id='))
     const clickId = await hokoCookie(context)
-    const all = clicks()
+    const all = await clicks()
     expect(all.length).toBe(before + 1)
     const click = all.at(-1)
     expect(click.id).toBe(clickId)
@@ -131,12 +124,12 @@ describe.skipIf(!haveChromium)('in a real browser', () => {
   test('an existing hoko_id cookie is not overwritten by an embedded click', async () => {
     const context = await browser.newContext()
     await context.addCookies([{ name: 'hoko_id', value: 'from-an-earlier-redirect', url: shopUrl }])
-    const before = clicks().length
+    const before = (await clicks()).length
     const tab = await context.newPage()
     await tab.goto(`${shopUrl}/embed?s=${link.shortId}`)
     await tab.waitForFunction(() => document.cookie.includes('hoko_vsid='))
-    for (let i = 0; i < 50 && clicks().length === before; i++) await Bun.sleep(50)
-    expect(clicks().length).toBe(before + 1)
+    for (let i = 0; i < 50 && (await clicks()).length === before; i++) await Bun.sleep(50)
+    expect((await clicks()).length).toBe(before + 1)
     await Bun.sleep(200)
     expect(await hokoCookie(context)).toBe('from-an-earlier-redirect')
     await context.close()
@@ -147,22 +140,22 @@ describe.skipIf(!haveChromium)('in a real browser', () => {
     const tab = await context.newPage()
     await tab.goto(`${shopUrl}/embed?s=${link.shortId}&hoko_id=from-the-url`)
     await tab.waitForFunction(() => document.cookie.includes('hoko_id='))
-    const before = clicks().length
-    for (let i = 0; i < 50 && clicks().length === before; i++) await Bun.sleep(50)
+    const before = (await clicks()).length
+    for (let i = 0; i < 50 && (await clicks()).length === before; i++) await Bun.sleep(50)
     await Bun.sleep(200)
     expect(await hokoCookie(context)).toBe('from-the-url')
     await context.close()
   })
 
   test('a page on another host records nothing', async () => {
-    const before = clicks().length
+    const before = (await clicks()).length
     const context = await browser.newContext()
     const tab = await context.newPage()
     const evil = `http://evil.test:${shop.port}`
     await tab.goto(`${evil}/embed?s=${link.shortId}`)
     await tab.waitForLoadState('networkidle')
     await Bun.sleep(300)
-    expect(clicks().length).toBe(before)
+    expect((await clicks()).length).toBe(before)
     expect((await context.cookies(evil)).map((c) => c.name)).not.toContain('hoko_id')
     await context.close()
   })

@@ -1,7 +1,7 @@
 import type { Db } from '../db'
 import type { Data } from '../db/data'
 import type { ClickRow } from '../clicks/row'
-import { log } from '../log'
+import { everyPass } from '../db/passes'
 import { CLICK_FACTS } from '../clicks/facts'
 import { startDbThread, THREAD_PRELUDE } from '../db/thread'
 import { type GroupBy, GROUPS } from './groups'
@@ -252,25 +252,4 @@ export async function rollUpPg(d: Data): Promise<void> {
 }
 
 /** The rollups on PostgreSQL: on the event loop (the work is the database's), one pass a second. */
-export function startPgRollups(d: Data, intervalMs = 1000): { stop(): Promise<void> } {
-  let stopping = false
-  let timer: ReturnType<typeof setTimeout> | null = null
-  let running: Promise<void> = Promise.resolve()
-  const tick = () => {
-    running = rollUpPg(d)
-      .catch((e) => {
-        if (!stopping) log('error', 'click rollup pass failed', { error: String(e) })
-      })
-      .then(() => {
-        if (!stopping) timer = setTimeout(tick, intervalMs)
-      })
-  }
-  tick()
-  return {
-    async stop() {
-      stopping = true
-      if (timer) clearTimeout(timer)
-      await running
-    },
-  }
-}
+export const startPgRollups = (d: Data, intervalMs = 1000) => everyPass('click rollup pass', intervalMs, () => rollUpPg(d))

@@ -1,7 +1,6 @@
 import { countClick, FENCE_LOCK, FENCE_SQL, ROLLUP_LOCK, type RollupCounts, upsertCounts } from '../analytics/rollups'
 import type { Data } from '../db/data'
-import { Lru } from '../lru'
-import { compactId, compactIp, decodeId, encodeId, ID_MARK, MIN_PREFIX, Nonces, packedId, PER_MS, ridAt, ridTime, type ClickInput } from './store'
+import { compactId, compactIp, decodeId, Destinations, encodeId, ID_MARK, Nonces, packedId, PER_MS, ridAt, ridTime, type ClickInput } from './store'
 
 /**
  * The compact click storage of src/clicks/store.ts on PostgreSQL: the same rows, dictionaries and
@@ -122,8 +121,13 @@ export class PgClickStore {
    */
   private readonly lane = Math.floor(Math.random() * 16) * 64
   private readonly nonces = new Nonces()
-  private readonly seenOnce = new Lru<string, true>(20_000)
-  private readonly usual = new Map<string, string>()
+  private readonly destinations: Destinations<Ref> = new Destinations(
+    (t) => {
+      const known = this.texts.cached(t)
+      return known === undefined ? undefined : { id: known }
+    },
+    (t) => this.texts.ref(t),
+  )
   private readonly workspaces = new PgDict('click_workspaces', ['workspace_id'], true)
   private readonly links = new PgDict('click_links', ['link_id', 'workspace_id', 'short_id', 'domain', 'partner_id', 'external_id', 'tenant_id'], false, 200_000)
   private readonly agents = new PgDict('click_agents', ['browser_name', 'browser_version', 'os_name', 'os_version', 'device_type'], false)
@@ -152,39 +156,11 @@ export class PgClickStore {
     c.createdAt = ridTime(rid)
   }
 
-  /** See ClickStore.destination: the same choice, with dictionary ids resolved later. */
-  private destination(template: string, linkId: string): [Ref | string, string | null] {
-    const known = this.texts.cached(template)
-    if (known !== undefined) {
-      if (this.usual.get(linkId) !== template) this.remember(linkId, template)
-      return [{ id: known }, null]
-    }
-    if (this.seenOnce.get(template) === undefined) {
-      this.seenOnce.set(template, true)
-      const usual = this.usual.get(linkId)
-      if (usual !== undefined) {
-        let n = 0
-        const max = Math.min(usual.length, template.length)
-        while (n < max && usual.charCodeAt(n) === template.charCodeAt(n)) n++
-        if (n >= MIN_PREFIX) return [this.texts.ref(template.slice(0, n)), template.slice(n)]
-      }
-      return [template, null]
-    }
-    this.seenOnce.delete(template)
-    this.remember(linkId, template)
-    return [this.texts.ref(template), null]
-  }
-
-  private remember(linkId: string, template: string): void {
-    if (this.usual.size >= 200_000) this.usual.clear()
-    this.usual.set(linkId, template)
-  }
-
   private encode(c: ClickInput): Encoded {
     const destination = c.destination.indexOf(c.id) < 0 ? c.destination : c.destination.replaceAll(c.id, ID_MARK)
     const hasAgent = c.browserName ?? c.browserVersion ?? c.osName ?? c.osVersion ?? c.deviceType
     const hasPlace = c.country ?? c.countryCode ?? c.city
-    const [dest, tail] = this.destination(destination, c.linkId)
+    const [dest, tail] = this.destinations.choose(destination, c.linkId)
     const visitor = compactId(c.visitorId)
     const session = compactId(c.visitorSessionId)
     const ip = compactIp(c.ip)

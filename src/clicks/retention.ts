@@ -1,6 +1,6 @@
 import type { Db } from '../db'
 import type { Data } from '../db/data'
-import { log } from '../log'
+import { everyPass } from '../db/passes'
 import { clickPartitions, type ClickPartitions, monthRids, partitionName } from './partitions'
 import { ridAt } from './store'
 import { startDbThread, THREAD_PRELUDE } from '../db/thread'
@@ -229,28 +229,9 @@ export function startRetentionPg(
   on: { deleted: (n: number) => void; passed?: (n: number) => void },
   intervalMs = 1000,
 ): { stop(): Promise<void> } {
-  let stopping = false
-  let timer: ReturnType<typeof setTimeout> | null = null
-  let running: Promise<void> = Promise.resolve()
   const partitions = clickPartitions(d)
-  const tick = () => {
-    running = retentionPassPg(d, days, partitions, on.deleted)
-      .then((n) => {
-        if (n > 0) on.passed?.(n)
-      })
-      .catch((e) => {
-        if (!stopping) log('error', 'click retention pass failed', { error: String(e) })
-      })
-      .then(() => {
-        if (!stopping) timer = setTimeout(tick, intervalMs)
-      })
-  }
-  tick()
-  return {
-    async stop() {
-      stopping = true
-      if (timer) clearTimeout(timer)
-      await running
-    },
-  }
+  return everyPass('click retention pass', intervalMs, async () => {
+    const n = await retentionPassPg(d, days, partitions, on.deleted)
+    if (n > 0) on.passed?.(n)
+  })
 }

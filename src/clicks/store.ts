@@ -172,13 +172,60 @@ export class Nonces {
   }
 }
 
+/**
+ * How a click's destination is stored, on either engine: a dictionary entry once it has been seen twice
+ * (a link's usual destination). Seen once (a visitor's own fbclid or gclid makes it unique), the text
+ * itself — a dictionary entry and its index would store it twice — or, when it shares a beginning with
+ * the link's usual destination, that beginning from the dictionary and the rest as text. `R` is how
+ * the store refers to a dictionary entry: SQLite's id, or PostgreSQL's entry resolved at commit.
+ */
+export class Destinations<R> {
+  private readonly seenOnce = new Lru<string, true>(20_000)
+  /** Each link's usual destination (one that went to the dictionary), for the prefix of its unusual ones. */
+  private readonly usual = new Map<string, string>()
+
+  constructor(
+    /** The entry of a text already in the dictionary, without writing. */
+    private readonly cached: (text: string) => R | undefined,
+    /** The entry of a text, added to the dictionary when new. */
+    private readonly entry: (text: string) => R,
+  ) {}
+
+  /** [dest, dest_tail] */
+  choose(template: string, linkId: string): [R | string, string | null] {
+    const known = this.cached(template)
+    if (known !== undefined) {
+      if (this.usual.get(linkId) !== template) this.remember(linkId, template)
+      return [known, null]
+    }
+    if (this.seenOnce.get(template) === undefined) {
+      this.seenOnce.set(template, true)
+      const usual = this.usual.get(linkId)
+      if (usual !== undefined) {
+        let n = 0
+        const max = Math.min(usual.length, template.length)
+        while (n < max && usual.charCodeAt(n) === template.charCodeAt(n)) n++
+        if (n >= MIN_PREFIX) return [this.entry(template.slice(0, n)), template.slice(n)]
+      }
+      return [template, null]
+    }
+    this.seenOnce.delete(template)
+    this.remember(linkId, template)
+    return [this.entry(template), null]
+  }
+
+  /** A link's usual destination; the map is bounded like the dictionaries' (emptied when full). */
+  private remember(linkId: string, template: string): void {
+    if (this.usual.size >= 200_000) this.usual.clear()
+    this.usual.set(linkId, template)
+  }
+}
+
 export class ClickStore {
   /** The highest rowid handed out: ids are made in order, so rowids grow with time. */
   private last: number
   private readonly nonces = new Nonces()
-  private readonly seenOnce = new Lru<string, true>(20_000)
-  /** Each link's usual destination (one that went to the dictionary), for the prefix of its unusual ones. */
-  private readonly usual = new Map<string, string>()
+  private readonly destinations: Destinations<number>
   private readonly workspaces: Dict<[string]>
   private readonly links: Dict<[string, string, string, string, string | null, string | null, string | null]>
   private readonly agents: Dict<[string | null, string | null, string | null, string | null, string | null]>
@@ -202,6 +249,7 @@ export class ClickStore {
     this.places = new Dict(db, 'click_places', ['country', 'country_code', 'city'], false)
     this.referrers = new Dict(db, 'click_referrers', ['url', 'host'], true)
     this.texts = new Dict(db, 'click_texts', ['value'], true)
+    this.destinations = new Destinations((t) => this.texts.cached(t), (t) => this.texts.id(t))
     const columns = 'nonce, ws, link, dest, dest_tail, referrer, utm, visitor, session, agent, lang, place, ip, qr, bot'
     const values = '?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?'
     // A rowid already taken is skipped here and given anew below (see insert).
@@ -216,40 +264,6 @@ export class ClickStore {
     this.rollupMark = db.prepare('SELECT click_rowid AS m FROM rollup_state WHERE id = 1')
     this.rollUp = rollupSql('rid = ?1').map((sql) => db.prepare<unknown, [number]>(sql))
     this.ridOf = clickRids(db)
-  }
-
-  /**
-   * A destination as stored, [dest, dest_tail]: a dictionary id once it has been seen twice (a link's
-   * usual destination). Seen once (a visitor's own fbclid or gclid makes it unique), the text itself —
-   * a dictionary entry and its index would store it twice — or, when it shares a beginning with the
-   * link's usual destination, that beginning from the dictionary and the rest as text.
-   */
-  private destination(template: string, linkId: string): [number | string, string | null] {
-    const known = this.texts.cached(template)
-    if (known !== undefined) {
-      if (this.usual.get(linkId) !== template) this.remember(linkId, template)
-      return [known, null]
-    }
-    if (this.seenOnce.get(template) === undefined) {
-      this.seenOnce.set(template, true)
-      const usual = this.usual.get(linkId)
-      if (usual !== undefined) {
-        let n = 0
-        const max = Math.min(usual.length, template.length)
-        while (n < max && usual.charCodeAt(n) === template.charCodeAt(n)) n++
-        if (n >= MIN_PREFIX) return [this.texts.id(template.slice(0, n)), template.slice(n)]
-      }
-      return [template, null]
-    }
-    this.seenOnce.delete(template)
-    this.remember(linkId, template)
-    return [this.texts.id(template), null]
-  }
-
-  /** A link's usual destination; the map is bounded like the dictionaries' (emptied when full). */
-  private remember(linkId: string, template: string): void {
-    if (this.usual.size >= 200_000) this.usual.clear()
-    this.usual.set(linkId, template)
   }
 
   /** A new click id, in time order: its rowid is now's millisecond and a sequence number. */
@@ -268,7 +282,7 @@ export class ClickStore {
     const values = [
       this.workspaces.id(c.workspaceId),
       this.links.id(c.linkId, c.workspaceId, c.shortId, c.domain, c.partnerId, c.externalId, c.tenantId),
-      ...this.destination(destination, c.linkId),
+      ...this.destinations.choose(destination, c.linkId),
       c.referrer === null ? null : this.referrers.id(c.referrer, c.referrerHost),
       c.utm === null ? null : this.texts.id(c.utm),
       compactId(c.visitorId),

@@ -3,6 +3,7 @@ import type { AuthContext, Authenticate } from '../keys/service'
 import { type AuthenticateSession, readCookie, SESSION_COOKIE } from '../accounts/sessions'
 import type { Scope } from '../keys/scopes'
 import { HokoError } from './errors'
+import { firstUnstorable, unstorableParam } from './text'
 import type { RateLimiter, RateLimitResult } from './rate-limit'
 
 const authByRequest = new WeakMap<Request, AuthContext>()
@@ -115,11 +116,14 @@ async function readJson(deps: GuardDeps, request: Request, contentType: string |
     return new HokoError('invalid_utf8')
   }
   if (tooDeep(text, MAX_JSON_DEPTH)) return new HokoError('too_deep', { max: MAX_JSON_DEPTH })
+  let value: unknown
   try {
-    return JSON.parse(text)
+    value = JSON.parse(text)
   } catch {
     return new HokoError('malformed_json')
   }
+  const bad = firstUnstorable(value)
+  return bad === null ? value : new HokoError('unstorable_text', { path: bad })
 }
 
 /**
@@ -154,6 +158,11 @@ export function apiGuard(deps: GuardDeps) {
     .all('/api/*', notFound, { detail: { hide: true } })
 }
 
+function checkQueryText(url: string): void {
+  const name = unstorableParam(url)
+  if (name !== null) throw new HokoError('unstorable_text', { path: `query parameter ${name}` })
+}
+
 /**
  * `{ scope: 'linksRead' }` on a route: the matched route itself checks, in the spec's order, the
  * key (401), the workspace rate limit (429), the scope (403) and then a readable JSON body (400),
@@ -172,6 +181,7 @@ export const scoped = (deps: GuardDeps) =>
         if (kind === 'admin' && !auth.session?.isAdmin) throw new HokoError('admin_required', { what: ADMIN_WHAT })
         if (kind === 'session' && !auth.session) throw new HokoError('session_required')
         if (body instanceof HokoError) throw body
+        checkQueryText(request.url)
       },
       resolve({ request }) {
         return { auth: authByRequest.get(request) as AuthContext }
@@ -183,6 +193,7 @@ export const scoped = (deps: GuardDeps) =>
         const auth = await admit(deps, request, set)
         if (!auth.scopes.has(scope)) throw new HokoError('missing_scopes', undefined, { missingScopes: [scope] })
         if (body instanceof HokoError) throw body
+        checkQueryText(request.url)
       },
       resolve({ request }) {
         return { auth: authByRequest.get(request) as AuthContext }

@@ -1,3 +1,4 @@
+import { dbErrorKind } from '../db/unique'
 import { log } from '../log'
 import { Elysia, status, ValidationError } from 'elysia'
 import { errorBody, HokoError } from './errors'
@@ -18,9 +19,11 @@ export function toHokoError(code: string | number, error: unknown, request: Requ
   }
   if (code === 'NOT_FOUND') return new HokoError('not_found', { method: request.method, path })
   if (code === 'PARSE') return new HokoError('malformed_json')
+  const kind = dbErrorKind(error)
+  if (kind === 'unique') return new HokoError('conflict')
+  if (kind === 'busy') return new HokoError('unavailable')
+  if (kind === 'text') return new HokoError('unstorable_text', { path: 'request' })
   const sqliteCode = (error as { code?: unknown })?.code
-  if (sqliteCode === 'SQLITE_CONSTRAINT_UNIQUE') return new HokoError('conflict')
-  if (sqliteCode === 'SQLITE_BUSY') return new HokoError('unavailable')
   // Bun's Redis client: the connection is down (HOKO_REDIS_URL) or a command failed.
   if ((error as Error)?.name === 'RedisError' || String(sqliteCode).startsWith('ERR_REDIS')) {
     log('warn', 'Redis did not answer', { path, error: String(error) })

@@ -28,6 +28,11 @@ const ERRORS = {
     en: () => 'Request body is not valid UTF-8',
     ar: () => 'جسم الطلب ليس نصًا صالحًا بترميز UTF-8',
   }),
+  unstorable_text: def<{ path: string }>({
+    status: 400,
+    en: (p) => `${p.path}: text must not contain the NUL character (U+0000) or an unpaired surrogate (\\uD800–\\uDFFF alone)`,
+    ar: (p) => `${p.path}: يجب ألا يحتوي النص على المحرف NUL ‏(U+0000) أو على نصف زوج بديل منفرد (\\uD800–\\uDFFF)`,
+  }),
   unsupported_content_type: def({
     status: 400,
     en: () => 'Content-Type must be application/json',

@@ -4,6 +4,7 @@ import { addressBlock, clientIp } from '../clicks/ip'
 import { socketAddress } from './client-ip'
 import { MAX_JSON_DEPTH, tooDeep } from './api-guard'
 import { HokoError } from './errors'
+import { firstUnstorable } from './text'
 import { tooManyRequestsPage } from './pages'
 
 /**
@@ -64,8 +65,15 @@ export const keylessLimit = (ctx: AppContext) =>
     },
   })
 
-/** The body, or the HokoError to answer with: 413 past the limit, 400 for bad UTF-8, nesting or JSON. */
+/** The body, or the HokoError to answer with: 413 past the limit, 400 for bad UTF-8, nesting, JSON or unstorable text. */
 async function readBody(request: Request, kind: 'form' | 'json'): Promise<unknown> {
+  const value = await parseBody(request, kind)
+  if (value instanceof HokoError) return value
+  const bad = firstUnstorable(value)
+  return bad === null ? value : new HokoError('unstorable_text', { path: bad })
+}
+
+async function parseBody(request: Request, kind: 'form' | 'json'): Promise<unknown> {
   const bytes = await readCapped(request, KEYLESS_MAX_BODY_BYTES)
   if (!bytes) return new HokoError('payload_too_large', { limit: KEYLESS_MAX_BODY_BYTES })
   const type = request.headers.get('content-type') ?? ''

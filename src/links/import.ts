@@ -3,6 +3,7 @@ import type { Data } from '../db/data'
 import { type CsvProblem, parseCsv } from '../http/csv'
 import { HokoError } from '../http/errors'
 import { liveIds, notFound } from '../http/resource'
+import { unstorable } from '../http/text'
 import { validationError } from '../http/validation'
 import { COLLECTION_NOUN } from '../collections/model'
 import { NewTag } from '../tags/model'
@@ -61,6 +62,10 @@ const lenient = new TextDecoder('utf-8')
 const BAD_BYTES: Reason = {
   en: 'this line is not valid UTF-8 (was the file saved as Latin-1 or Windows-1252? Save it as UTF-8)',
   ar: 'هذا السطر ليس نصًا صالحًا بترميز UTF-8 (هل حُفظ الملف بترميز Latin-1 أو Windows-1252؟ احفظه بترميز UTF-8)',
+}
+const NUL_TEXT: Reason = {
+  en: 'this line contains the NUL character (U+0000), which no field accepts',
+  ar: 'يحتوي هذا السطر على المحرف NUL ‏(U+0000)، ولا يقبله أي حقل',
 }
 const fieldCount = (got: number, want: number): Reason => ({
   en: `has ${got} fields, the header has ${want}`,
@@ -142,6 +147,10 @@ function readRows(bytes: Uint8Array, opts: ImportOptions) {
     }
     if (badBytes && r.fields.some((f) => f.includes('\uFFFD'))) {
       rejected.push({ line: r.line, reason: BAD_BYTES })
+      continue
+    }
+    if (r.fields.some(unstorable)) {
+      rejected.push({ line: r.line, reason: NUL_TEXT })
       continue
     }
     if (r.fields.length !== names.length) {
