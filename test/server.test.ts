@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { expectBilingual, removeDir, ROOT, startServer, type TestServer } from './harness'
+import { ENGINE, expectBilingual, removeDir, ROOT, startServer, type TestServer } from './harness'
 
 describe('the server', () => {
   let s: TestServer
@@ -132,14 +132,23 @@ describe('configuration', () => {
     }
   })
 
-  const startWarnings = async (env: Record<string, string>) => {
+  const allWarnings = async (env: Record<string, string>) => {
     const s = await startServer({ env, stderr: 'pipe' })
     await s.stop()
     removeDir(s.dir)
     const lines = (await new Response(s.proc.stderr as ReadableStream).text()).split('\n').filter(Boolean)
-    // Not the one every PostgreSQL start without Redis gives (tested with Redis's own suite).
-    return lines.map((l) => JSON.parse(l)).filter((l) => l.level === 'warn' && !l.msg.startsWith('PostgreSQL without HOKO_REDIS_URL'))
+    return lines.map((l) => JSON.parse(l)).filter((l) => l.level === 'warn') as { msg: string }[]
   }
+  const NO_REDIS = 'PostgreSQL without HOKO_REDIS_URL'
+  // Not the one every PostgreSQL start without Redis gives (tested below).
+  const startWarnings = async (env: Record<string, string>) => (await allWarnings(env)).filter((l) => !l.msg.startsWith(NO_REDIS))
+
+  test.skipIf(ENGINE !== 'pg')('on PostgreSQL without HOKO_REDIS_URL, the start says the instance keeps its shared state to itself', async () => {
+    const [warning, ...others] = (await allWarnings({})).filter((l) => l.msg.startsWith(NO_REDIS))
+    expect(others).toEqual([])
+    expect(warning.msg).toContain('rate limits, brakes, used capture tokens and link cache')
+    expect(warning.msg).toContain('before starting a second, set HOKO_REDIS_URL on every instance')
+  })
 
   test('listening beyond loopback without HOKO_BASE_URL warns that links say localhost and cookies lack Secure', async () => {
     // Bound on every interface, but the test talks to 127.0.0.1 only.
