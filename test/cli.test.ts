@@ -4,8 +4,9 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { migrations } from '../drizzle/migrations'
+import { migrations as pgMigrations } from '../drizzle-pg/migrations'
 import { SCOPES } from '../src/keys/scopes'
-import { cli as cliOn, cliJson as cliJsonOn, ENGINE, newPgDatabase, removeDir } from './harness'
+import { cli as cliOn, cliJson as cliJsonOn, ENGINE, newPgDatabase, queryRows, removeDir } from './harness'
 
 const dir = mkdtempSync(join(tmpdir(), 'hoko-cli-'))
 const db = join(dir, 'nested', 'folders', 'hoko.db')
@@ -37,6 +38,15 @@ describe('hoko command line', () => {
     expect(sqlite.query('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: migrations.length })
     expect(sqlite.query('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' })
     sqlite.close()
+  })
+
+  test.skipIf(ENGINE !== 'pg')('migrate on PostgreSQL (HOKO_DATABASE_URL) creates the tables and is idempotent', async () => {
+    expect(cli(db, ['migrate'])).toMatchObject({ code: 0, stdout: 'migrations applied\n' })
+    expect(cli(db, ['migrate'])).toMatchObject({ code: 0 })
+    const url = engineEnv.HOKO_DATABASE_URL
+    const tables = (await queryRows<{ name: string }>(url, "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'")).map((r) => r.name)
+    expect(tables).toEqual(expect.arrayContaining(['workspaces', 'api_keys', 'settings', 'click_rows', 'click_rollups']))
+    expect(await queryRows(url, 'SELECT count(*) AS n FROM drizzle.__drizzle_migrations')).toEqual([{ n: pgMigrations.length }])
   })
 
   test('the embedded migrations match drizzle-kit\'s journal (run npm run db:generate after a schema change)', async () => {
