@@ -425,13 +425,16 @@ function storedQueries(workspaceId?: string): [string, string, string[]][] {
  * a request means the request wrote nothing there.
  */
 /** Something to read stored rows from: a test server on either engine, or an in-process app's SQLite file (`rowsOf`). */
-export type RowSource = Pick<TestServer, 'rows'>
-export const rowsOf = (db: Database): RowSource => ({ rows: async <T>(text: string, params: unknown[] = []) => db.query(text).all(...(params as never[])) as T[] })
+export type RowSource = Pick<TestServer, 'rows' | 'rowsMany'>
+export const rowsOf = (db: Database): RowSource => {
+  const rows = async <T>(text: string, params: unknown[] = []) => db.query(text).all(...(params as never[])) as T[]
+  return { rows, rowsMany: async <T>(queries: [string, unknown[]][]) => Promise.all(queries.map(([t, p]) => rows<T>(t, p))) }
+}
 
 export async function storedData(s: RowSource, workspaceId?: string): Promise<string> {
-  const rows: Record<string, unknown[]> = {}
-  for (const [name, text, args] of storedQueries(workspaceId)) rows[name] = await s.rows(text, args)
-  return JSON.stringify(rows)
+  const queries = storedQueries(workspaceId)
+  const answers = await s.rowsMany(queries.map(([, text, args]) => [text, args]))
+  return JSON.stringify(Object.fromEntries(queries.map(([name], i) => [name, answers[i]])))
 }
 
 /** Ids, short ids and external ids of a workspace's data: none may appear in another workspace's answers. */

@@ -1,5 +1,5 @@
 import { Database } from 'bun:sqlite'
-import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { dollarParams } from '../src/db/data'
@@ -53,6 +53,8 @@ export type TestServer = {
   databaseUrl?: string
   /** Rows of a query with `?` placeholders, on either engine, integers as numbers: for asserting stored effects. */
   rows<T = Record<string, any>>(text: string, params?: unknown[]): Promise<T[]>
+  /** Several `rows` queries at once, on one connection. */
+  rowsMany<T = Record<string, any>>(queries: [string, unknown[]][]): Promise<T[][]>
   stop(): Promise<void>
 }
 
@@ -147,6 +149,7 @@ export async function startServer(
     engine: databaseUrl ? 'pg' : 'sqlite',
     databaseUrl,
     rows: (text, params = []) => queryRows(databaseUrl ?? dbPath, text, params),
+    rowsMany: (queries) => queryMany(databaseUrl ?? dbPath, queries),
     async stop() {
       proc.kill('SIGTERM')
       await proc.exited
@@ -169,7 +172,7 @@ export async function newPgDatabase(): Promise<string> {
 }
 
 /**
- * After the last test file (test/preload.ts): the readers of `rows` closed, and the private PostgreSQL
+ * After the last test file (test/preload.ts): the PostgreSQL readers of `rows` closed, and the private PostgreSQL
  * stopped (`bun test` emits no 'exit' event, and pg_ctl's server would outlive it).
  */
 export async function closeTestDatabases(): Promise<void> {
@@ -177,31 +180,40 @@ export async function closeTestDatabases(): Promise<void> {
   cluster = null
   for (const r of readers.values()) await r.close()
   readers.clear()
-  for (const r of fileReaders.values()) r.db.close()
-  fileReaders.clear()
   if (c) await (await c).stop()
 }
 
 /** Rows of a query on a SQLite file or a postgres:// URL, integers as numbers. */
 export async function queryRows<T>(target: string, text: string, params: unknown[] = []): Promise<T[]> {
+  return (await queryMany<T>(target, [[text, params]]))[0]
+}
+
+/**
+ * Several queries on one connection: the SQLite file is opened once for them and closed after (a
+ * reader left open would keep the server's close from being the last, which removes the WAL file).
+ */
+export async function queryMany<T>(target: string, queries: [string, unknown[]][]): Promise<T[][]> {
   if (!target.startsWith('postgres')) {
-    // Kept open while the file is the same one (a test may put another file in its place).
-    const ino = statSync(target).ino
-    let open = fileReaders.get(target)
-    if (open?.ino !== ino) {
-      open?.db.close()
-      fileReaders.set(target, (open = { db: new Database(target, { readonly: true }), ino }))
+    const db = new Database(target, { readonly: true })
+    try {
+      return queries.map(([text, params]) => db.query(text).all(...(params as never[])) as T[])
+    } finally {
+      db.close()
     }
-    return open.db.query(text).all(...(params as never[])) as T[]
   }
+  const out: T[][] = []
+  for (const [text, params] of queries) out.push(await pgRows<T>(target, text, params))
+  return out
+}
+
+async function pgRows<T>(target: string, text: string, params: unknown[]): Promise<T[]> {
   let client = readers.get(target)
   if (!client) readers.set(target, (client = new Bun.SQL(target, { max: 1, bigint: true, idleTimeout: 5 })))
   const rows = (await client.unsafe(dollarParams(text), params)) as Record<string, unknown>[]
   return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]))) as T[]
 }
-/** One reading connection per database, kept for the suites' many reads (PostgreSQL's closed when idle for 5 s). */
+/** One reading connection per PostgreSQL database, kept for the suites' many reads (closed when idle for 5 s). */
 const readers = new Map<string, InstanceType<typeof Bun.SQL>>()
-const fileReaders = new Map<string, { db: Database; ino: number }>()
 
 export async function freePort(): Promise<number> {
   const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() })
