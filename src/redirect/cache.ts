@@ -1,4 +1,5 @@
 import type { Data } from '../db/data'
+import { unstorable } from '../http/text'
 import { fromRow, LINK, type Link, type LinkRow } from '../links/row'
 import { Lru } from '../lru'
 
@@ -99,6 +100,8 @@ export class LinkCache {
       return hit
     }
     this.misses++
+    // No link has such a short id, and PostgreSQL could not even be asked (src/http/text.ts).
+    if (unstorable(shortId)) return null
     return this.d.get<LinkRow & { deleted: 0 | 1 | boolean }>(BY_KEY, [domain, shortId]).then((row) => {
       if (!row) return null
       // The row becomes the cached link in place (no copy of its twenty-odd fields on every miss).

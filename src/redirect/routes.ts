@@ -8,7 +8,6 @@ import { keylessLimit } from '../http/keyless-limit'
 import { MAX_REQUEST_URL_LENGTH, pathStart, routerPathStart } from '../http/api-guard'
 import { errorResponse } from '../http/error-handler'
 import { cloakPage, gonePage, notFoundPage, passwordPage, redirectTo, tooManyAttemptsPage, unavailablePage } from '../http/pages'
-import { unstorable } from '../http/text'
 import { requestHost } from '../domains/hosts'
 import { RESERVED_SHORT_IDS } from '../links/model'
 import { log, logs } from '../log'
@@ -61,8 +60,7 @@ export function redirectRoutes(ctx: AppContext) {
   /** The decision (see decide.ts), then what follows it: the brake, the click, the cookies, the response. */
   async function visit(request: Request, shortId: string, socketIp: () => string | undefined, mode: RequestMode, password?: string): Promise<Response> {
     // `/api` itself never gets here: the API guard's own route answers it.
-    // No link has such a short id, and PostgreSQL could not even be asked (src/http/text.ts).
-    if (RESERVED_SHORT_IDS.has(shortId.toLowerCase()) || unstorable(shortId)) return notFoundPage()
+    if (RESERVED_SHORT_IDS.has(shortId.toLowerCase())) return notFoundPage()
     const hosted = links.domainFor(() => requestHost(request, trustProxy))
     const domain = hosted instanceof Promise ? await hosted : hosted
     let visitor: Visitor | undefined

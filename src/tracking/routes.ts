@@ -3,7 +3,6 @@ import * as v from 'valibot'
 import type { AppContext } from '../context'
 import { requestHost, shortOrigin } from '../domains/hosts'
 import { socketAddress } from '../http/client-ip'
-import { unstorable } from '../http/text'
 import { HokoError } from '../http/errors'
 import { keylessLimit } from '../http/keyless-limit'
 import { HttpUrl } from '../links/model'
@@ -40,7 +39,6 @@ export function trackingRoutes(ctx: AppContext) {
    * token would confirm guesses about a protected link's destination host).
    */
   async function trackable(request: Request, shortId: string) {
-    if (unstorable(shortId)) return null
     const domain = await links.domainFor(() => requestHost(request, ctx.config.trustProxy))
     const link = await links.get(domain === null ? '' : domain.name, shortId)
     if (!link || link.deleted || link.password !== null) return null
